@@ -1,0 +1,1 @@
+"""concurrency-eval: run and report the Lambda concurrency evaluation."""

@@ -1,0 +1,137 @@
+"""The asynchronous side of the framework: aiobotocore, for the asyncio model.
+
+The event loop and the client live as long as the execution environment: both are
+created at the first invocation and reused by every warm one, so warm invocations
+keep their open connections instead of building a client and connecting anew
+(benchmarks/asyncio_lifecycle.py measures the difference).
+"""
+
+import asyncio
+import atexit
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
+from botocore.exceptions import BotoCoreError, ClientError
+
+from s3fanout.invocation import Job, run_invocation
+from s3fanout.models import Model
+from s3fanout.s3config import cache_key, client_options
+from s3fanout.s3errors import error_code, listing_error
+from s3fanout.search import StreamSearch
+from s3fanout.tally import ObjectRef
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
+
+AsyncFetch = Callable[[ObjectRef], Awaitable[None]]
+#: (objects to read, fetch one of them, requests in flight at most) -> awaitable
+AsyncStrategy = Callable[[AsyncIterator[ObjectRef], AsyncFetch, int], Awaitable[None]]
+LambdaHandler = Callable[[object, object], dict[str, Any]]
+
+
+class _Environment:
+    """The event loop and the client one execution environment keeps while warm."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._key: tuple[object, ...] | None = None
+        self._client: S3Client | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        return self._loop
+
+    async def client(self, job: Job) -> "S3Client":
+        key = cache_key(job.settings, job.concurrency)
+        if self._client is None or self._key != key:
+            await self.aclose()
+            config = AioConfig(**client_options(job.settings, job.concurrency))
+            stack = contextlib.AsyncExitStack()
+            self._client = await stack.enter_async_context(
+                get_session().create_client("s3", config=config)
+            )
+            self._stack, self._key = stack, key
+        return self._client
+
+    async def aclose(self) -> None:
+        stack, self._stack, self._client, self._key = self._stack, None, None, None
+        if stack is not None:
+            await stack.aclose()
+
+    def close(self) -> None:
+        """Close the client's connections and the loop, when the process exits."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.run_until_complete(self.aclose())
+            self._loop.close()
+
+
+_environment = _Environment()
+atexit.register(_environment.close)
+
+
+def async_handler(model: Model, strategy: AsyncStrategy) -> LambdaHandler:
+    def handler(event: object, context: object) -> dict[str, Any]:
+        return run_invocation(
+            model,
+            event,
+            context,
+            lambda job: _environment.loop.run_until_complete(_process(job, strategy)),
+        )
+
+    handler.__doc__ = f"The {model.value} model's Lambda handler."
+    return handler
+
+
+async def _process(job: Job, strategy: AsyncStrategy) -> None:
+    client = await _environment.client(job)
+    objects = _objects(client, job)
+    try:
+        await strategy(objects, _fetcher(client, job), job.concurrency)
+    except BaseExceptionGroup as group:
+        # TaskGroup wraps failures; report the first one as the sync models would.
+        raise _first_leaf(group) from group
+    finally:
+        await objects.aclose()
+
+
+async def _objects(client: "S3Client", job: Job) -> AsyncIterator[ObjectRef]:
+    request = job.request
+    try:
+        pages = client.get_paginator("list_objects_v2").paginate(**job.listing.paginate_args())
+        async for page in pages:
+            for ref in job.listing.take(page):
+                yield ref
+            if job.listing.done:
+                return
+    except (ClientError, BotoCoreError, aiohttp.ClientError) as error:
+        raise listing_error(error, request.bucket, request.prefix) from error
+
+
+def _fetcher(client: "S3Client", job: Job) -> AsyncFetch:
+    bucket, needle, chunk_size = job.request.bucket, job.request.needle, job.settings.chunk_size
+
+    async def fetch(ref: ObjectRef) -> None:
+        search = StreamSearch(needle)
+        try:
+            response = await client.get_object(Bucket=bucket, Key=ref.key)
+            async with response["Body"] as body:
+                async for chunk in body.iter_chunks(chunk_size):
+                    search.feed(chunk)
+        except (ClientError, BotoCoreError, aiohttp.ClientError) as error:
+            job.tally.fail(ref, error_code(error))
+        else:
+            job.tally.record(ref, search)
+
+    return fetch
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first

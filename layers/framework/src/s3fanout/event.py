@@ -1,0 +1,170 @@
+"""The event contract: parse and validate an invocation event into a `Request`.
+
+Compatible with the original benchmark's event
+(`{"s3_bucket_name": ..., "folder": ..., "find": ...}`), with two optional fields:
+`concurrency` (requests in flight) and `max_keys` (how many objects to read at most).
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from s3fanout.errors import InvalidEvent
+
+MIN_CONCURRENCY = 1
+#: Lambda allows 1024 file descriptors and 1024 threads per environment; one
+#: connection (and, for threads, one worker) per request in flight stays well inside.
+MAX_CONCURRENCY = 256
+MAX_KEYS_LIMIT = 10_000_000
+#: S3 keys (and so prefixes) are at most 1024 bytes of UTF-8.
+MAX_PREFIX_BYTES = 1024
+MAX_FIND_BYTES = 1024
+
+FIELDS = ("s3_bucket_name", "folder", "find", "concurrency", "max_keys")
+
+# The S3 general purpose bucket naming rules.
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+@dataclass(frozen=True)
+class Request:
+    bucket: str
+    prefix: str
+    find: str | None
+    concurrency: int
+    max_keys: int | None
+
+    @property
+    def needle(self) -> bytes | None:
+        return None if self.find is None else self.find.encode("utf-8")
+
+
+def parse_event(event: object, default_concurrency: int) -> Request:
+    """Validate `event`; raise `InvalidEvent` naming the first field that is wrong."""
+    if not isinstance(event, Mapping):
+        raise InvalidEvent(
+            f"the event must be a JSON object, got {_type_name(event)}",
+            field="event",
+        )
+    unknown = sorted(str(name) for name in event if name not in FIELDS)
+    if unknown:
+        raise InvalidEvent(
+            f"unknown field {unknown[0]!r}; the event takes {', '.join(FIELDS)}",
+            field=unknown[0],
+        )
+    return Request(
+        bucket=_bucket(event),
+        prefix=_prefix(event),
+        find=_find(event),
+        concurrency=_int_in_range(
+            event, "concurrency", MIN_CONCURRENCY, MAX_CONCURRENCY, default_concurrency
+        ),
+        max_keys=_int_in_range(event, "max_keys", 1, MAX_KEYS_LIMIT, None),
+    )
+
+
+def _bucket(event: Mapping[str, Any]) -> str:
+    name = _required_str(event, "s3_bucket_name")
+    problem = bucket_name_problem(name)
+    if problem:
+        raise InvalidEvent(
+            f"s3_bucket_name {name[:80]!r} is not a valid bucket name: {problem}",
+            field="s3_bucket_name",
+        )
+    return name
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """Say why `name` breaks the S3 bucket naming rules, or None if it follows them."""
+    if not 3 <= len(name) <= 63:
+        return "it must be 3 to 63 characters long"
+    if not _BUCKET_NAME.match(name):
+        return (
+            "use only lowercase letters, digits, dots and hyphens, "
+            "beginning and ending with a letter or digit"
+        )
+    if ".." in name or ".-" in name or "-." in name:
+        return "dots may not be doubled or next to a hyphen"
+    if _IPV4.match(name):
+        return "it must not look like an IP address"
+    if name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES):
+        return "it uses a prefix or suffix that S3 reserves"
+    return None
+
+
+def _prefix(event: Mapping[str, Any]) -> str:
+    # An empty folder is allowed: it means the whole bucket.
+    prefix = _required_str(event, "folder", allow_empty=True)
+    _reject_unencodable(prefix, "folder")
+    if len(prefix.encode("utf-8")) > MAX_PREFIX_BYTES:
+        raise InvalidEvent(
+            f"folder is longer than S3's key limit of {MAX_PREFIX_BYTES} bytes",
+            field="folder",
+        )
+    return prefix
+
+
+def _find(event: Mapping[str, Any]) -> str | None:
+    find = event.get("find")
+    if find is None:
+        return None
+    if not isinstance(find, str):
+        raise InvalidEvent(
+            f"find must be a string or null, got {_type_name(find)}", field="find"
+        )
+    if find == "":
+        raise InvalidEvent(
+            "find must not be empty (every object would match); "
+            "use null to count the objects instead",
+            field="find",
+        )
+    _reject_unencodable(find, "find")
+    if len(find.encode("utf-8")) > MAX_FIND_BYTES:
+        raise InvalidEvent(
+            f"find is {len(find.encode('utf-8'))} bytes; at most {MAX_FIND_BYTES} are allowed",
+            field="find",
+        )
+    return find
+
+
+def _required_str(event: Mapping[str, Any], name: str, *, allow_empty: bool = False) -> str:
+    if name not in event:
+        raise InvalidEvent(f"{name} is required", field=name)
+    value = event[name]
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{name} must be a string, got {_type_name(value)}", field=name)
+    if not value and not allow_empty:
+        raise InvalidEvent(f"{name} must not be empty", field=name)
+    return value
+
+
+def _int_in_range[T: int | None](
+    event: Mapping[str, Any], name: str, low: int, high: int, default: T
+) -> int | T:
+    value = event.get(name)
+    if value is None:
+        return default
+    # bool is an int in Python, but `true` is never a meaningful count.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidEvent(f"{name} must be an integer, got {_type_name(value)}", field=name)
+    if not low <= value <= high:
+        raise InvalidEvent(f"{name} must be between {low} and {high}, got {value}", field=name)
+    return value
+
+
+def _reject_unencodable(value: str, name: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidEvent(f"{name} is not valid Unicode text", field=name) from None
+
+
+def _type_name(value: object) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", float: "number"}
+    if value is None:
+        return "null"
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,31 @@
+"""The botocore client configuration, identical for the boto3 and aiobotocore clients."""
+
+from typing import Any
+
+from s3fanout.settings import Settings
+
+
+def client_options(settings: Settings, pool_size: int) -> dict[str, Any]:
+    """Keyword arguments for botocore's `Config` (or aiobotocore's `AioConfig`).
+
+    The connection pool holds exactly as many connections as requests may be in
+    flight, so no request waits for a connection and none is opened only to be dropped.
+    """
+    return {
+        "max_pool_connections": pool_size,
+        "retries": {"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
+        "connect_timeout": settings.connect_timeout,
+        "read_timeout": settings.read_timeout,
+        "tcp_keepalive": True,
+    }
+
+
+def cache_key(settings: Settings, pool_size: int) -> tuple[object, ...]:
+    """Clients are reused while what they were built from stays the same."""
+    return (
+        pool_size,
+        settings.retry_mode,
+        settings.max_attempts,
+        settings.connect_timeout,
+        settings.read_timeout,
+    )
