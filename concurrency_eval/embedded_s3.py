@@ -26,7 +26,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -113,12 +113,14 @@ class InstrumentedS3:
         if path.startswith(CONTROL_PREFIX):
             return self._control(path[len(CONTROL_PREFIX) :], environ, start_response)
         operation, bucket, key = classify(environ)
+        # The answer is complete before it leaves the in-flight count and only then is
+        # sent: a client cannot have the next request in flight until it has this one,
+        # so the peak counted here is never above the client's own.
         self._enter(operation)
         try:
-            return _Closing(self._serve(environ, start_response, operation, bucket, key), self._leave)
-        except BaseException:
+            return self._serve(environ, start_response, operation, bucket, key)
+        finally:
             self._leave()
-            raise
 
     def _serve(
         self,
@@ -133,11 +135,10 @@ class InstrumentedS3:
             time.sleep(delay_ms / 1000)
         if rule is not None and rule.status is not None:
             return _error_response(start_response, rule.status, rule.code, key or bucket)
+        body = _read_all(self._app(environ, start_response))
         if operation == "list" and self.faults.delete_after_list:
-            body = b"".join(self._app(environ, start_response))
             self._delete(environ, bucket, self.faults.delete_after_list)
-            return [body]
-        return self._app(environ, start_response)
+        return body
 
     def _draw(self, operation: Operation, key: str) -> tuple[float, FaultRule | None]:
         """The delay and the rule (if any) that apply to this request."""
@@ -169,8 +170,7 @@ class InstrumentedS3:
                 CONTENT_LENGTH="0",
             )
             request["wsgi.input"] = io.BytesIO(b"")
-            for _ in self._app(request, lambda status, headers, exc_info=None: lambda data: None):
-                pass
+            _read_all(self._app(request, lambda status, headers, exc_info=None: lambda data: None))
 
     def _enter(self, operation: str) -> None:
         with self._lock:
@@ -225,23 +225,13 @@ class InstrumentedS3:
         return _json_response(start_response, 404, {"error": f"no control action {method} {action}"})
 
 
-class _Closing:
-    """A WSGI response that calls `on_close` once the server has sent it."""
-
-    def __init__(self, body: Iterable[bytes], on_close: Callable[[], None]) -> None:
-        self._body = body
-        self._on_close = on_close
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self._body)
-
-    def close(self) -> None:
-        try:
-            close = getattr(self._body, "close", None)
-            if close is not None:
-                close()
-        finally:
-            self._on_close()
+def _read_all(response: Iterable[bytes]) -> list[bytes]:
+    try:
+        return [b"".join(response)]
+    finally:
+        close = getattr(response, "close", None)
+        if close is not None:
+            close()
 
 
 def classify(environ: WSGIEnvironment) -> tuple[Operation, str, str]:
@@ -315,7 +305,12 @@ def serve(host: str, port: int, faults: Faults, exit_with_stdin: bool) -> None:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     if exit_with_stdin:
-        threading.Thread(target=lambda: (sys.stdin.read(), shutdown()), daemon=True).start()
+
+        def shutdown_when_stdin_closes() -> None:
+            sys.stdin.read()
+            shutdown()
+
+        threading.Thread(target=shutdown_when_stdin_closes, daemon=True).start()
     bound_host, bound_port = server.server_address[:2]
     print(json.dumps({"endpoint": f"http://{bound_host!s}:{bound_port}", "pid": os.getpid()}), flush=True)
     server.serve_forever()
@@ -336,9 +331,7 @@ class EmbeddedS3:
             "--port", "0", "--exit-with-stdin",
             "--faults", json.dumps(self._faults.to_dict()),
         ]  # fmt: skip
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         ready: dict[str, str] = {}
         reader = threading.Thread(target=lambda: ready.update(self._read_ready()), daemon=True)
         reader.start()
@@ -353,7 +346,8 @@ class EmbeddedS3:
         return self
 
     def _read_ready(self) -> dict[str, str]:
-        assert self._process is not None and self._process.stdout is not None
+        assert self._process is not None
+        assert self._process.stdout is not None
         line = self._process.stdout.readline()
         return json.loads(line) if line.strip() else {}
 

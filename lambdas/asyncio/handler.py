@@ -8,9 +8,7 @@ from s3fanout.models import Model
 from s3fanout.tally import ObjectRef
 
 
-async def fetch_with_tasks(
-    objects: AsyncIterator[ObjectRef], fetch: AsyncFetch, concurrency: int
-) -> None:
+async def fetch_with_tasks(objects: AsyncIterator[ObjectRef], fetch: AsyncFetch, concurrency: int) -> None:
     slots = asyncio.Semaphore(concurrency)
     async with asyncio.TaskGroup() as tasks:
         while True:

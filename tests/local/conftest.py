@@ -2,12 +2,14 @@
 
 import random
 import string
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from concurrency_eval.embedded_s3 import EmbeddedS3, Faults
 from tests.handlers import MAGIC
@@ -47,9 +49,17 @@ def s3_endpoint(embedded_s3: EmbeddedS3, monkeypatch: pytest.MonkeyPatch) -> Ite
     """Point the handlers at the embedded S3 (as a user would), with no faults."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", embedded_s3.endpoint)
     embedded_s3.set_faults(Faults())
+    _wait_until_idle(embedded_s3)
     embedded_s3.reset_stats()
     yield embedded_s3
     embedded_s3.set_faults(Faults())
+
+
+def _wait_until_idle(server: EmbeddedS3, timeout: float = 30.0) -> None:
+    """Let slow answers injected by an earlier test drain, so counters start at zero."""
+    give_up = time.monotonic() + timeout
+    while server.stats()["in_flight"] > 0 and time.monotonic() < give_up:
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +70,7 @@ def data(embedded_s3: EmbeddedS3) -> Data:
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
+        config=Config(max_pool_connections=16),
     )
     client.create_bucket(Bucket=BUCKET)
     rng = random.Random(7)
@@ -100,7 +111,9 @@ def data(embedded_s3: EmbeddedS3) -> Data:
         client.put_object(Bucket=TINY_BUCKET, Key=name, Body=name.encode())
 
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda item: client.put_object(Bucket=BUCKET, Key=item[0], Body=item[1]), bodies.items()))
+        list(
+            pool.map(lambda item: client.put_object(Bucket=BUCKET, Key=item[0], Body=item[1]), bodies.items())
+        )
 
     def dataset(prefix: str, keys: list[str], magic: str | None) -> DataSet:
         return DataSet(prefix, tuple(sorted(keys)), sum(len(bodies[key]) for key in keys), magic)

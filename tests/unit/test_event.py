@@ -99,7 +99,10 @@ def test_corpus_is_large_enough() -> None:
         (with_(concurrency=1, max_keys=5), Request("my-bucket", "1000/", "MyMagicString", 1, 5)),
         (with_(concurrency=None), Request("my-bucket", "1000/", "MyMagicString", 64, None)),
         (with_(s3_bucket_name="a.b-c.123"), Request("a.b-c.123", "1000/", "MyMagicString", 64, None)),
-        (with_(folder="dir with space/é/"), Request("my-bucket", "dir with space/é/", "MyMagicString", 64, None)),
+        (
+            with_(folder="dir with space/é/"),
+            Request("my-bucket", "dir with space/é/", "MyMagicString", 64, None),
+        ),
     ],
 )
 def test_valid_events_parse(event: dict[str, Any], expected: Request) -> None:

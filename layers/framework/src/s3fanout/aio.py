@@ -9,7 +9,7 @@ keep their open connections instead of building a client and connecting anew
 import asyncio
 import atexit
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -27,7 +27,7 @@ from s3fanout.tally import ObjectRef
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
-AsyncFetch = Callable[[ObjectRef], Awaitable[None]]
+AsyncFetch = Callable[[ObjectRef], Coroutine[Any, Any, None]]
 #: (objects to read, fetch one of them, requests in flight at most) -> awaitable
 AsyncStrategy = Callable[[AsyncIterator[ObjectRef], AsyncFetch, int], Awaitable[None]]
 LambdaHandler = Callable[[object, object], dict[str, Any]]
@@ -54,9 +54,7 @@ class _Environment:
             await self.aclose()
             config = AioConfig(**client_options(job.settings, job.concurrency))
             stack = contextlib.AsyncExitStack()
-            self._client = await stack.enter_async_context(
-                get_session().create_client("s3", config=config)
-            )
+            self._client = await stack.enter_async_context(get_session().create_client("s3", config=config))
             self._stack, self._key = stack, key
         return self._client
 
@@ -101,7 +99,7 @@ async def _process(job: Job, strategy: AsyncStrategy) -> None:
         await objects.aclose()
 
 
-async def _objects(client: "S3Client", job: Job) -> AsyncIterator[ObjectRef]:
+async def _objects(client: "S3Client", job: Job) -> AsyncGenerator[ObjectRef]:
     request = job.request
     try:
         pages = client.get_paginator("list_objects_v2").paginate(**job.listing.paginate_args())

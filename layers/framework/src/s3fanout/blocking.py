@@ -21,7 +21,7 @@ from s3fanout.search import StreamSearch
 from s3fanout.tally import ObjectRef
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+    from types_boto3_s3 import S3Client
 
 Fetch = Callable[[ObjectRef], None]
 #: (objects to read, fetch one of them, requests in flight at most) -> None

@@ -113,13 +113,10 @@ def _find(event: Mapping[str, Any]) -> str | None:
     if find is None:
         return None
     if not isinstance(find, str):
-        raise InvalidEvent(
-            f"find must be a string or null, got {_type_name(find)}", field="find"
-        )
+        raise InvalidEvent(f"find must be a string or null, got {_type_name(find)}", field="find")
     if find == "":
         raise InvalidEvent(
-            "find must not be empty (every object would match); "
-            "use null to count the objects instead",
+            "find must not be empty (every object would match); use null to count the objects instead",
             field="find",
         )
     _reject_unencodable(find, "find")

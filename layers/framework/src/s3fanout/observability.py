@@ -39,23 +39,18 @@ def record(model: Model, response: dict[str, Any], context: object) -> None:
     from aws_lambda_powertools.metrics import MetricUnit
 
     error = response["error"]
-    log = logger()
-    request_id = getattr(context, "aws_request_id", None)
-    if request_id:
-        log.append_keys(request_id=request_id)
     summary = {key: value for key, value in response.items() if key != "error"}
+    summary["request_id"] = getattr(context, "aws_request_id", None)
     if error is None:
-        log.info("processed", extra=summary)
+        logger().info("processed", extra=summary)
     else:
-        log.warning("failed", extra={**summary, "error": error})
+        logger().warning("failed", extra={**summary, "error": error})
 
     emf = metrics()
     emf.add_dimension(name="model", value=model.value)
     emf.add_metric(name="ObjectsRead", unit=MetricUnit.Count, value=response["objects"])
     emf.add_metric(name="BytesRead", unit=MetricUnit.Bytes, value=response["bytes"])
-    emf.add_metric(
-        name="ProcessingTime", unit=MetricUnit.Milliseconds, value=response["time"] * 1000
-    )
+    emf.add_metric(name="ProcessingTime", unit=MetricUnit.Milliseconds, value=response["time"] * 1000)
     emf.add_metric(name="Errors", unit=MetricUnit.Count, value=0 if error is None else 1)
     emf.add_metric(
         name="FailedObjects",

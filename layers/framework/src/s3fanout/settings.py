@@ -40,7 +40,9 @@ class Settings:
         defaults = cls()
         return cls(
             default_concurrency=_read(
-                env, "DEFAULT_CONCURRENCY", _int_between(MIN_CONCURRENCY, MAX_CONCURRENCY),
+                env,
+                "DEFAULT_CONCURRENCY",
+                _int_between(MIN_CONCURRENCY, MAX_CONCURRENCY),
                 defaults.default_concurrency,
             ),
             retry_mode=_read(env, "RETRY_MODE", _retry_mode, defaults.retry_mode),

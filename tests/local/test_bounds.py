@@ -1,0 +1,102 @@
+"""Bounds the models must keep: requests in flight, memory, and one client per environment."""
+
+import tracemalloc
+from typing import Any
+
+import aiobotocore.session
+import boto3.session
+import pytest
+
+from concurrency_eval.embedded_s3 import EmbeddedS3, Faults
+from tests.handlers import MAGIC, MODELS, invoke, load_handler_module
+from tests.local.conftest import BUCKET, Data
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.mark.parametrize(
+    ("model", "concurrency"), [("sync", 8), ("threaded", 8), ("threaded", 3), ("asyncio", 8), ("asyncio", 3)]
+)
+def test_requests_in_flight_never_exceed_the_bound(
+    model: str, concurrency: int, s3_endpoint: EmbeddedS3, data: Data
+) -> None:
+    # Given an S3 that takes 10 ms to answer, and a prefix of two listing pages
+    s3_endpoint.set_faults(Faults(latency_ms=10))
+    s3_endpoint.reset_stats()
+    prefix = data.small if model == "sync" else data.paged  # sync is slow and trivially 1
+    # When a model reads it with a bound on requests in flight
+    response = invoke(
+        model, {"s3_bucket_name": BUCKET, "folder": prefix.prefix, "find": MAGIC, "concurrency": concurrency}
+    )
+    # Then the server never saw more requests at once than the bound (listing included)
+    stats = s3_endpoint.stats()
+    assert response["error"] is None
+    assert stats["requests"]["get"] == len(prefix.keys)
+    if model == "sync":
+        assert stats["peak_in_flight"] == 1
+        assert response["concurrency"] == 1
+    else:
+        # and the bound was reached: the concurrency is real
+        assert stats["peak_in_flight"] == concurrency
+        assert response["concurrency"] == concurrency
+
+
+def _traced_peak(model: str, max_keys: int) -> tuple[int, dict[str, Any]]:
+    event = {
+        "s3_bucket_name": BUCKET,
+        "folder": "large/",
+        "find": MAGIC,
+        "concurrency": 4,
+        "max_keys": max_keys,
+    }
+    invoke(model, event)  # warm: the client and its caches exist before measuring
+    tracemalloc.start()
+    try:
+        response = invoke(model, event)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, response
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_memory_grows_with_concurrency_not_with_objects(model: str, data: Data) -> None:
+    # Given 50 KB bodies, read four at a time
+    # When a model reads 25 of them, then 200 of them (8x the bytes)
+    few_peak, few = _traced_peak(model, 25)
+    many_peak, many = _traced_peak(model, 200)
+    assert few["objects"] == 25
+    assert many["objects"] == 200
+    assert many["bytes"] == 200 * 50_000
+    # Then the peak of memory allocated barely moves, and stays far below the bytes read
+    assert many_peak < few_peak * 1.5 + 256 * 1024, (few_peak, many_peak)
+    assert many_peak < many["bytes"] / 10, many_peak
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_warm_invocations_reuse_one_client_created_at_first_use(
+    model: str, data: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a freshly imported handler, whose environment may already hold a client
+    module = load_handler_module(model)
+    created: list[str] = []
+    original_boto3 = boto3.session.Session.client
+    original_aio = aiobotocore.session.AioSession.create_client
+
+    def counting_boto3(self: boto3.session.Session, *args: Any, **kwargs: Any) -> Any:
+        created.append("boto3")
+        return original_boto3(self, *args, **kwargs)
+
+    def counting_aio(self: aiobotocore.session.AioSession, *args: Any, **kwargs: Any) -> Any:
+        created.append("aiobotocore")
+        return original_aio(self, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", counting_boto3)
+    monkeypatch.setattr(aiobotocore.session.AioSession, "create_client", counting_aio)
+    # A concurrency no other test uses, so the first invocation must build a client
+    event = {"s3_bucket_name": BUCKET, "folder": data.small.prefix, "find": None, "concurrency": 17}
+    # When it is invoked three times with the same settings
+    answers = [module.handler(event, None)["result"] for _ in range(3)]
+    # Then all three answer, and only the first built a client (of its model's kind)
+    assert answers == ["20", "20", "20"]
+    assert created == (["aiobotocore"] if model == "asyncio" else ["boto3"])
