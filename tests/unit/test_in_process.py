@@ -102,3 +102,16 @@ def test_a_bug_in_a_strategy_is_an_internal_error_not_a_raise(
 def test_request_id_is_logged(model: str, bucket: None, caplog: pytest.LogCaptureFixture) -> None:
     invoke(model, {"s3_bucket_name": BUCKET, "folder": "data/", "find": None}, FakeContext(60_000, "req-42"))
     assert our_records(caplog)[-1].__dict__["request_id"] == "req-42"
+
+
+@pytest.mark.parametrize("model", BLOCKING_MODELS)
+def test_each_invocation_starts_with_empty_metrics(
+    model: str, bucket: None, monkeypatch: pytest.MonkeyPatch, recwarn: pytest.WarningsRecorder
+) -> None:
+    # Given metrics switched off (as for local runs), so nothing is flushed
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    # When a warm function is invoked twice
+    for _ in range(2):
+        invoke(model, {"s3_bucket_name": BUCKET, "folder": "data/", "find": None})
+    # Then the second did not find the first's dimension still set
+    assert [str(warning.message) for warning in recwarn if "already been added" in str(warning.message)] == []

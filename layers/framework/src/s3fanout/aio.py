@@ -33,7 +33,7 @@ AsyncStrategy = Callable[[AsyncIterator[ObjectRef], AsyncFetch, int], Awaitable[
 LambdaHandler = Callable[[object, object], dict[str, Any]]
 
 
-class _Environment:
+class AsyncEnvironment:
     """The event loop and the client one execution environment keeps while warm."""
 
     def __init__(self) -> None:
@@ -70,25 +70,27 @@ class _Environment:
             self._loop.close()
 
 
-_environment = _Environment()
-atexit.register(_environment.close)
+_shared = AsyncEnvironment()
+atexit.register(_shared.close)
 
 
-def async_handler(model: Model, strategy: AsyncStrategy) -> LambdaHandler:
+def async_handler(
+    model: Model, strategy: AsyncStrategy, environment: AsyncEnvironment | None = None
+) -> LambdaHandler:
+    """A Lambda handler running `strategy`; `environment` is the process-wide one by default."""
+    env = _shared if environment is None else environment
+
     def handler(event: object, context: object) -> dict[str, Any]:
         return run_invocation(
-            model,
-            event,
-            context,
-            lambda job: _environment.loop.run_until_complete(_process(job, strategy)),
+            model, event, context, lambda job: env.loop.run_until_complete(_process(job, strategy, env))
         )
 
     handler.__doc__ = f"The {model.value} model's Lambda handler."
     return handler
 
 
-async def _process(job: Job, strategy: AsyncStrategy) -> None:
-    client = await _environment.client(job)
+async def _process(job: Job, strategy: AsyncStrategy, environment: AsyncEnvironment) -> None:
+    client = await environment.client(job)
     objects = _objects(client, job)
     try:
         await strategy(objects, _fetcher(client, job), job.concurrency)

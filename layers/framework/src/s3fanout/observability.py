@@ -57,4 +57,9 @@ def record(model: Model, response: dict[str, Any], context: object) -> None:
         unit=MetricUnit.Count,
         value=0 if error is None else error["failed_count"],
     )
-    emf.flush_metrics()
+    try:
+        emf.flush_metrics()
+    finally:
+        # Flushing skips the clearing when metrics are disabled; the next invocation
+        # must still start from an empty set, dimensions included.
+        emf.clear_metrics()
