@@ -1,0 +1,1 @@
+"""The CDK app's stacks and constructs. Synthesis makes no AWS calls."""

@@ -1,0 +1,117 @@
+"""One evaluated function: its role, log group, code, both layers, and `live` alias.
+
+The three functions are built by this one construct, so that they can only differ
+in their code: same runtime, architecture, memory, timeout, layers and environment.
+"""
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.config import LOG_RETENTION_DAYS, AppConfig
+from stacks.nag import acknowledge, arn_of
+
+ALIAS = "live"
+
+
+class EvaluationFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model: str,
+        code: lambda_.Code,
+        layers: list[lambda_.ILayerVersion],
+        data_bucket: s3.IBucket,
+        config: AppConfig,
+        removal_policy: cdk.RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=retention_days(config.log_retention_days),
+            removal_policy=removal_policy,
+        )
+        # A role of its own instead of AWSLambdaBasicExecutionRole: write to this log
+        # group and read the data bucket, nothing else.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"The {model} evaluation function: read the data bucket, write its logs",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                # The log group's ARN ends in ":*", which covers its log streams.
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(sid="ListData", actions=["s3:ListBucket"], resources=[data_bucket.bucket_arn])
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadData", actions=["s3:GetObject"], resources=[data_bucket.arn_for_objects("*")]
+            )
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=f"concurrency-eval: the {model} model",
+            runtime=lambda_.Runtime(config.runtime, lambda_.RuntimeFamily.PYTHON),
+            architecture=lambda_.Architecture.ARM_64
+            if config.architecture == "arm64"
+            else lambda_.Architecture.X86_64,
+            handler="handler.handler",
+            code=code,
+            layers=layers,
+            memory_size=config.memory_mb,
+            timeout=cdk.Duration.seconds(config.timeout_seconds),
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            reserved_concurrent_executions=config.reserved_concurrency,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": "concurrency-eval",
+                "POWERTOOLS_METRICS_NAMESPACE": "ConcurrencyEval",
+            },
+        )
+        self.alias = self.function.add_alias(
+            ALIAS, provisioned_concurrent_executions=config.provisioned_concurrency
+        )
+        acknowledge(
+            self.role,
+            f"AwsSolutions-IAM5[Resource::{arn_of(data_bucket)}/*]",
+            "The workload reads every object under the event's prefix, any prefix of the bucket.",
+        )
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            "The runtime is the `runtime` setting (python3.13 by default): the evaluation pins it so that "
+            "results are comparable and the shipped bytecode matches it.",
+        )
+
+
+_RETENTIONS = dict(
+    zip(
+        LOG_RETENTION_DAYS,
+        (
+            "ONE_DAY", "THREE_DAYS", "FIVE_DAYS", "ONE_WEEK", "TWO_WEEKS", "ONE_MONTH", "TWO_MONTHS",
+            "THREE_MONTHS", "FOUR_MONTHS", "FIVE_MONTHS", "SIX_MONTHS", "ONE_YEAR", "THIRTEEN_MONTHS",
+            "EIGHTEEN_MONTHS", "TWO_YEARS", "THREE_YEARS", "FIVE_YEARS", "SIX_YEARS", "SEVEN_YEARS",
+            "EIGHT_YEARS", "NINE_YEARS", "TEN_YEARS",
+        ),
+        strict=True,
+    )
+)  # fmt: skip
+
+
+def retention_days(days: int) -> logs.RetentionDays:
+    return getattr(logs.RetentionDays, _RETENTIONS[days])  # type: ignore[no-any-return]

@@ -1,0 +1,92 @@
+"""The evaluation: the data bucket, both layers, the three functions, the dashboard.
+
+Layers and functions share this one stack on purpose. A layer in another stack
+reaches its functions through an export, and CloudFormation refuses to change an
+export that is in use, so a new layer version would fail to deploy; here the
+functions refer to the layer versions directly and update with them in one deploy.
+"""
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from concurrency_eval.build import FUNCTIONS, Builder
+from stacks.bundling import bundle_code
+from stacks.config import AppConfig
+from stacks.dashboard import EvaluationDashboard
+from stacks.evaluation_function import EvaluationFunction
+from stacks.nag import acknowledge
+
+
+class EvaluationStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        builder: Builder,
+        env: cdk.Environment | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="concurrency-eval: three concurrency models, one workload",
+            env=env,
+        )
+        removal_policy = (
+            cdk.RemovalPolicy.DESTROY if config.removal_policy == "destroy" else cdk.RemovalPolicy.RETAIN
+        )
+        self.data_bucket = s3.Bucket(
+            self,
+            "Data",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=removal_policy,
+        )
+        acknowledge(
+            self.data_bucket,
+            "AwsSolutions-S1",
+            "Holds generated benchmark data; access logs would record every benchmark GET and add cost.",
+        )
+        runtime = lambda_.Runtime(config.runtime, lambda_.RuntimeFamily.PYTHON)
+        architecture = (
+            lambda_.Architecture.ARM_64 if config.architecture == "arm64" else lambda_.Architecture.X86_64
+        )
+        layers: list[lambda_.ILayerVersion] = [
+            lambda_.LayerVersion(
+                self,
+                f"{name.capitalize()}Layer",
+                code=bundle_code(builder, name),
+                compatible_runtimes=[runtime],
+                compatible_architectures=[architecture],
+                description=description,
+                removal_policy=removal_policy,
+            )
+            for name, description in (
+                ("pypi", "concurrency-eval: boto3, aiobotocore, Powertools (from uv.lock)"),
+                ("framework", "concurrency-eval: the s3fanout framework"),
+            )
+        ]
+        self.functions: dict[str, EvaluationFunction] = {
+            model: EvaluationFunction(
+                self,
+                model.capitalize(),
+                model=model,
+                code=bundle_code(builder, model),
+                layers=layers,
+                data_bucket=self.data_bucket,
+                config=config,
+                removal_policy=removal_policy,
+            )
+            for model in FUNCTIONS
+        }
+        EvaluationDashboard(self, "Dashboard", functions={m: f.function for m, f in self.functions.items()})
+
+        cdk.CfnOutput(self, "DataBucketName", value=self.data_bucket.bucket_name)
+        for model, evaluated in self.functions.items():
+            cdk.CfnOutput(self, f"{model.capitalize()}FunctionName", value=evaluated.function.function_name)
+            cdk.CfnOutput(self, f"{model.capitalize()}AliasName", value=evaluated.alias.alias_name)
