@@ -2,15 +2,22 @@
 # use and finds Python 3.13 (through pyenv where present); `uv sync` installs the
 # locked dependencies into .venv.
 UV := scripts/uv
+# jsii prints a Node.js end-of-life banner on every start; the CLI still works.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
-.PHONY: help sync example test lint typecheck pytest
+.PHONY: help sync npm example test lint typecheck pytest synth bench
 
 help:
 	@echo "make example   invoke the three handlers on the embedded S3 (no AWS account)"
-	@echo "make test      everything CI checks: format, lint, types, the test suite"
+	@echo "make test      everything CI checks: format, lint, types, the tests, cdk synth, cfn-lint"
+	@echo "make synth     cdk synth (cdk-nag runs in it) and cfn-lint, no AWS credentials needed"
+	@echo "make bench     the benchmarks the project ships"
 
 sync:
 	$(UV) sync --locked
+
+npm:
+	npm ci --no-audit --no-fund
 
 example: sync
 	$(UV) run --locked python examples/invoke_local.py
@@ -25,4 +32,14 @@ typecheck: sync
 pytest: sync
 	$(UV) run --locked pytest
 
-test: lint typecheck pytest
+# Synthesis must never need AWS: credentials are removed for it.
+synth: sync npm
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+		AWS_EC2_METADATA_DISABLED=true npx cdk synth --quiet
+	$(UV) run --locked cfn-lint
+
+bench: sync
+	$(UV) run --locked python benchmarks/synth_and_init.py
+	$(UV) run --locked python benchmarks/asyncio_lifecycle.py
+
+test: lint typecheck pytest synth

@@ -41,6 +41,8 @@ FUNCTIONS = ("sync", "threaded", "asyncio")
 BUNDLES = LAYERS + FUNCTIONS
 #: Where Lambda puts layers and function code; compiled bytecode names these paths.
 LAYER_ROOT = "/opt/python"
+#: Where bundles are cached when the builder is not told; default build/bundles.
+CACHE_VARIABLE = "CONCURRENCY_EVAL_BUNDLE_CACHE"
 FUNCTION_ROOT = "/var/task"
 
 # Files no Lambda function reads: other packages' tests, type stubs, C sources,
@@ -107,7 +109,8 @@ class Builder:
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
         if self.cache_dir is None:
-            self.cache_dir = self.root / "build" / "bundles"
+            configured = os.environ.get(CACHE_VARIABLE)
+            self.cache_dir = Path(configured) if configured else self.root / "build" / "bundles"
 
     # -- content keys -----------------------------------------------------------
 
