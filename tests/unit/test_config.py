@@ -1,0 +1,101 @@
+"""cdk.json context and -c values: typed when right, every mistake named when wrong."""
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from stacks.config import AppConfig, ConfigError, GitHubConfig, from_context
+from tests.handlers import ROOT
+
+PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+
+
+def test_defaults() -> None:
+    assert from_context({}) == AppConfig()
+
+
+def test_command_line_strings_are_parsed() -> None:
+    config = from_context(
+        {"memory": "1769", "timeout": " 90 ", "architecture": "x86_64", "reservedConcurrency": "5",
+         "provisionedConcurrency": "2", "logRetentionDays": "7", "removalPolicy": "destroy"}
+    )  # fmt: skip
+    assert (config.memory_mb, config.timeout_seconds, config.architecture) == (1769, 90, "x86_64")
+    assert (config.reserved_concurrency, config.provisioned_concurrency) == (5, 2)
+    assert (config.log_retention_days, config.removal_policy) == (7, "destroy")
+
+
+def test_github_subjects() -> None:
+    config = from_context(
+        {"githubRepository": "octo/eval", "githubBranch": "release/1", "githubEnvironment": "prod"}
+    )
+    assert config.github == GitHubConfig("octo", "eval", "release/1", "prod")
+    assert config.github.branch_subject == "repo:octo/eval:ref:refs/heads/release/1"
+    assert config.github.environment_subject == "repo:octo/eval:environment:prod"
+
+
+def test_cdk_own_keys_are_not_settings() -> None:
+    assert from_context({"@aws-cdk/aws-lambda:recognizeLayerVersion": True, "aws:cdk:bundling-stacks": []})
+
+
+@pytest.mark.parametrize(
+    ("context", "fragment"),
+    [
+        ({"memory": "1GB"}, "memory='1GB': must be a whole number"),
+        ({"memory": 64}, "memory=64: must be between 128 and 10240"),
+        ({"memory": True}, "memory=True: must be a whole number"),
+        ({"timeout": 901}, "timeout=901: must be between 1 and 900"),
+        ({"architecture": "arm"}, "architecture='arm': must be one of arm64, x86_64"),
+        ({"runtime": "python3.9"}, "runtime='python3.9': must be one of"),
+        ({"removalPolicy": "snapshot"}, "removalPolicy='snapshot': must be one of retain, destroy"),
+        ({"logRetentionDays": 31}, "is not a retention period CloudWatch Logs accepts"),
+        ({"githubRepository": "just-a-name"}, "githubRepository='just-a-name': must be owner/repo"),
+        ({"artifactPrefix": "artifacts"}, "must be a key prefix ending in '/'"),
+        ({"oidcProviderArn": "arn:aws:iam::1:oidc-provider/x"}, "oidcProviderArn="),
+        ({"stackPrefix": "1st"}, "stackPrefix='1st'"),
+        (
+            {"reservedConcurrency": 2, "provisionedConcurrency": 3},
+            "provisionedConcurrency=3 exceeds reservedConcurrency=2",
+        ),
+        ({"memorySize": 512}, "'memorySize' is not a setting of this app; did you mean 'memory'?"),
+        ({"githubRepo": "a/b"}, "did you mean 'githubRepository'?"),
+        ({"oidcProviderArn": PROVIDER}, "oidcProviderArn is set but githubRepository is not"),
+    ],
+)
+def test_each_bad_value_is_named_with_its_fix(context: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        from_context(context)
+    assert fragment in str(raised.value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as raised:
+        from_context({"memory": "x", "timeout": "y", "architecture": "z"})
+    message = str(raised.value)
+    assert "memory=" in message
+    assert "timeout=" in message
+    assert "architecture=" in message
+
+
+def test_synth_with_a_bad_value_exits_with_the_message() -> None:
+    # As `cdk synth -c memory=huge` runs it: context through CDK_CONTEXT_JSON
+    context = json.loads((ROOT / "cdk.json").read_text())["context"] | {"memory": "huge"}
+    completed = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "CDK_CONTEXT_JSON": json.dumps(context),
+            "CDK_OUTDIR": "/nonexistent/never-written",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "error: invalid cdk context:" in completed.stderr
+    assert "memory='huge': must be a whole number; Lambda memory is 128 to 10240 MB" in completed.stderr
+    assert "Traceback" not in completed.stderr
