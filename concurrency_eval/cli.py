@@ -1,0 +1,329 @@
+"""The `concurrency-eval` command: seed data, run the evaluation locally, report it.
+
+Exit codes: 0 every answer right; 1 the run finished but some invocation failed or
+answered wrong (results are still written); 2 bad arguments or input files; 3 the
+machine lacks something the run needs; 130 interrupted (nothing is left running).
+"""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+from concurrency_eval import local_run
+from concurrency_eval.build import BuildError
+from concurrency_eval.dataset import MAGIC, DataSetSpec
+from concurrency_eval.results import Results, ResultsError
+
+EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+ROOT = Path(__file__).resolve().parent.parent
+MAX_OBJECTS = 1_000_000
+MAX_CONCURRENCY = 256
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    # Piped or redirected output gets room for the whole table instead of 80 columns.
+    out = Console() if sys.stdout.isatty() else Console(width=140)
+    err = Console(stderr=True)
+    try:
+        code: int = args.command(args, out, err)
+        return code
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]: every server and function process was stopped")
+        return EXIT_INTERRUPTED
+    except BuildError as error:
+        err.print(f"[red]error:[/red] {error}")
+        return EXIT_ENVIRONMENT
+    except ResultsError as error:
+        err.print(f"[red]error:[/red] {error}")
+        return EXIT_USAGE
+
+
+# -- argument types: each says what was wrong and what is accepted -----------------
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; use {low} to {high}")
+        return value
+
+    return parse
+
+
+def _float_between(low: float, high: float, unit: str = "") -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value:g} is out of range; use {low:g} to {high:g}{unit}")
+        return value
+
+    return parse
+
+
+def _models(text: str) -> tuple[str, ...]:
+    try:
+        return local_run.parse_models(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _add_dataset_arguments(parser: argparse.ArgumentParser, objects_default: int) -> None:
+    group = parser.add_argument_group("data set")
+    group.add_argument(
+        "--objects",
+        type=_int_between(1, MAX_OBJECTS),
+        default=objects_default,
+        help="number of files (default: %(default)s)",
+    )
+    group.add_argument(
+        "--min-size",
+        type=_int_between(len(MAGIC), 100_000_000),
+        default=1_000,
+        help="smallest file in bytes (default: %(default)s)",
+    )
+    group.add_argument(
+        "--max-size",
+        type=_int_between(len(MAGIC), 100_000_000),
+        default=50_000,
+        help="largest file in bytes (default: %(default)s)",
+    )
+    group.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same files")
+    group.add_argument("--prefix", help="key prefix (default: the object count and a slash, as '1000/')")
+
+
+def _spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> DataSetSpec:
+    if args.min_size > args.max_size:
+        parser.error(f"--min-size {args.min_size} is larger than --max-size {args.max_size}")
+    return DataSetSpec(args.objects, args.min_size, args.max_size, seed=args.seed, prefix=args.prefix)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="concurrency-eval",
+        description="Evaluate sync, threaded and asyncio Python Lambda functions on one S3 fan-out workload.",
+        epilog="Exit codes: 0 all answers right, 1 some wrong or failed, 2 bad arguments, "
+        "3 missing prerequisite, 130 interrupted.",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    local = commands.add_parser(
+        "local",
+        help="run the whole evaluation on this machine (embedded S3, no AWS account)",
+        description="Start an S3 on loopback, seed the data set, build the bundles, and run each "
+        "function as Lambda would: cold start, then warm invocations. Prints a table and writes "
+        "results.json, results.csv and chart.png.",
+    )
+    _add_dataset_arguments(local, objects_default=1000)
+    run = local.add_argument_group("run")
+    run.add_argument(
+        "--invocations",
+        type=_int_between(1, 1000),
+        default=3,
+        help="warm invocations per function, after the cold one (default: %(default)s)",
+    )
+    run.add_argument(
+        "--concurrency",
+        type=_int_between(1, MAX_CONCURRENCY),
+        default=64,
+        help="requests in flight for threaded and asyncio (default: %(default)s)",
+    )
+    run.add_argument(
+        "--models",
+        type=_models,
+        default=local_run.FUNCTIONS,
+        help="comma-separated models to run (default: sync,threaded,asyncio)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=_float_between(1, 900, " s"),
+        default=60.0,
+        help="invocation timeout in seconds, as the function's (default: %(default)s)",
+    )
+    run.add_argument("--output", type=Path, help="results folder (default: results/local-<time>)")
+    s3 = local.add_argument_group("embedded S3 behaviour")
+    s3.add_argument(
+        "--latency-ms",
+        type=_float_between(0, 10_000, " ms"),
+        default=local_run.DEFAULT_LATENCY_MS,
+        help="added to every S3 request; real S3 answers small GETs in tens of ms (default: %(default)s)",
+    )
+    s3.add_argument(
+        "--jitter-ms",
+        type=_float_between(0, 10_000, " ms"),
+        default=local_run.DEFAULT_JITTER_MS,
+        help="random extra latency, up to this (default: %(default)s)",
+    )
+    s3.add_argument(
+        "--error-rate",
+        type=_float_between(0, 1),
+        default=0.0,
+        help="share of requests answered 503 SlowDown (default: %(default)s)",
+    )
+    s3.add_argument(
+        "--server-error-rate",
+        type=_float_between(0, 1),
+        default=0.0,
+        help="share of requests answered 500 InternalError (default: %(default)s)",
+    )
+    s3.add_argument(
+        "--slow-rate",
+        type=_float_between(0, 1),
+        default=0.0,
+        help="share of requests answered slowly (default: %(default)s)",
+    )
+    s3.add_argument(
+        "--slow-ms",
+        type=_float_between(0, 600_000, " ms"),
+        default=1000.0,
+        help="how slowly (default: %(default)s)",
+    )
+    s3.add_argument(
+        "--fault-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a key whose GETs always fail with 503 SlowDown (repeatable)",
+    )
+    local.set_defaults(command=_local, parser=local)
+
+    seed = commands.add_parser(
+        "seed",
+        help="upload the data set to a bucket (real S3, or any S3 by --endpoint-url)",
+        description="Generate the data set and upload what is not already there unchanged.",
+    )
+    _add_dataset_arguments(seed, objects_default=1000)
+    seed.add_argument("--bucket", required=True, help="the bucket to upload to")
+    seed.add_argument("--endpoint-url", help="an S3 endpoint other than AWS's (for example the embedded S3)")
+    seed.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
+    seed.set_defaults(command=_seed, parser=seed)
+
+    report = commands.add_parser(
+        "report",
+        help="show the table and write the chart of a results file, or compare two",
+        description="Render results.json as a table and chart.png beside it; with two files, compare them.",
+    )
+    report.add_argument("results", type=Path, help="a results.json")
+    report.add_argument("other", type=Path, nargs="?", help="a second results.json to compare with the first")
+    report.add_argument(
+        "--chart", type=Path, help="where to write the chart (default: chart.png beside RESULTS)"
+    )
+    report.add_argument("--no-chart", action="store_true", help="print the table only")
+    report.set_defaults(command=_report, parser=report)
+    return parser
+
+
+# -- commands -------------------------------------------------------------------
+
+
+class _RichProgress(local_run.Progress):
+    def __init__(self, progress: RichProgress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+
+    def phase(self, description: str, total: int | None = None) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, completed=self._progress.tasks[-1].total or 1)
+        self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, steps: int = 1) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, steps)
+
+    def note(self, message: str) -> None:
+        self._progress.console.print(f"[dim]{message}[/dim]")
+
+
+def _progress(console: Console) -> RichProgress:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    return RichProgress(*columns, TimeElapsedColumn(), console=console)
+
+
+def _local(args: argparse.Namespace, out: Console, err: Console) -> int:
+    settings = local_run.LocalSettings(
+        dataset=_spec(args, args.parser),
+        invocations=args.invocations,
+        concurrency=args.concurrency,
+        latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms,
+        error_rate=args.error_rate,
+        server_error_rate=args.server_error_rate,
+        slow_rate=args.slow_rate,
+        slow_ms=args.slow_ms,
+        fault_keys=tuple(args.fault_key),
+        models=args.models,
+        timeout_s=args.timeout,
+    )
+    output: Path = args.output or local_run.default_output(Path.cwd() / "results")
+    with _progress(err) as progress:
+        results = local_run.run_local(ROOT, settings, output / "logs", _RichProgress(progress))
+    json_path, csv_path = results.write(output)
+    from concurrency_eval.charts import write_chart
+
+    chart = write_chart(results, output / "chart.png")
+    from concurrency_eval.report import print_results
+
+    print_results(results, out)
+    out.print(f"results: {json_path}  {csv_path}  {chart}  (function logs in {output / 'logs'})")
+    return EXIT_OK if results.all_correct() else EXIT_WRONG
+
+
+def _seed(args: argparse.Namespace, out: Console, err: Console) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from concurrency_eval.dataset import seed
+
+    spec = _spec(args, args.parser)
+    client = boto3.client("s3", endpoint_url=args.endpoint_url)
+    try:
+        with _progress(err) as progress:
+            task = progress.add_task(f"seeding s3://{args.bucket}/{spec.folder}", total=spec.objects)
+            result = seed(
+                client, args.bucket, spec, create_bucket=args.create_bucket,
+                on_object=lambda: progress.advance(task),
+            )  # fmt: skip
+    except (BotoCoreError, ClientError) as error:
+        err.print(f"[red]error:[/red] seeding s3://{args.bucket} failed: {error}")
+        return EXIT_ENVIRONMENT
+    out.print(
+        f"s3://{args.bucket}/{spec.folder}: {result.uploaded} uploaded ({result.bytes_uploaded:,} bytes), "
+        f"{result.unchanged} already there; the magic string is in {spec.magic_key}"
+    )
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from concurrency_eval.report import comparison_table, print_results
+
+    first = Results.read(args.results)
+    if args.other is None:
+        print_results(first, out)
+        shown = first
+    else:
+        second = Results.read(args.other)
+        out.print(comparison_table(first, second))
+        shown = second
+    if not args.no_chart:
+        from concurrency_eval.charts import write_chart
+
+        chart = args.chart or (args.other or args.results).with_name("chart.png")
+        out.print(f"chart: {write_chart(shown, chart)}")
+    return EXIT_OK if shown.all_correct() else EXIT_WRONG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The evaluation's data set, like the original benchmark's, and uploading it.
+
+N files of random ASCII with sizes drawn from a range, the magic string in exactly
+one of them. Everything follows from `seed`: the same spec always gives the same
+keys and bodies, so uploads are idempotent (an object whose MD5 already matches is
+not sent again) and runs on different machines read the same data.
+"""
+
+import hashlib
+import random
+import string
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
+
+MAGIC = "MyMagicString"
+_ALPHABET = (string.ascii_letters + string.digits).encode()
+# Random bytes mapped onto letters and digits: fast, and near enough to uniform.
+_TO_ASCII = bytes(_ALPHABET[value % len(_ALPHABET)] for value in range(256))
+
+
+@dataclass(frozen=True)
+class DataSetSpec:
+    objects: int = 1000
+    min_size: int = 1_000
+    max_size: int = 50_000
+    magic: str = MAGIC
+    seed: int = 42
+    #: Key prefix; by default the object count, as in the original ("1000/").
+    prefix: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.objects < 1:
+            raise ValueError("a data set needs at least one object")
+        if not 0 < self.min_size <= self.max_size:
+            raise ValueError("sizes must satisfy 0 < min_size <= max_size")
+        if self.min_size < len(self.magic.encode()):
+            raise ValueError(f"min_size must hold the magic string ({len(self.magic.encode())} bytes)")
+
+    @property
+    def folder(self) -> str:
+        return self.prefix if self.prefix is not None else f"{self.objects}/"
+
+    def key(self, index: int) -> str:
+        return f"{self.folder}{index:06d}.txt"
+
+    @property
+    def magic_index(self) -> int:
+        return random.Random(f"{self.seed}:magic").randrange(self.objects)
+
+    @property
+    def magic_key(self) -> str:
+        return self.key(self.magic_index)
+
+    def body(self, index: int) -> bytes:
+        """Object `index`'s bytes: random ASCII, the magic string inside one object only."""
+        rng = random.Random(f"{self.seed}:{index}")
+        size = rng.randint(self.min_size, self.max_size)
+        body = bytearray(rng.randbytes(size).translate(_TO_ASCII))
+        if index == self.magic_index:
+            magic = self.magic.encode()
+            at = rng.randrange(size - len(magic) + 1)
+            body[at : at + len(magic)] = magic
+        return bytes(body)
+
+    def items(self) -> Iterator[tuple[str, int]]:
+        for index in range(self.objects):
+            yield self.key(index), index
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    uploaded: int
+    unchanged: int
+    bytes_uploaded: int
+
+
+def seed(
+    client: "S3Client",
+    bucket: str,
+    spec: DataSetSpec,
+    *,
+    create_bucket: bool = False,
+    workers: int = 16,
+    on_object: Callable[[], None] = lambda: None,
+) -> SeedResult:
+    """Upload the data set; objects already there with the same content are skipped."""
+    if create_bucket:
+        _ensure_bucket(client, bucket)
+    existing = _existing_etags(client, bucket, spec.folder)
+
+    def upload(item: tuple[str, int]) -> int:
+        key, index = item
+        body = spec.body(index)
+        try:
+            if existing.get(key) == hashlib.md5(body, usedforsecurity=False).hexdigest():
+                return 0
+            client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/plain")
+            return len(body)
+        finally:
+            on_object()
+
+    with ThreadPoolExecutor(workers) as pool:
+        sizes = list(pool.map(upload, spec.items()))
+    uploaded = [size for size in sizes if size]
+    return SeedResult(len(uploaded), len(sizes) - len(uploaded), sum(uploaded))
+
+
+def _existing_etags(client: "S3Client", bucket: str, prefix: str) -> dict[str, str]:
+    etags: dict[str, str] = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for entry in page.get("Contents", ()):
+            # A single-part upload's ETag is the body's MD5; a multipart one never matches.
+            etags[entry["Key"]] = entry["ETag"].strip('"')
+    return etags
+
+
+def _ensure_bucket(client: "S3Client", bucket: str) -> None:
+    try:
+        client.head_bucket(Bucket=bucket)
+    except client.exceptions.ClientError:
+        client.create_bucket(Bucket=bucket)

@@ -1,0 +1,169 @@
+"""Evaluation results: what was run, what each invocation measured, and summaries.
+
+One results file (JSON) holds a whole run, local or on AWS; the CSV beside it has one
+row per invocation for spreadsheets. Summaries are computed from the invocations,
+never stored, so a results file can always be re-reported.
+"""
+
+import csv
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT = "concurrency-eval/results@1"
+
+
+@dataclass
+class Invocation:
+    model: str
+    #: "cold" for the first invocation of a fresh process, "warm" after it.
+    kind: str
+    index: int
+    duration_ms: float
+    cpu_ms: float
+    peak_rss_mb: float
+    result: str | None
+    #: The handler's own processing time (its response's "time"), seconds.
+    handler_time_s: float | None
+    objects: int | None
+    #: The structured error type, or Lambda's error type for an unhandled one.
+    error: str | None
+    correct: bool
+    #: Memory size the invocation ran with (AWS runs sweep it; local runs record it).
+    memory_mb: int | None = None
+
+
+@dataclass
+class ModelRun:
+    model: str
+    init_ms: float
+    init_cpu_ms: float
+    init_rss_mb: float
+    invocations: list[Invocation] = field(default_factory=list)
+    #: Seconds of CPU the S3 server used while this model ran, and the wall time.
+    server_cpu_s: float | None = None
+    wall_s: float | None = None
+    #: Requests the S3 server answered while this model ran, and faults it injected.
+    server_requests: dict[str, int] | None = None
+    faults_injected: int | None = None
+
+    def warm(self) -> list[Invocation]:
+        return [i for i in self.invocations if i.kind == "warm" and i.error is None]
+
+    def cold(self) -> Invocation | None:
+        return next((i for i in self.invocations if i.kind == "cold"), None)
+
+
+@dataclass
+class Summary:
+    model: str
+    init_ms: float
+    cold_ms: float | None
+    warm_median_ms: float | None
+    warm_p10_ms: float | None
+    warm_p90_ms: float | None
+    cpu_ms_per_object: float | None
+    peak_rss_mb: float
+    server_cpu_share: float | None
+    answered: int
+    correct: int
+    errors: dict[str, int]
+
+
+@dataclass
+class Results:
+    kind: str
+    started_at: str
+    settings: dict[str, Any]
+    environment: dict[str, Any]
+    expected_result: str | None
+    models: list[ModelRun] = field(default_factory=list)
+    format: str = FORMAT
+
+    def summaries(self) -> list[Summary]:
+        return [summarize(run) for run in self.models]
+
+    def all_correct(self) -> bool:
+        return all(i.correct for run in self.models for i in run.invocations) and bool(self.models)
+
+    # -- files --------------------------------------------------------------------
+
+    def write(self, directory: Path) -> tuple[Path, Path]:
+        directory.mkdir(parents=True, exist_ok=True)
+        json_path, csv_path = directory / "results.json", directory / "results.csv"
+        json_path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        with csv_path.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=[*_CSV_RUN_FIELDS, *Invocation.__dataclass_fields__])
+            writer.writeheader()
+            for run in self.models:
+                for invocation in run.invocations:
+                    writer.writerow(
+                        {"kind_of_run": self.kind, "started_at": self.started_at, "init_ms": run.init_ms}
+                        | asdict(invocation)
+                    )
+        return json_path, csv_path
+
+    @classmethod
+    def read(cls, path: Path) -> "Results":
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise ResultsError(f"cannot read {path}: {error}") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ResultsError(f"{path} is not a concurrency-eval results file (no format {FORMAT!r})")
+        try:
+            models = [
+                ModelRun(**{**run, "invocations": [Invocation(**i) for i in run["invocations"]]})
+                for run in data.pop("models")
+            ]
+            return cls(**data, models=models)
+        except (TypeError, KeyError) as error:
+            raise ResultsError(f"{path} is malformed: {error}") from None
+
+
+_CSV_RUN_FIELDS = ("kind_of_run", "started_at", "init_ms")
+
+
+class ResultsError(ValueError):
+    """A results file that cannot be read; the message names the file and the problem."""
+
+
+def summarize(run: ModelRun) -> Summary:
+    warm = run.warm()
+    durations = sorted(i.duration_ms for i in warm)
+    cold = run.cold()
+    per_object = [i.cpu_ms / i.objects for i in warm if i.objects]
+    errors: dict[str, int] = {}
+    for invocation in run.invocations:
+        if invocation.error:
+            errors[invocation.error] = errors.get(invocation.error, 0) + 1
+    return Summary(
+        model=run.model,
+        init_ms=run.init_ms,
+        cold_ms=None if cold is None else cold.duration_ms,
+        warm_median_ms=statistics.median(durations) if durations else None,
+        warm_p10_ms=percentile(durations, 10),
+        warm_p90_ms=percentile(durations, 90),
+        cpu_ms_per_object=statistics.median(per_object) if per_object else None,
+        peak_rss_mb=max([run.init_rss_mb, *(i.peak_rss_mb for i in run.invocations)]),
+        server_cpu_share=(
+            run.server_cpu_s / run.wall_s if run.server_cpu_s is not None and run.wall_s else None
+        ),
+        answered=sum(1 for i in run.invocations if i.error is None),
+        correct=sum(1 for i in run.invocations if i.correct),
+        errors=errors,
+    )
+
+
+def percentile(sorted_values: list[float], percent: float) -> float | None:
+    """Linear-interpolated percentile of already sorted values; None when empty."""
+    if not sorted_values:
+        return None
+    if len(sorted_values) == 1:
+        return sorted_values[0]
+    position = (len(sorted_values) - 1) * percent / 100
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
