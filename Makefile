@@ -5,10 +5,10 @@ UV := scripts/uv
 # jsii prints a Node.js end-of-life banner on every start; the CLI still works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
-.PHONY: help sync npm example test lint typecheck pytest synth bench
+.PHONY: help sync npm local test lint typecheck pytest synth bench
 
 help:
-	@echo "make example   invoke the three handlers on the embedded S3 (no AWS account)"
+	@echo "make local     the evaluation on this machine: embedded S3, no AWS account (about 2 minutes)"
 	@echo "make test      everything CI checks: format, lint, types, the tests, cdk synth, cfn-lint"
 	@echo "make synth     cdk synth (cdk-nag runs in it) and cfn-lint, no AWS credentials needed"
 	@echo "make bench     the benchmarks the project ships"
@@ -19,8 +19,8 @@ sync:
 npm:
 	npm ci --no-audit --no-fund
 
-example: sync
-	$(UV) run --locked python examples/invoke_local.py
+local: sync
+	$(UV) run --locked concurrency-eval local
 
 lint: sync
 	$(UV) run --locked ruff format --check .
@@ -41,5 +41,6 @@ synth: sync npm
 bench: sync
 	$(UV) run --locked python benchmarks/synth_and_init.py
 	$(UV) run --locked python benchmarks/asyncio_lifecycle.py
+	$(UV) run --locked python benchmarks/local_eval.py
 
 test: lint typecheck pytest synth

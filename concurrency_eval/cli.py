@@ -15,12 +15,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, 
 from rich.progress import Progress as RichProgress
 
 from concurrency_eval import local_run
-from concurrency_eval.build import BuildError
+from concurrency_eval.build import FUNCTIONS, BuildError
 from concurrency_eval.dataset import MAGIC, DataSetSpec
 from concurrency_eval.results import Results, ResultsError
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 ROOT = Path(__file__).resolve().parent.parent
+_DEFAULTS = local_run.LocalSettings()
 MAX_OBJECTS = 1_000_000
 MAX_CONCURRENCY = 256
 
@@ -132,28 +133,38 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--invocations",
         type=_int_between(1, 1000),
-        default=3,
+        default=_DEFAULTS.invocations,
         help="warm invocations per function, after the cold one (default: %(default)s)",
     )
     run.add_argument(
         "--concurrency",
         type=_int_between(1, MAX_CONCURRENCY),
-        default=64,
+        default=_DEFAULTS.concurrency,
         help="requests in flight for threaded and asyncio (default: %(default)s)",
     )
     run.add_argument(
         "--models",
         type=_models,
-        default=local_run.FUNCTIONS,
+        default=FUNCTIONS,
         help="comma-separated models to run (default: sync,threaded,asyncio)",
     )
     run.add_argument(
         "--timeout",
         type=_float_between(1, 900, " s"),
-        default=60.0,
+        default=_DEFAULTS.timeout_s,
         help="invocation timeout in seconds, as the function's (default: %(default)s)",
     )
     run.add_argument("--output", type=Path, help="results folder (default: results/local-<time>)")
+    run.add_argument(
+        "--max-attempts",
+        type=_int_between(1, 20),
+        help="S3 attempts per request in the functions, the first included (default: theirs, 5)",
+    )
+    run.add_argument(
+        "--retry-mode",
+        choices=("standard", "adaptive"),
+        help="botocore retry mode in the functions (default: theirs, standard)",
+    )
     s3 = local.add_argument_group("embedded S3 behaviour")
     s3.add_argument(
         "--latency-ms",
@@ -235,6 +246,9 @@ class _RichProgress(local_run.Progress):
         self._task: TaskID | None = None
 
     def phase(self, description: str, total: int | None = None) -> None:
+        if not self._progress.console.is_terminal:
+            # Bars are drawn on terminals only; logs and pipes get a line per phase.
+            self._progress.console.print(description)
         if self._task is not None:
             self._progress.update(self._task, completed=self._progress.tasks[-1].total or 1)
         self._task = self._progress.add_task(description, total=total)
@@ -266,6 +280,8 @@ def _local(args: argparse.Namespace, out: Console, err: Console) -> int:
         fault_keys=tuple(args.fault_key),
         models=args.models,
         timeout_s=args.timeout,
+        max_attempts=args.max_attempts,
+        retry_mode=args.retry_mode,
     )
     output: Path = args.output or local_run.default_output(Path.cwd() / "results")
     with _progress(err) as progress:

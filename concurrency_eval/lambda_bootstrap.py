@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -63,10 +64,33 @@ def reset_peak_rss() -> bool:
         return False
 
 
+def die_with_parent() -> None:
+    """End this process when the runner dies, even in the middle of an invocation."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        if ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL) == 0:
+            if os.getppid() != parent:  # the runner died before the request took effect
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:  # where prctl is missing: look every half second
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> int:
     # Ctrl-C in a terminal reaches the whole process group; the runner handles it and
     # ends this process by closing its input.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
     results = os.fdopen(int(sys.argv[1]), "w", buffering=1)
     sys.path[:0] = sys.argv[2:]
 
@@ -77,8 +101,8 @@ def main() -> int:
     wall, cpu = time.perf_counter(), time.process_time()
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
-    except BaseException as error:  # noqa: BLE001 - an init error is reported, as Lambda does
-        send({"type": "init_error", "error": _error(error)})
+    except BaseException as init_failure:  # noqa: BLE001 - an init error is reported, as Lambda does
+        send({"type": "init_error", "error": _error(init_failure)})
         return 1
     send(
         {

@@ -48,6 +48,18 @@ class LocalSettings:
     models: tuple[str, ...] = FUNCTIONS
     timeout_s: float = 60.0
     memory_mb: int = 1024
+    #: The functions' S3 retry settings (S3FANOUT_MAX_ATTEMPTS, S3FANOUT_RETRY_MODE);
+    #: None keeps the framework's defaults.
+    max_attempts: int | None = None
+    retry_mode: str | None = None
+
+    def function_settings(self) -> dict[str, str]:
+        settings = {}
+        if self.max_attempts is not None:
+            settings["S3FANOUT_MAX_ATTEMPTS"] = str(self.max_attempts)
+        if self.retry_mode is not None:
+            settings["S3FANOUT_RETRY_MODE"] = self.retry_mode
+        return settings
 
     def faults(self) -> Faults:
         rules = [FaultRule(key=key, status=503, code="SlowDown") for key in self.fault_keys]
@@ -108,6 +120,7 @@ def run_local(root: Path, settings: LocalSettings, logs: Path, progress: Progres
                 f"{model}: cold start, then {settings.invocations} warm", total=1 + settings.invocations
             )
             environment = lambda_environment(model, bundles[model].path, server.endpoint, settings.memory_mb)
+            environment.update(settings.function_settings())
             process = FunctionProcess(model, bundles, environment, logs / f"{model}.log", settings.timeout_s)
             runs.append(_run_model(model, process, server, settings, progress.advance))
     return Results(

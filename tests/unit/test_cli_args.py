@@ -1,0 +1,66 @@
+"""Bad arguments: exit 2 with a message that says what was wrong; nothing starts."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from concurrency_eval.cli import EXIT_USAGE, main
+from tests.unit.test_results import sample
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["local", "--objects", "0"], "argument --objects: 0 is out of range; use 1 to 1000000"),
+        (["local", "--objects", "many"], "argument --objects: 'many' is not a whole number"),
+        (
+            ["local", "--min-size", "5000", "--max-size", "1000"],
+            "--min-size 5000 is larger than --max-size 1000",
+        ),
+        (["local", "--concurrency", "1000"], "argument --concurrency: 1000 is out of range; use 1 to 256"),
+        (["local", "--error-rate", "5"], "argument --error-rate: 5 is out of range; use 0 to 1"),
+        (["local", "--latency-ms", "-1"], "argument --latency-ms: -1 is out of range; use 0 to 10000 ms"),
+        (["local", "--models", "sync,fibers"], "unknown model 'fibers'; choose from sync, threaded, asyncio"),
+        (["local", "--invocations", "0"], "argument --invocations: 0 is out of range"),
+        (["seed", "--objects", "10"], "the following arguments are required: --bucket"),
+        (["launch"], "invalid choice: 'launch'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_arguments_exit_2_with_the_reason(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(argv)
+    assert raised.value.code == EXIT_USAGE
+    assert message in capsys.readouterr().err
+
+
+def test_report_of_a_file_that_is_not_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text("{}")
+    assert main(["report", str(bogus)]) == EXIT_USAGE
+    assert "is not a concurrency-eval results file" in capsys.readouterr().err
+
+
+def test_report_and_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, _ = sample().write(tmp_path / "a")
+    second, _ = sample(scale=0.5).write(tmp_path / "b")
+    assert main(["report", str(first)]) == 0
+    assert (tmp_path / "a" / "chart.png").is_file()
+    assert main(["report", str(first), str(second), "--chart", str(tmp_path / "cmp.png")]) == 0
+    assert (tmp_path / "cmp.png").is_file()
+    assert "0.50x" in capsys.readouterr().out
+
+
+def test_every_command_has_help() -> None:
+    for command in ("local", "seed", "report"):
+        completed = subprocess.run(
+            [sys.executable, "-m", "concurrency_eval.cli", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "usage: concurrency-eval" in completed.stdout

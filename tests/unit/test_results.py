@@ -1,0 +1,110 @@
+"""Results files: written, read back, summarized and reported the same way."""
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from concurrency_eval.charts import write_chart
+from concurrency_eval.report import comparison_table, results_table
+from concurrency_eval.results import Invocation, ModelRun, Results, ResultsError, percentile, summarize
+
+
+def invocation(model: str, kind: str, index: int, ms: float, error: str | None = None) -> Invocation:
+    return Invocation(
+        model=model, kind=kind, index=index, duration_ms=ms, cpu_ms=ms / 10, peak_rss_mb=50 + index,
+        result=None if error else "k/1", handler_time_s=ms / 1000, objects=100, error=error,
+        correct=error is None, memory_mb=1024,
+    )  # fmt: skip
+
+
+def sample(scale: float = 1.0, fail: bool = False) -> Results:
+    runs = []
+    for model, base in (("sync", 1000.0), ("threaded", 150.0), ("asyncio", 120.0)):
+        run = ModelRun(model, init_ms=200, init_cpu_ms=190, init_rss_mb=40, server_cpu_s=1.0, wall_s=4.0)
+        run.invocations = [invocation(model, "cold", 0, base * 1.5 * scale)] + [
+            invocation(model, "warm", i, base * scale * (1 + i / 10)) for i in range(1, 5)
+        ]
+        if fail and model == "asyncio":
+            run.invocations.append(invocation(model, "warm", 5, 10, error="ObjectsFailed"))
+        runs.append(run)
+    return Results(
+        "local", "2026-11-22T00:00:00+00:00", {"latency_ms": 20, "concurrency": 64}, {}, "k/1", runs
+    )
+
+
+def test_round_trip_through_json_and_csv(tmp_path: Path) -> None:
+    results = sample()
+    json_path, csv_path = results.write(tmp_path)
+    assert Results.read(json_path) == results
+    rows = csv_path.read_text().splitlines()
+    assert len(rows) == 1 + 15
+    assert rows[0].startswith("kind_of_run,started_at,init_ms,model,kind,index,duration_ms")
+
+
+def test_summary_splits_cold_from_warm() -> None:
+    summary = summarize(sample().models[0])
+    assert summary.cold_ms == 1500
+    assert summary.warm_median_ms == pytest.approx(1000 * 1.25)
+    assert summary.warm_p10_ms == pytest.approx(1130)
+    assert summary.cpu_ms_per_object == pytest.approx(1.25)
+    assert summary.peak_rss_mb == 54
+    assert summary.server_cpu_share == 0.25
+    assert (summary.answered, summary.correct, summary.errors) == (5, 5, {})
+
+
+def test_failures_are_counted_by_type_and_excluded_from_timing() -> None:
+    results = sample(fail=True)
+    summary = summarize(results.models[2])
+    assert summary.errors == {"ObjectsFailed": 1}
+    assert summary.correct == 5
+    assert summary.warm_median_ms == pytest.approx(120 * 1.25)
+    assert not results.all_correct()
+
+
+@pytest.mark.parametrize(
+    ("values", "percent", "expected"),
+    [([], 50, None), ([3.0], 90, 3.0), ([1.0, 2.0, 3.0, 4.0], 50, 2.5), ([0.0, 10.0], 90, 9.0)],
+)
+def test_percentile(values: list[float], percent: float, expected: float | None) -> None:
+    assert percentile(values, percent) == expected
+
+
+def render(table: object) -> str:
+    console = Console(width=200, record=True)
+    console.print(table)
+    return console.export_text()
+
+
+def test_table_shows_each_model_ratio_and_errors() -> None:
+    text = render(results_table(sample(fail=True)))
+    assert "sync" in text
+    assert "threaded" in text
+    assert "asyncio" in text
+    assert "0.15x" in text  # threaded warm median / sync's
+    assert "ObjectsFailed x1" in text
+    assert "5/6 ok" in text
+
+
+def test_comparison_gives_b_over_a() -> None:
+    text = render(comparison_table(sample(), sample(scale=0.5)))
+    assert text.count("0.50x") == 3
+
+
+def test_chart_is_a_png(tmp_path: Path) -> None:
+    path = write_chart(sample(), tmp_path / "chart.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("not json", "cannot read"), (json.dumps({"format": "other"}), "is not a concurrency-eval results file"),
+     (json.dumps({"format": "concurrency-eval/results@1", "models": [{}]}), "is malformed")],
+)  # fmt: skip
+def test_unreadable_files_are_named_with_the_problem(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "results.json"
+    path.write_text(content)
+    with pytest.raises(ResultsError, match=message):
+        Results.read(path)
