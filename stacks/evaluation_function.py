@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from concurrency_eval.function_config import FUNCTION_ENVIRONMENT, HANDLER
 from stacks.config import LOG_RETENTION_DAYS, AppConfig
 from stacks.nag import acknowledge, arn_of
 
@@ -69,7 +70,7 @@ class EvaluationFunction(Construct):
             architecture=lambda_.Architecture.ARM_64
             if config.architecture == "arm64"
             else lambda_.Architecture.X86_64,
-            handler="handler.handler",
+            handler=HANDLER,
             code=code,
             layers=layers,
             memory_size=config.memory_mb,
@@ -78,10 +79,7 @@ class EvaluationFunction(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             reserved_concurrent_executions=config.reserved_concurrency,
-            environment={
-                "POWERTOOLS_SERVICE_NAME": "concurrency-eval",
-                "POWERTOOLS_METRICS_NAMESPACE": "ConcurrencyEval",
-            },
+            environment=dict(FUNCTION_ENVIRONMENT),
         )
         self.alias = self.function.add_alias(
             ALIAS, provisioned_concurrent_executions=config.provisioned_concurrency
