@@ -5,7 +5,7 @@ UV := scripts/uv
 # jsii prints a Node.js end-of-life banner on every start; the CLI still works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
-.PHONY: help sync npm local test lint typecheck pytest synth bench
+.PHONY: help sync npm local test lint typecheck pytest synth zizmor deploy bench
 
 help:
 	@echo "make local     the evaluation on this machine: embedded S3, no AWS account (about 2 minutes)"
@@ -38,9 +38,22 @@ synth: sync npm
 		AWS_EC2_METADATA_DISABLED=true npx cdk synth --quiet
 	$(UV) run --locked cfn-lint
 
+# The workflows' own audit: no finding, whatever its confidence, in pedantic mode.
+zizmor: sync
+	$(UV) run --locked zizmor --offline --persona pedantic .github/workflows
+
+# What the deploy workflow runs (and what works from a laptop with credentials):
+# both stacks, no prompts; pinned to published artifacts when PUBLISHED_ARTIFACTS holds
+# the manifest `concurrency-eval publish` printed, and trusting the repository
+# GitHub Actions names in GITHUB_REPOSITORY when set.
+deploy: sync npm
+	npx cdk deploy --all --require-approval never \
+		$${GITHUB_REPOSITORY:+-c githubRepository="$$GITHUB_REPOSITORY"} \
+		$${PUBLISHED_ARTIFACTS:+-c publishedArtifacts="$$PUBLISHED_ARTIFACTS"}
+
 bench: sync
 	$(UV) run --locked python benchmarks/synth_and_init.py
 	$(UV) run --locked python benchmarks/asyncio_lifecycle.py
 	$(UV) run --locked python benchmarks/local_eval.py
 
-test: lint typecheck pytest synth
+test: lint typecheck pytest synth zizmor

@@ -24,7 +24,9 @@ def build_app(
 ) -> cdk.App:
     app = cdk.App(context=context, outdir=outdir)
     config = from_context(_settings(app))
-    builder = builder or Builder(ROOT, Target(config.architecture, config.python_version))
+    builder = builder or Builder(
+        ROOT, Target(config.architecture, config.python_version), framework_source=config.framework_source
+    )
     env = _environment()
     ArtifactsStack(app, f"{config.stack_prefix}Artifacts", config=config, env=env)
     EvaluationStack(app, f"{config.stack_prefix}Evaluation", config=config, builder=builder, env=env)

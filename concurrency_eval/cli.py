@@ -1,14 +1,17 @@
-"""The `concurrency-eval` command: seed data, run the evaluation locally, report it.
+"""The `concurrency-eval` command: run the evaluation locally, seed, publish, report.
 
-Exit codes: 0 every answer right; 1 the run finished but some invocation failed or
-answered wrong (results are still written); 2 bad arguments or input files; 3 the
-machine lacks something the run needs; 130 interrupted (nothing is left running).
+Exit codes: 0 done, every answer right; 1 the run finished but some invocation
+failed or answered wrong (results are still written); 2 bad arguments or input
+files; 3 the machine or a service lacks something the command needs; 130
+interrupted (nothing is left running).
 """
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -222,6 +225,53 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
     seed.set_defaults(command=_seed, parser=seed)
 
+    publish = commands.add_parser(
+        "publish",
+        help="build the layer and function zips and upload the changed ones to the artifact bucket",
+        description="Build reproducible zips of both layers and the three functions for Lambda's platform, "
+        "upload those whose content changed to the versioned artifact bucket, and report each object's "
+        "key and version (as a manifest for the stacks, and as GitHub Actions outputs and summary).",
+    )
+    publish.add_argument("--bucket", required=True, help="the versioned artifact bucket")
+    publish.add_argument(
+        "--prefix", default="artifacts/", type=_key_prefix, help="key prefix (default: %(default)s)"
+    )
+    publish.add_argument(
+        "--architecture",
+        choices=("arm64", "x86_64"),
+        default="arm64",
+        help="Lambda architecture to build for (default: %(default)s)",
+    )
+    publish.add_argument(
+        "--python-version",
+        default="3.13",
+        choices=("3.12", "3.13", "3.14"),
+        help="Lambda runtime's Python version (default: %(default)s)",
+    )
+    publish.add_argument(
+        "--framework-source",
+        metavar="REQUIREMENT",
+        help="build the framework layer from this requirement, such as "
+        "'s3fanout @ git+https://github.com/org/s3fanout@v1.2.0' (default: layers/framework)",
+    )
+    publish.add_argument("--endpoint-url", help="an S3 endpoint other than AWS's")
+    publish.add_argument(
+        "--manifest", type=Path, help="also write the manifest (the stacks' publishedArtifacts) here"
+    )
+    publish.add_argument(
+        "--github-output",
+        type=Path,
+        default=_env_path("GITHUB_OUTPUT"),
+        help="append job outputs here (default: $GITHUB_OUTPUT when set)",
+    )
+    publish.add_argument(
+        "--summary",
+        type=Path,
+        default=_env_path("GITHUB_STEP_SUMMARY"),
+        help="append a Markdown summary here (default: $GITHUB_STEP_SUMMARY when set)",
+    )
+    publish.set_defaults(command=_publish, parser=publish)
+
     report = commands.add_parser(
         "report",
         help="show the table and write the chart of a results file, or compare two",
@@ -319,6 +369,51 @@ def _seed(args: argparse.Namespace, out: Console, err: Console) -> int:
         f"s3://{args.bucket}/{spec.folder}: {result.uploaded} uploaded ({result.bytes_uploaded:,} bytes), "
         f"{result.unchanged} already there; the magic string is in {spec.magic_key}"
     )
+    return EXIT_OK
+
+
+def _env_path(variable: str) -> Path | None:
+    value = os.environ.get(variable)
+    return Path(value) if value else None
+
+
+def _key_prefix(text: str) -> str:
+    if not text.endswith("/") or text.startswith("/") or "//" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a key prefix: end it with '/', as 'artifacts/'")
+    return text
+
+
+def _publish(args: argparse.Namespace, out: Console, err: Console) -> int:
+    import json
+
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from concurrency_eval.build import Builder, Target
+    from concurrency_eval.publish import PublishError, manifest, publish, write_github_files
+
+    target = Target(args.architecture, args.python_version)
+    builder = Builder(
+        ROOT, target, framework_source=args.framework_source, progress=lambda m: err.print(f"[dim]{m}[/dim]")
+    )
+    client = boto3.client("s3", endpoint_url=args.endpoint_url)
+
+    def report(artifact: Any) -> None:
+        state = "uploaded" if artifact.uploaded else "unchanged"
+        err.print(
+            f"{artifact.name:<10} {state:<9} s3://{args.bucket}/{artifact.key} version {artifact.version}"
+        )
+
+    try:
+        artifacts = publish(client, args.bucket, args.prefix, builder, on_artifact=report)
+    except (BotoCoreError, ClientError, PublishError) as error:
+        err.print(f"[red]error:[/red] publishing to s3://{args.bucket} failed: {error}")
+        return EXIT_ENVIRONMENT
+    write_github_files(args.bucket, artifacts, args.github_output, args.summary)
+    document = json.dumps(manifest(args.bucket, artifacts), indent=2)
+    if args.manifest is not None:
+        args.manifest.write_text(document + "\n")
+    out.print_json(document)
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ before any construct exists. Values given with `-c` arrive as strings and are pa
 """
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ _STACK_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 
 
 #: Every context key the app reads; any other (but CDK's own) is reported as a typo.
-SETTINGS = (  # one per line would hide the list
+SETTINGS = (
     "stackPrefix",
     "runtime",
     "architecture",
@@ -61,6 +62,8 @@ SETTINGS = (  # one per line would hide the list
     "artifactPrefix",
     "removalPolicy",
     "logRetentionDays",
+    "publishedArtifacts",
+    "frameworkSource",
 )
 
 
@@ -91,6 +94,24 @@ class GitHubConfig:
         return f"repo:{self.owner}/{self.repo}:environment:{self.environment}"
 
 
+BUNDLE_NAMES = ("pypi", "framework", "sync", "threaded", "asyncio")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class PublishedObject:
+    key: str
+    version: str
+
+
+@dataclass(frozen=True)
+class PublishedArtifacts:
+    """Layers and functions from the artifact bucket, pinned by key and version."""
+
+    bucket: str
+    objects: dict[str, PublishedObject]
+
+
 @dataclass(frozen=True)
 class AppConfig:
     stack_prefix: str = "ConcurrencyEval"
@@ -105,6 +126,9 @@ class AppConfig:
     artifact_prefix: str = "artifacts/"
     removal_policy: Literal["retain", "destroy"] = "retain"
     log_retention_days: int = 30
+    published: PublishedArtifacts | None = None
+    #: A requirement uv installs the framework layer from instead of layers/framework.
+    framework_source: str | None = None
 
     @property
     def python_version(self) -> str:
@@ -169,6 +193,18 @@ def from_context(context: Mapping[str, Any]) -> AppConfig:
         ),
     )
 
+    put(
+        "published",
+        take("publishedArtifacts", _published, "pass the manifest `concurrency-eval publish` writes"),
+    )
+    put(
+        "framework_source",
+        take(
+            "frameworkSource",
+            _framework_source,
+            "for example 's3fanout @ git+https://github.com/org/s3fanout@v1.2.0'",
+        ),
+    )
     repository = take(
         "githubRepository",
         _matching(re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"), "owner/repo"),
@@ -201,6 +237,41 @@ def from_context(context: Mapping[str, Any]) -> AppConfig:
     if problems:
         raise ConfigError("invalid cdk context:\n  " + "\n  ".join(problems))
     return AppConfig(**values)
+
+
+def _published(raw: Any) -> PublishedArtifacts:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"is not JSON ({error.msg} at character {error.pos})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("artifacts"), dict):
+        raise ValueError(
+            'must be an object {"bucket": ..., "artifacts": {name: {"key": ..., "version": ...}}}'
+        )
+    bucket = raw.get("bucket")
+    if not isinstance(bucket, str) or not _BUCKET.match(bucket):
+        raise ValueError(f"has no valid bucket name (got {bucket!r})")
+    missing = [name for name in BUNDLE_NAMES if name not in raw["artifacts"]]
+    if missing:
+        raise ValueError(f"lacks {', '.join(missing)}; it needs {', '.join(BUNDLE_NAMES)}")
+    objects = {}
+    for name in BUNDLE_NAMES:
+        entry = raw["artifacts"][name]
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(f), str) and entry[f] for f in ("key", "version")
+        ):
+            raise ValueError(f"artifact {name!r} needs a key and a version")
+        objects[name] = PublishedObject(entry["key"], entry["version"])
+    return PublishedArtifacts(bucket, objects)
+
+
+def _framework_source(raw: Any) -> str:
+    if not isinstance(raw, str) or not re.match(r"^s3fanout\s*@\s*(git\+)?(https|ssh|file)://\S+$", raw):
+        raise ValueError(
+            "must be a requirement for s3fanout with a URL, such as 's3fanout @ git+https://...@v1.2.0'"
+        )
+    return raw
 
 
 def _int_between(low: int, high: int) -> Callable[[Any], int]:

@@ -6,6 +6,8 @@ export that is in use, so a new layer version would fail to deploy; here the
 functions refer to the layer versions directly and update with them in one deploy.
 """
 
+from collections.abc import Callable
+
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
@@ -52,6 +54,7 @@ class EvaluationStack(cdk.Stack):
             "AwsSolutions-S1",
             "Holds generated benchmark data; access logs would record every benchmark GET and add cost.",
         )
+        code = self._code_source(config, builder)
         runtime = lambda_.Runtime(config.runtime, lambda_.RuntimeFamily.PYTHON)
         architecture = (
             lambda_.Architecture.ARM_64 if config.architecture == "arm64" else lambda_.Architecture.X86_64
@@ -60,7 +63,7 @@ class EvaluationStack(cdk.Stack):
             lambda_.LayerVersion(
                 self,
                 f"{name.capitalize()}Layer",
-                code=bundle_code(builder, name),
+                code=code(name),
                 compatible_runtimes=[runtime],
                 compatible_architectures=[architecture],
                 description=description,
@@ -76,7 +79,7 @@ class EvaluationStack(cdk.Stack):
                 self,
                 model.capitalize(),
                 model=model,
-                code=bundle_code(builder, model),
+                code=code(model),
                 layers=layers,
                 data_bucket=self.data_bucket,
                 config=config,
@@ -87,6 +90,17 @@ class EvaluationStack(cdk.Stack):
         EvaluationDashboard(self, "Dashboard", functions={m: f.function for m, f in self.functions.items()})
 
         cdk.CfnOutput(self, "DataBucketName", value=self.data_bucket.bucket_name)
+        cdk.CfnOutput(self, "CodeSource", value="published" if config.published else "local assets")
         for model, evaluated in self.functions.items():
             cdk.CfnOutput(self, f"{model.capitalize()}FunctionName", value=evaluated.function.function_name)
             cdk.CfnOutput(self, f"{model.capitalize()}AliasName", value=evaluated.alias.alias_name)
+
+    def _code_source(self, config: AppConfig, builder: Builder) -> Callable[[str], lambda_.Code]:
+        """Local bundles as assets by default; published zips pinned by version if given."""
+        published = config.published
+        if published is None:
+            return lambda name: bundle_code(builder, name)
+        bucket = s3.Bucket.from_bucket_name(self, "ArtifactBucket", published.bucket)
+        return lambda name: lambda_.Code.from_bucket_v2(
+            bucket, published.objects[name].key, object_version=published.objects[name].version
+        )

@@ -1,0 +1,172 @@
+"""The GitHub workflows: least privilege, pinned actions, trust that matches the stacks,
+and no command that is not also run by .ci/run or by these tests."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.handlers import ROOT
+from tests.infra.conftest import synth
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+ROLE_VARIABLES = {"AWS_PUBLISH_ROLE_ARN": "Publishes", "AWS_DEPLOY_ROLE_ARN": "Deploys"}
+PUBLISH = (
+    'scripts/uv run --locked concurrency-eval publish --bucket "$ARTIFACT_BUCKET" '
+    '--prefix "$ARTIFACT_PREFIX" ${FRAMEWORK_SOURCE:+--framework-source "$FRAMEWORK_SOURCE"}'
+)
+# Every command a workflow runs, and where the same command runs before it reaches GitHub.
+KNOWN_COMMANDS = {
+    'make "$CHECK"': "make test (.ci/run) runs each check target",
+    "scripts/require-vars AWS_REGION AWS_PUBLISH_ROLE_ARN ARTIFACT_BUCKET": "test_require_vars.py",
+    "scripts/require-vars AWS_REGION AWS_DEPLOY_ROLE_ARN": "test_require_vars.py",
+    'git config --global url."https://x-access-token:${FRAMEWORK_REPO_TOKEN}@github.com/".insteadOf '
+    '"https://github.com/"': "test_private_repository_rewrite_works",
+    PUBLISH: "test_publish.py",
+    "make deploy": "test_deploy_target_is_synth_plus_deploy (make synth synthesizes its app)",
+}
+
+
+def load(path: Path) -> dict[Any, Any]:
+    document: dict[Any, Any] = yaml.safe_load(path.read_text())
+    return document
+
+
+def jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path.name, name, job) for path in WORKFLOWS for name, job in load(path)["jobs"].items()]
+
+
+def assumes_role(job: dict[str, Any]) -> bool:
+    return any("configure-aws-credentials" in step.get("uses", "") for step in job["steps"])
+
+
+def test_there_are_the_workflows_the_readme_describes() -> None:
+    assert [path.name for path in WORKFLOWS] == ["main.yml", "pull-request.yml"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_permissions_are_read_only(path: Path) -> None:
+    assert load(path)["permissions"] == {"contents": "read"}
+
+
+@pytest.mark.parametrize(("workflow", "name", "job"), jobs(), ids=lambda v: v if isinstance(v, str) else "")
+def test_id_token_only_where_a_role_is_assumed(workflow: str, name: str, job: dict[str, Any]) -> None:
+    permissions = job.get("permissions", {})
+    if assumes_role(job):
+        assert permissions == {"contents": "read", "id-token": "write"}
+    else:
+        assert "id-token" not in permissions
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_actions_are_pinned_to_commits_with_their_version(path: Path) -> None:
+    uses = re.findall(r"uses:\s*(\S+)(.*)", path.read_text())
+    assert uses
+    for action, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
+        assert re.fullmatch(r"\s*# v\d+(\.\d+)*", comment), (action, comment)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_checkouts_keep_no_credentials(path: Path) -> None:
+    for job in load(path)["jobs"].values():
+        for step in job["steps"]:
+            if "actions/checkout" in step.get("uses", ""):
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_one_deploy_at_a_time_never_cancelled() -> None:
+    deploy = load(ROOT / ".github/workflows/main.yml")["jobs"]["deploy"]
+    assert deploy["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}
+    assert deploy["environment"] == "production"
+    assert deploy["needs"] == "publish"
+
+
+def test_main_runs_on_push_to_main_and_by_hand() -> None:
+    triggers = load(ROOT / ".github/workflows/main.yml")[True]  # YAML reads `on` as True
+    assert triggers["push"] == {"branches": ["main"]}
+    assert "workflow_dispatch" in triggers
+
+
+def subject_of(workflow: dict[Any, Any], job: dict[str, Any], repository: str) -> str:
+    """The `sub` claim GitHub puts in the job's OIDC token."""
+    if "environment" in job:
+        environment = job["environment"]
+        name = environment if isinstance(environment, str) else environment["name"]
+        return f"repo:{repository}:environment:{name}"
+    (branch,) = workflow[True]["push"]["branches"]
+    return f"repo:{repository}:ref:refs/heads/{branch}"
+
+
+def test_stack_trust_matches_what_the_workflow_jobs_present(tmp_path: Path) -> None:
+    # Given the stacks as cdk.json configures them for a repository
+    repository = "octo-org/concurrency-eval"
+    template = synth(tmp_path, {"githubRepository": repository})["ConcurrencyEvalArtifacts"]
+    trusted = {}
+    for role in template["Resources"].values():
+        if role["Type"] == "AWS::IAM::Role":
+            condition = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"][
+                "StringEquals"
+            ]
+            trusted[role["Properties"]["Description"].split()[0]] = condition[
+                "token.actions.githubusercontent.com:sub"
+            ]
+    # When each workflow job that assumes a role is read
+    workflow = load(ROOT / ".github/workflows/main.yml")
+    checked = 0
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            if "configure-aws-credentials" in step.get("uses", ""):
+                variable = re.search(r"vars\.(\w+)", step["with"]["role-to-assume"]).group(1)  # type: ignore[union-attr]
+                # Then the role it assumes trusts exactly the subject its token carries
+                assert trusted[ROLE_VARIABLES[variable]] == subject_of(workflow, job, repository)
+                checked += 1
+    assert checked == 2
+
+
+def run_commands() -> list[str]:
+    return [step["run"] for _, _, job in jobs() for step in job["steps"] if "run" in step]
+
+
+def test_every_workflow_command_is_known_and_run_before_github() -> None:
+    assert set(run_commands()) == set(KNOWN_COMMANDS)
+
+
+def test_every_pull_request_check_is_part_of_make_test() -> None:
+    checks = load(ROOT / ".github/workflows/pull-request.yml")["jobs"]["checks"]["strategy"]["matrix"][
+        "check"
+    ]
+    test_target = re.search(r"^test: (.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert test_target is not None
+    assert set(checks) == set(test_target.group(1).split())
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_deploy_target_is_synth_plus_deploy() -> None:
+    import subprocess
+
+    dry = subprocess.run(
+        ["make", "-n", "deploy"], cwd=ROOT, capture_output=True, text=True, check=True,
+        env={"PATH": "/usr/bin:/bin", "GITHUB_REPOSITORY": "o/r", "PUBLISHED_ARTIFACTS": "{}"},
+    ).stdout  # fmt: skip
+    assert "npx cdk deploy --all --require-approval never" in dry
+    assert '-c githubRepository="$GITHUB_REPOSITORY"' in dry
+    assert '-c publishedArtifacts="$PUBLISHED_ARTIFACTS"' in dry
+
+
+def test_private_repository_rewrite_works(tmp_path: Path) -> None:
+    import subprocess
+
+    (command,) = [c for c in run_commands() if c.startswith("git config")]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FRAMEWORK_REPO_TOKEN": "t0ken"}
+    subprocess.run(["bash", "-c", command], env=env, check=True)
+    rewritten = subprocess.run(
+        ["git", "config", "--global", "--get-regexp", r"^url\..*\.insteadof$"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert rewritten.strip() == "url.https://x-access-token:t0ken@github.com/.insteadof https://github.com/"
