@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from concurrency_eval.results import Results
+from concurrency_eval.results import Results, Summary
 
 COLOURS = {"sync": "#4c72b0", "threaded": "#dd8452", "asyncio": "#55a868"}
 
@@ -56,3 +56,54 @@ def write_chart(results: Results, path: Path) -> Path:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def write_sweep_chart(results: Results, path: Path) -> Path:
+    """Duration (median, p10-p90 band) and cost by memory per model, and cold init."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by_model: dict[str, list[Summary]] = {}
+    for summary in results.summaries():
+        by_model.setdefault(summary.model, []).append(summary)
+    figure, (duration_axis, cost_axis, init_axis) = plt.subplots(1, 3, figsize=(16, 4.8))
+    figure.suptitle(f"concurrency-eval, AWS memory sweep {results.started_at}")
+    for model, summaries in by_model.items():
+        colour = COLOURS.get(model, "#8172b2")
+        timed = sorted((s for s in summaries if s.warm_median_ms is not None), key=lambda s: s.memory_mb or 0)
+        memory = [s.memory_mb for s in timed]
+        duration_axis.plot(memory, [s.warm_median_ms for s in timed], marker="o", color=colour, label=model)
+        duration_axis.fill_between(
+            memory,
+            [s.warm_p10_ms or 0 for s in timed],
+            [s.warm_p90_ms or 0 for s in timed],
+            color=colour,
+            alpha=0.2,
+        )
+        costed = [s for s in timed if s.warm_cost_usd is not None]
+        cost_axis.plot(
+            [s.memory_mb for s in costed], [(s.warm_cost_usd or 0) * 1e6 for s in costed],
+            marker="o", color=colour, label=model,
+        )  # fmt: skip
+        init_axis.plot(memory, [s.init_ms for s in timed], marker="s", color=colour, label=model)
+    for axis, title, unit in (
+        (duration_axis, "warm duration (median, p10-p90)", "ms"),
+        (cost_axis, "cost per warm invocation", "USD per million"),
+        (init_axis, "cold init duration", "ms"),
+    ):
+        axis.set_title(title)
+        axis.set_xlabel("memory (MB)")
+        axis.set_ylabel(unit)
+        axis.set_xscale("log", base=2)
+        axis.legend()
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def write_any_chart(results: Results, path: Path) -> Path:
+    return write_sweep_chart(results, path) if results.kind == "aws" else write_chart(results, path)

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, 
 from rich.progress import Progress as RichProgress
 
 from concurrency_eval import local_run
+from concurrency_eval.aws_run import DEFAULT_MEMORY_SIZES
 from concurrency_eval.build import FUNCTIONS, BuildError
 from concurrency_eval.dataset import MAGIC, DataSetSpec
 from concurrency_eval.results import Results, ResultsError
@@ -225,6 +226,68 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
     seed.set_defaults(command=_seed, parser=seed)
 
+    sweep = commands.add_parser(
+        "run",
+        help="sweep memory sizes of the deployed functions on AWS: duration, cost, cold starts",
+        description="Find the deployed functions and data bucket from the stack outputs, then for each "
+        "memory size update the three functions, record a cold invocation and warm ones from Lambda's "
+        "REPORT lines, and price them. Asks before starting (--yes does not); restores every "
+        "function's configuration at the end.",
+    )
+    _add_dataset_arguments(sweep, objects_default=1000)
+    aws = sweep.add_argument_group("sweep")
+    aws.add_argument(
+        "--stack", default=_default_stack(), help="the evaluation stack's name (default: %(default)s)"
+    )
+    aws.add_argument(
+        "--memory",
+        type=_memory_sizes,
+        default=DEFAULT_MEMORY_SIZES,
+        metavar="MB,MB,...",
+        help="memory sizes to sweep (default: 128,256,512,1024,1769,3008)",
+    )
+    aws.add_argument(
+        "--invocations",
+        type=_int_between(1, 1000),
+        default=10,
+        help="warm invocations per function and size, after the cold one (default: %(default)s)",
+    )
+    aws.add_argument(
+        "--parallelism",
+        type=_int_between(1, 50),
+        default=1,
+        help="warm invocations in flight at once (default: %(default)s, sequential)",
+    )
+    aws.add_argument(
+        "--concurrency",
+        type=_int_between(1, MAX_CONCURRENCY),
+        help="requests in flight per invocation (default: the functions')",
+    )
+    aws.add_argument(
+        "--models", type=_models, default=FUNCTIONS, help="comma-separated models (default: all three)"
+    )
+    aws.add_argument(
+        "--budget",
+        type=_float_between(0, 10_000, " USD"),
+        metavar="USD",
+        help="refuse any plan that could cost more than this",
+    )
+    aws.add_argument(
+        "--prices",
+        type=Path,
+        metavar="FILE",
+        help="a JSON price table to use instead of the built-in us-east-1 one",
+    )
+    aws.add_argument(
+        "--expected-seconds",
+        type=_float_between(0.001, 900, " s"),
+        default=5.0,
+        help="seconds per invocation assumed by the estimate (default: %(default)s)",
+    )
+    aws.add_argument("--yes", action="store_true", help="do not ask: start, and seed a missing data set")
+    aws.add_argument("--output", type=Path, help="results folder (default: results/aws-<time>)")
+    sweep.set_defaults(command=_sweep, parser=sweep)
+
     publish = commands.add_parser(
         "publish",
         help="build the layer and function zips and upload the changed ones to the artifact bucket",
@@ -372,6 +435,103 @@ def _seed(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def _default_stack() -> str:
+    """The evaluation stack's name as cdk.json's stackPrefix makes it."""
+    import json
+
+    try:
+        prefix = json.loads((ROOT / "cdk.json").read_text())["context"].get("stackPrefix", "ConcurrencyEval")
+    except (OSError, ValueError, KeyError):
+        prefix = "ConcurrencyEval"
+    return f"{prefix}Evaluation"
+
+
+def _memory_sizes(text: str) -> tuple[int, ...]:
+    from concurrency_eval.aws_run import validate_memory_sizes
+
+    try:
+        return validate_memory_sizes([int(part) for part in text.split(",") if part.strip()])
+    except ValueError as error:
+        message = str(error) if "memory" in str(error) else f"{text!r} is not a comma-separated list of MB"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def _confirm(question: str, assume_yes: bool, err: Console) -> bool:
+    if assume_yes:
+        return True
+    if not sys.stdin.isatty():
+        err.print(f"[red]{question}[/red] cannot be asked: standard input is not a terminal; pass --yes")
+        return False
+    return err.input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
+    import boto3
+    from botocore.config import Config
+
+    from concurrency_eval import aws_run
+    from concurrency_eval.charts import write_sweep_chart
+    from concurrency_eval.dataset import seed
+    from concurrency_eval.pricing import DEFAULT_PRICES, Prices
+    from concurrency_eval.report import print_results
+
+    try:
+        prices = Prices.load(args.prices) if args.prices else DEFAULT_PRICES
+    except ValueError as error:
+        args.parser.error(f"--prices: {error}")
+    spec = _spec(args, args.parser)
+    settings = aws_run.SweepSettings(
+        memory_sizes=args.memory, invocations=args.invocations, parallelism=args.parallelism, dataset=spec,
+        concurrency=args.concurrency, models=args.models, prices=prices, budget_usd=args.budget,
+        expected_seconds=args.expected_seconds,
+    )  # fmt: skip
+    session = boto3.session.Session()
+    # One attempt per invoke, so that a throttle is recorded, not hidden by a retry;
+    # a read timeout beyond Lambda's longest timeout.
+    invoke_config = Config(read_timeout=910, retries={"total_max_attempts": 1}, max_pool_connections=64)
+    lambda_client = session.client("lambda", config=invoke_config)
+    try:
+        deployment = aws_run.discover(session.client("cloudformation"), args.stack, settings.models)
+        sweep = aws_run.Sweep(
+            lambda_client, deployment, settings,
+            on_invocation=lambda model, memory, i: err.print(
+                f"  {memory:>5} MB {model:<9} {i.kind:<4} {i.duration_ms:>9.1f} ms  {i.error or i.result}"
+            ),
+            on_step=lambda message: err.print(f"[bold]{message}[/bold]"),
+        )  # fmt: skip
+        originals = sweep.configurations()
+        s3 = session.client("s3")
+        missing = aws_run.dataset_missing(s3, deployment.data_bucket, spec)
+        if missing:
+            where = f"s3://{deployment.data_bucket}/{spec.folder}"
+            if not _confirm(
+                f"{missing} of {spec.objects} objects are missing in {where}; seed them now?", args.yes, err
+            ):
+                bucket = deployment.data_bucket
+                err.print(f"seed it with: concurrency-eval seed --bucket {bucket} --objects {spec.objects}")
+                return EXIT_ENVIRONMENT
+            with _progress(err) as progress:
+                task = progress.add_task("seeding", total=spec.objects)
+                seed(s3, deployment.data_bucket, spec, on_object=lambda: progress.advance(task))
+        the_plan = aws_run.plan(settings, originals)
+        out.print(f"plan: {the_plan.describe()}")
+        aws_run.check_budget(the_plan, settings.budget_usd)
+        if not _confirm("start the sweep?", args.yes, err):
+            return EXIT_USAGE
+        started_at = aws_run.now()
+        runs = sweep.run(originals)
+    except aws_run.RunError as error:
+        err.print(f"[red]error:[/red] {error}")
+        return EXIT_USAGE if "budget" in str(error) else EXIT_ENVIRONMENT
+    results = aws_run.results(deployment, settings, originals, runs, started_at, session.region_name)
+    output: Path = args.output or Path.cwd() / "results" / f"aws-{started_at.replace(':', '')}"
+    json_path, csv_path = results.write(output)
+    chart = write_sweep_chart(results, output / "chart.png")
+    print_results(results, out)
+    out.print(f"results: {json_path}  {csv_path}  {chart}")
+    return EXIT_OK if results.all_correct() else EXIT_WRONG
+
+
 def _env_path(variable: str) -> Path | None:
     value = os.environ.get(variable)
     return Path(value) if value else None
@@ -429,10 +589,10 @@ def _report(args: argparse.Namespace, out: Console, err: Console) -> int:
         out.print(comparison_table(first, second))
         shown = second
     if not args.no_chart:
-        from concurrency_eval.charts import write_chart
+        from concurrency_eval.charts import write_any_chart
 
         chart = args.chart or (args.other or args.results).with_name("chart.png")
-        out.print(f"chart: {write_chart(shown, chart)}")
+        out.print(f"chart: {write_any_chart(shown, chart)}")
     return EXIT_OK if shown.all_correct() else EXIT_WRONG
 
 

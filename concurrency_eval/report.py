@@ -75,6 +75,7 @@ def comparison_table(before: Results, after: Results) -> Table:
             ratio = f"{summary.warm_median_ms / base.warm_median_ms:.2f}x"
         table.add_row(
             summary.model,
+            "-" if summary.memory_mb is None else str(summary.memory_mb),
             _ms(base.warm_median_ms if base else None),
             _ms(summary.warm_median_ms),
             ratio,
@@ -101,6 +102,71 @@ def _title(results: Results) -> str:
 
 
 def print_results(results: Results, console: Console) -> None:
-    console.print(results_table(results))
+    if results.kind == "aws":
+        console.print(sweep_table(results))
+        for line in best_settings(results):
+            console.print(line)
+    else:
+        console.print(results_table(results))
     if results.expected_result is not None:
         console.print(f"expected answer: {results.expected_result}")
+
+
+def sweep_table(results: Results) -> Table:
+    """An AWS memory sweep: one row per model and memory size."""
+    table = Table(title=_title(results), title_justify="left")
+    table.caption = (
+        "REPORT-line figures. warm = invocations after the cold one (p50, p10-p90); "
+        "cost = mean USD per warm invocation."
+    )
+    table.add_column("model", no_wrap=True)
+    for column in (
+        "memory MB",
+        "init ms",
+        "cold ms",
+        "warm p50 ms",
+        "p10-p90",
+        "max used MB",
+        "cost/inv USD",
+    ):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("answers")
+    for summary, run in zip(results.summaries(), results.models, strict=True):
+        spread = (
+            f"{_ms(summary.warm_p10_ms)}-{_ms(summary.warm_p90_ms)}"
+            if summary.warm_p10_ms is not None
+            else "-"
+        )
+        table.add_row(
+            summary.model,
+            str(summary.memory_mb),
+            _ms(summary.init_ms),
+            _ms(summary.cold_ms),
+            _ms(summary.warm_median_ms),
+            spread,
+            f"{summary.peak_rss_mb:.0f}",
+            "-" if summary.warm_cost_usd is None else f"{summary.warm_cost_usd:.8f}",
+            _answers(summary, len(run.invocations)),
+        )
+    return table
+
+
+def best_settings(results: Results) -> list[str]:
+    """Per model, the fastest and the cheapest memory size (by warm median and mean cost)."""
+    lines = []
+    by_model: dict[str, list[Summary]] = {}
+    for summary in results.summaries():
+        by_model.setdefault(summary.model, []).append(summary)
+    for model, summaries in by_model.items():
+        timed = [s for s in summaries if s.warm_median_ms is not None]
+        costed = [s for s in summaries if s.warm_cost_usd is not None]
+        if not timed:
+            lines.append(f"{model}: no successful warm invocation")
+            continue
+        fastest = min(timed, key=lambda s: s.warm_median_ms or 0)
+        line = f"{model}: fastest at {fastest.memory_mb} MB ({_ms(fastest.warm_median_ms)} ms)"
+        if costed:
+            cheapest = min(costed, key=lambda s: s.warm_cost_usd or 0)
+            line += f", cheapest at {cheapest.memory_mb} MB (${cheapest.warm_cost_usd:.8f} per invocation)"
+        lines.append(line)
+    return lines

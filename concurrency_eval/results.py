@@ -22,7 +22,8 @@ class Invocation:
     kind: str
     index: int
     duration_ms: float
-    cpu_ms: float
+    #: The function process's CPU time; measured locally, unknown on AWS.
+    cpu_ms: float | None
     peak_rss_mb: float
     result: str | None
     #: The handler's own processing time (its response's "time"), seconds.
@@ -33,6 +34,10 @@ class Invocation:
     correct: bool
     #: Memory size the invocation ran with (AWS runs sweep it; local runs record it).
     memory_mb: int | None = None
+    #: From Lambda's REPORT line, on AWS only.
+    billed_ms: float | None = None
+    init_ms: float | None = None
+    cost_usd: float | None = None
 
 
 @dataclass
@@ -45,6 +50,8 @@ class ModelRun:
     #: Seconds of CPU the S3 server used while this model ran, and the wall time.
     server_cpu_s: float | None = None
     wall_s: float | None = None
+    #: The memory size of an AWS sweep step; None for local runs.
+    memory_mb: int | None = None
     #: Requests the S3 server answered while this model ran, and faults it injected.
     server_requests: dict[str, int] | None = None
     faults_injected: int | None = None
@@ -59,6 +66,7 @@ class ModelRun:
 @dataclass
 class Summary:
     model: str
+    memory_mb: int | None
     init_ms: float
     cold_ms: float | None
     warm_median_ms: float | None
@@ -70,6 +78,8 @@ class Summary:
     answered: int
     correct: int
     errors: dict[str, int]
+    #: Mean cost of a warm invocation, on AWS.
+    warm_cost_usd: float | None = None
 
 
 @dataclass
@@ -134,13 +144,15 @@ def summarize(run: ModelRun) -> Summary:
     warm = run.warm()
     durations = sorted(i.duration_ms for i in warm)
     cold = run.cold()
-    per_object = [i.cpu_ms / i.objects for i in warm if i.objects]
+    per_object = [i.cpu_ms / i.objects for i in warm if i.objects and i.cpu_ms is not None]
     errors: dict[str, int] = {}
     for invocation in run.invocations:
         if invocation.error:
             errors[invocation.error] = errors.get(invocation.error, 0) + 1
+    costs = [i.cost_usd for i in run.invocations if i.kind == "warm" and i.cost_usd is not None]
     return Summary(
         model=run.model,
+        memory_mb=run.memory_mb,
         init_ms=run.init_ms,
         cold_ms=None if cold is None else cold.duration_ms,
         warm_median_ms=statistics.median(durations) if durations else None,
@@ -154,6 +166,7 @@ def summarize(run: ModelRun) -> Summary:
         answered=sum(1 for i in run.invocations if i.error is None),
         correct=sum(1 for i in run.invocations if i.correct),
         errors=errors,
+        warm_cost_usd=statistics.fmean(costs) if costs else None,
     )
 
 

@@ -25,6 +25,11 @@ from tests.unit.test_results import sample
         (["local", "--models", "sync,fibers"], "unknown model 'fibers'; choose from sync, threaded, asyncio"),
         (["local", "--invocations", "0"], "argument --invocations: 0 is out of range"),
         (["seed", "--objects", "10"], "the following arguments are required: --bucket"),
+        (["run", "--memory", "64,128"], "argument --memory: memory sizes must be 128 to 10240 MB; got 64"),
+        (["run", "--memory", "lots"], "argument --memory: 'lots' is not a comma-separated list of MB"),
+        (["run", "--parallelism", "0"], "argument --parallelism: 0 is out of range"),
+        (["run", "--budget", "-1"], "argument --budget: -1 is out of range"),
+        (["publish", "--bucket", "b", "--prefix", "artifacts"], "is not a key prefix: end it with '/'"),
         (["launch"], "invalid choice: 'launch'"),
         ([], "the following arguments are required: COMMAND"),
     ],
@@ -56,7 +61,7 @@ def test_report_and_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_every_command_has_help() -> None:
-    for command in ("local", "seed", "report"):
+    for command in ("local", "seed", "run", "publish", "report"):
         completed = subprocess.run(
             [sys.executable, "-m", "concurrency_eval.cli", command, "--help"],
             capture_output=True,
