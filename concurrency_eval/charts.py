@@ -1,24 +1,42 @@
 """The results as a PNG: warm duration, cold start, and resources, per model."""
 
 from pathlib import Path
+from typing import Any
 
 from concurrency_eval.results import Results, Summary
 
 COLOURS = {"sync": "#4c72b0", "threaded": "#dd8452", "asyncio": "#55a868"}
 
 
-def write_chart(results: Results, path: Path) -> Path:
+def _three_panels(title: str, width: float) -> tuple[Any, tuple[Any, Any, Any]]:
     # Imported here: matplotlib takes a while to import and only charts need it.
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    figure, axes = plt.subplots(1, 3, figsize=(width, 4.8))
+    figure.suptitle(title)
+    return figure, (axes[0], axes[1], axes[2])
+
+
+def _save(figure: Any, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def write_chart(results: Results, path: Path) -> Path:
     summaries = results.summaries()
     models = [s.model for s in summaries]
     colours = [COLOURS.get(m, "#8172b2") for m in models]
-    figure, (warm_axis, cold_axis, memory_axis) = plt.subplots(1, 3, figsize=(15, 4.8))
-    figure.suptitle(f"concurrency-eval, {results.kind} run {results.started_at}")
+    figure, (warm_axis, cold_axis, memory_axis) = _three_panels(
+        f"concurrency-eval, {results.kind} run {results.started_at}", 15
+    )
 
     # Warm invocations: every one as a dot, the median as a bar.
     medians = [s.warm_median_ms or 0 for s in summaries]
@@ -51,25 +69,17 @@ def write_chart(results: Results, path: Path) -> Path:
     memory_axis.set_title("peak RSS")
     memory_axis.set_ylabel("MB")
 
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def write_sweep_chart(results: Results, path: Path) -> Path:
     """Duration (median, p10-p90 band) and cost by memory per model, and cold init."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     by_model: dict[str, list[Summary]] = {}
     for summary in results.summaries():
         by_model.setdefault(summary.model, []).append(summary)
-    figure, (duration_axis, cost_axis, init_axis) = plt.subplots(1, 3, figsize=(16, 4.8))
-    figure.suptitle(f"concurrency-eval, AWS memory sweep {results.started_at}")
+    figure, (duration_axis, cost_axis, init_axis) = _three_panels(
+        f"concurrency-eval, AWS memory sweep {results.started_at}", 16
+    )
     for model, summaries in by_model.items():
         colour = COLOURS.get(model, "#8172b2")
         timed = sorted((s for s in summaries if s.warm_median_ms is not None), key=lambda s: s.memory_mb or 0)
@@ -98,11 +108,7 @@ def write_sweep_chart(results: Results, path: Path) -> Path:
         axis.set_ylabel(unit)
         axis.set_xscale("log", base=2)
         axis.legend()
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def write_any_chart(results: Results, path: Path) -> Path:

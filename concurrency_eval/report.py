@@ -10,6 +10,12 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
+def _spread(summary: Summary) -> str:
+    if summary.warm_p10_ms is None:
+        return "-"
+    return f"{_ms(summary.warm_p10_ms)}-{_ms(summary.warm_p90_ms)}"
+
+
 def _answers(summary: Summary, total: int) -> str:
     if summary.correct == total:
         return f"[green]{summary.correct}/{total} ok[/green]"
@@ -35,17 +41,12 @@ def results_table(results: Results) -> Table:
             if baseline and summary.warm_median_ms is not None
             else "-"
         )
-        spread = (
-            f"{_ms(summary.warm_p10_ms)}-{_ms(summary.warm_p90_ms)}"
-            if summary.warm_p10_ms is not None
-            else "-"
-        )
         table.add_row(
             summary.model,
             _ms(summary.init_ms),
             _ms(summary.cold_ms),
             _ms(summary.warm_median_ms),
-            spread,
+            _spread(summary),
             ratio,
             "-" if summary.cpu_ms_per_object is None else f"{summary.cpu_ms_per_object:.2f}",
             f"{summary.peak_rss_mb:.0f}",
@@ -132,18 +133,13 @@ def sweep_table(results: Results) -> Table:
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("answers")
     for summary, run in zip(results.summaries(), results.models, strict=True):
-        spread = (
-            f"{_ms(summary.warm_p10_ms)}-{_ms(summary.warm_p90_ms)}"
-            if summary.warm_p10_ms is not None
-            else "-"
-        )
         table.add_row(
             summary.model,
             str(summary.memory_mb),
             _ms(summary.init_ms),
             _ms(summary.cold_ms),
             _ms(summary.warm_median_ms),
-            spread,
+            _spread(summary),
             f"{summary.peak_rss_mb:.0f}",
             "-" if summary.warm_cost_usd is None else f"{summary.warm_cost_usd:.8f}",
             _answers(summary, len(run.invocations)),

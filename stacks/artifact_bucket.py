@@ -5,6 +5,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.nag import acknowledge
+from stacks.private_bucket import private_bucket
 
 #: Old versions of an artifact stay this long after a newer one replaces them, so a
 #: deployment pinned to an older version keeps working for a while.
@@ -15,14 +16,10 @@ ACCESS_LOG_DAYS = 365
 class ArtifactBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.access_logs = s3.Bucket(
+        self.access_logs = private_bucket(
             self,
             "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            cdk.RemovalPolicy.RETAIN,
             lifecycle_rules=[
                 s3.LifecycleRule(id="ExpireAccessLogs", expiration=cdk.Duration.days(ACCESS_LOG_DAYS))
             ],
@@ -32,15 +29,11 @@ class ArtifactBucket(Construct):
             "AwsSolutions-S1",
             "This is the access log bucket of the artifact bucket; logging it again would recurse.",
         )
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
             "Bucket",
+            cdk.RemovalPolicy.RETAIN,
             versioned=True,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="artifact-bucket/",
             lifecycle_rules=[

@@ -19,6 +19,7 @@ from stacks.config import AppConfig
 from stacks.dashboard import EvaluationDashboard
 from stacks.evaluation_function import EvaluationFunction
 from stacks.nag import acknowledge
+from stacks.private_bucket import private_bucket
 
 
 class EvaluationStack(cdk.Stack):
@@ -40,15 +41,7 @@ class EvaluationStack(cdk.Stack):
         removal_policy = (
             cdk.RemovalPolicy.DESTROY if config.removal_policy == "destroy" else cdk.RemovalPolicy.RETAIN
         )
-        self.data_bucket = s3.Bucket(
-            self,
-            "Data",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=removal_policy,
-        )
+        self.data_bucket = private_bucket(self, "Data", removal_policy)
         acknowledge(
             self.data_bucket,
             "AwsSolutions-S1",

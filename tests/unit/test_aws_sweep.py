@@ -113,14 +113,19 @@ def expect_invocations(stubber: Stubber, memory: int, warm: int) -> None:
 SETTINGS = SweepSettings(memory_sizes=(128, 512), invocations=2, dataset=SPEC, models=("sync", "asyncio"))
 
 
-def test_sweep_order_then_restore(lambda_stub: tuple[Any, Stubber]) -> None:
-    client, stubber = lambda_stub
-    # Given two functions and two memory sizes; the Stubber fails on any other call order
+def expect_full_sweep(stubber: Stubber) -> None:
+    """SETTINGS's sweep, call by call: read, then per size update, wait, invoke; restore."""
     expect_configurations(stubber)
     for memory in SETTINGS.memory_sizes:
         expect_update(stubber, memory)
         expect_invocations(stubber, memory, warm=2)
     expect_update(stubber, 1024, restore=True)
+
+
+def test_sweep_order_then_restore(lambda_stub: tuple[Any, Stubber]) -> None:
+    client, stubber = lambda_stub
+    # Given two functions and two memory sizes; the Stubber fails on any other call order
+    expect_full_sweep(stubber)
     sweep = Sweep(client, DEPLOYMENT, SETTINGS)
     # When the sweep runs
     runs = sweep.run(sweep.configurations())
@@ -328,11 +333,7 @@ def test_discover_reads_stack_outputs() -> None:
 
 def test_results_chart_and_summary(lambda_stub: tuple[Any, Stubber], tmp_path: Path) -> None:
     client, stubber = lambda_stub
-    expect_configurations(stubber)
-    for memory in SETTINGS.memory_sizes:
-        expect_update(stubber, memory)
-        expect_invocations(stubber, memory, warm=2)
-    expect_update(stubber, 1024, restore=True)
+    expect_full_sweep(stubber)
     sweep = Sweep(client, DEPLOYMENT, SETTINGS)
     originals = sweep.configurations()
     run = results(
