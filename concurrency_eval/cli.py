@@ -40,7 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.command(args, out, err)
         return code
     except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/yellow]: every server and function process was stopped")
+        err.print(
+            "[yellow]interrupted[/yellow]: every server and function process was stopped, "
+            "and every changed function configuration restored"
+        )
         return EXIT_INTERRUPTED
     except BuildError as error:
         err.print(f"[red]error:[/red] {error}")

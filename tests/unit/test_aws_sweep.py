@@ -353,3 +353,19 @@ def test_results_chart_and_summary(lambda_stub: tuple[Any, Stubber], tmp_path: P
     lines = best_settings(again)
     # 400 ms at both sizes: the smaller is as fast (first found) and cheaper
     assert lines[0].startswith("sync: fastest at 128 MB (400 ms), cheapest at 128 MB")
+
+
+def test_a_missing_data_set_is_counted() -> None:
+    from moto import mock_aws
+
+    from concurrency_eval.aws_run import dataset_missing
+    from concurrency_eval.dataset import seed
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="data-bucket")
+        assert dataset_missing(s3, "data-bucket", SPEC) == 10
+        seed(s3, "data-bucket", DataSetSpec(objects=4, min_size=20, max_size=40, prefix=SPEC.folder))
+        assert dataset_missing(s3, "data-bucket", SPEC) == 6
+        seed(s3, "data-bucket", SPEC)
+        assert dataset_missing(s3, "data-bucket", SPEC) == 0
