@@ -15,6 +15,7 @@ Lambda's code directories are read-only, so anything not shipped compiled would 
 compiled again on every cold start, and hash-based bytecode is deterministic.
 """
 
+import functools
 import hashlib
 import os
 import shutil
@@ -253,8 +254,12 @@ def strip(site: Path) -> None:
             path.unlink()
 
 
+@functools.cache
 def find_python(version: str) -> Path:
-    """An interpreter of `version`, from the running one, uv, or PATH; else a clear error."""
+    """An interpreter of `version`, from the running one, uv, or PATH; else a clear error.
+
+    Cached: every install and compile asks, and the answer does not change in a run.
+    """
     if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
         return Path(sys.executable)
     try:
