@@ -351,10 +351,6 @@ class EmbeddedS3:
         line = self._process.stdout.readline()
         return json.loads(line) if line.strip() else {}
 
-    @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
-
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is None:

@@ -7,7 +7,3 @@ FUNCTION_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": "concurrency-eval",
     "POWERTOOLS_METRICS_NAMESPACE": "ConcurrencyEval",
 }
-
-
-def function_name(stack_prefix: str, model: str) -> str:
-    return f"{stack_prefix}-{model}"

@@ -27,6 +27,8 @@ class EvaluationFunction(Construct):
         model: str,
         code: lambda_.Code,
         layers: list[lambda_.ILayerVersion],
+        runtime: lambda_.Runtime,
+        architecture: lambda_.Architecture,
         data_bucket: s3.IBucket,
         config: AppConfig,
         removal_policy: cdk.RemovalPolicy,
@@ -66,10 +68,9 @@ class EvaluationFunction(Construct):
             self,
             "Function",
             description=f"concurrency-eval: the {model} model",
-            runtime=lambda_.Runtime(config.runtime, lambda_.RuntimeFamily.PYTHON),
-            architecture=lambda_.Architecture.ARM_64
-            if config.architecture == "arm64"
-            else lambda_.Architecture.X86_64,
+            # The layers' own runtime and architecture: the stack builds both once.
+            runtime=runtime,
+            architecture=architecture,
             handler=HANDLER,
             code=code,
             layers=layers,

@@ -74,6 +74,8 @@ class EvaluationStack(cdk.Stack):
                 model=model,
                 code=code(model),
                 layers=layers,
+                runtime=runtime,
+                architecture=architecture,
                 data_bucket=self.data_bucket,
                 config=config,
                 removal_policy=removal_policy,
