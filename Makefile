@@ -13,8 +13,12 @@ help:
 	@echo "make synth     cdk synth (cdk-nag runs in it) and cfn-lint, no AWS credentials needed"
 	@echo "make bench     the benchmarks the project ships"
 
+# Installed packages get their bytecode here, once: aws_cdk's modules are tens of
+# thousands of lines, and compiling them at every synth (as under
+# PYTHONDONTWRITEBYTECODE) costs seconds. Not in [tool.uv]: there, every `uv run`
+# would recompile the whole environment (astral-sh/uv#12202), half a second or more.
 sync:
-	$(UV) sync --locked
+	$(UV) sync --locked --compile-bytecode
 
 npm:
 	npm ci --no-audit --no-fund
