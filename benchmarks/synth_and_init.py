@@ -4,7 +4,10 @@ Prints, measured side by side in one run:
 
 - synth time of the app with cold bundles (an empty cache), with warm bundles (a
   second synth into the same cdk.out, and into a fresh cdk.out from the cache), and
-  of an empty CDK App, the floor no app can go below (Node.js and jsii start-up);
+  of an empty CDK App, the floor no app can go below (Node.js and jsii start-up, and
+  aws-cdk-lib's template validation engine); also of the smallest app of this kind,
+  one Lambda function with cdk-nag, to show what the libraries alone cost. Each runs
+  through cdk.json's app command, exactly as `cdk synth` runs the app;
 - the cold import (Lambda's init) of each function from its real bundle, with the
   shipped bytecode and without it (as Lambda would compile it at every cold start);
 - each bundle's size, unzipped and as a reproducible zip.
@@ -16,6 +19,7 @@ init without. Usage: scripts/uv run python benchmarks/synth_and_init.py [--round
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -28,33 +32,61 @@ from concurrency_eval.build import BUNDLES, CACHE_VARIABLE, FUNCTIONS, Builder, 
 from concurrency_eval.reproducible_zip import write_zip
 
 ROOT = Path(__file__).resolve().parent.parent
-EMPTY_APP = "import aws_cdk as cdk; cdk.App().synth()"
+CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
+APP = ["app.py"]
+EMPTY_APP = ["-c", "import aws_cdk as cdk; cdk.App().synth()"]
+# One function from inline code, checked by cdk-nag with its two findings accepted:
+# what loading aws_lambda and cdk-nag costs any app, before its own resources.
+SMALLEST_LAMBDA_APP = [
+    "-c",
+    """
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from cdk_nag import AwsSolutionsChecks
+app = cdk.App()
+stack = cdk.Stack(app, "Smallest")
+lambda_.Function(stack, "Function", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler",
+                 code=lambda_.Code.from_inline("def handler(event, context): pass"))
+basic_role = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+for rule in (f"AwsSolutions-IAM4[{basic_role}]", "AwsSolutions-L1"):
+    cdk.Validations.of(app).acknowledge(cdk.Acknowledgment(id=rule, reason="a benchmark, never deployed"))
+cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+app.synth()
+""",
+]
 # The app with cdk-nag's plugin replaced by nothing: only to show how much of a warm
 # synth is cdk-nag's own work (the real app always runs it).
-APP_WITHOUT_NAG = (
+APP_WITHOUT_NAG = [
+    "-c",
     "import app, aws_cdk as cdk; "
     "off = type('Off', (), {'add_plugins': lambda *a: None, 'acknowledge': lambda *a: None}); "
     "cdk.Validations.of = lambda scope: off(); "
-    "app.build_app().synth()"
-)
+    "app.build_app().synth()",
+]
 IMPORT_HANDLER = (
     "import sys, time; sys.path[:0] = sys.argv[1:4]; started = time.perf_counter(); "
     "import handler; print(time.perf_counter() - started)"
 )
 
 
-def synth_seconds(command: list[str], outdir: Path, cache: Path) -> float:
-    """Wall time of one synthesis, run as the CDK CLI runs the app."""
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+def synth_seconds(program: list[str], outdir: Path, cache: Path) -> float:
+    """Wall time of one synthesis, run as the CDK CLI runs the app: cdk.json's app
+    command through a shell, with `program` in place of `app.py`."""
+    app_command: str = CDK_JSON["app"]
+    if not app_command.endswith(" app.py"):
+        raise SystemExit(
+            f"cdk.json's app command must end with ' app.py' to be measured; got {app_command!r}"
+        )
     env = {
         **os.environ,
         "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps(context),
+        "CDK_CONTEXT_JSON": json.dumps(CDK_JSON["context"]),
         CACHE_VARIABLE: str(cache),
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
     }
+    command = app_command.removesuffix("app.py") + shlex.join(program)
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(command, shell=True, cwd=ROOT, env=env, check=True, capture_output=True)
     return time.perf_counter() - started
 
 
@@ -98,34 +130,32 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="repetitions of each warm measurement (default: %(default)s)"
+        "--rounds", type=int, default=5, help="repetitions of each warm measurement (default: %(default)s)"
     )
     args = parser.parse_args()
-    python = sys.executable
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         cache = scratch / "bundles"
 
         print("synth: cold bundles ...", file=sys.stderr, flush=True)
-        cold = synth_seconds([python, "app.py"], scratch / "out-cold", cache)
-        times: dict[str, list[float]] = {
-            "empty App": [],
-            "warm, same cdk.out": [],
-            "warm, fresh cdk.out": [],
-            "warm, without cdk-nag": [],
+        cold = synth_seconds(APP, scratch / "out-cold", cache)
+        # Interleaved, so that a noisy moment on a shared machine hits every row alike.
+        programs = {
+            "empty App": (EMPTY_APP, "out-empty-{}"),
+            "warm, same cdk.out": (APP, "out-cold"),
+            "warm, fresh cdk.out": (APP, "out-{}"),
+            "warm, without cdk-nag": (APP_WITHOUT_NAG, "out-cold"),
+            "one Lambda function + cdk-nag": (SMALLEST_LAMBDA_APP, "out-smallest-{}"),
         }
+        times: dict[str, list[float]] = {label: [] for label in programs}
         for round_ in range(args.rounds):
-            print(f"synth: warm and empty, round {round_ + 1}/{args.rounds} ...", file=sys.stderr, flush=True)
-            times["empty App"].append(
-                synth_seconds([python, "-c", EMPTY_APP], scratch / f"out-empty-{round_}", cache)
+            print(
+                f"synth: warm and reference apps, round {round_ + 1}/{args.rounds} ...",
+                file=sys.stderr,
+                flush=True,
             )
-            times["warm, same cdk.out"].append(synth_seconds([python, "app.py"], scratch / "out-cold", cache))
-            times["warm, fresh cdk.out"].append(
-                synth_seconds([python, "app.py"], scratch / f"out-{round_}", cache)
-            )
-            times["warm, without cdk-nag"].append(
-                synth_seconds([python, "-c", APP_WITHOUT_NAG], scratch / "out-cold", cache)
-            )
+            for label, (program, outdir) in programs.items():
+                times[label].append(synth_seconds(program, scratch / outdir.format(round_), cache))
 
         print("init: host bundles ...", file=sys.stderr, flush=True)
         host = Builder(ROOT, Target.host(), cache_dir=cache, progress=lambda _: None).build_all()
@@ -146,12 +176,21 @@ def main() -> None:
             sizes[name] = (size_of(bundle.path), zip_path.stat().st_size)
 
     floor = median_ms(times["empty App"])
-    print(f"\nsynth (median of {args.rounds}; cold once)")
-    print(f"  {'empty App (floor)':<28}{floor:>9.0f} ms")
-    print(f"  {'cold bundles':<28}{cold * 1000:>9.0f} ms  {cold * 1000 / floor:5.2f}x floor")
-    for label in ("warm, same cdk.out", "warm, fresh cdk.out", "warm, without cdk-nag"):
-        value = median_ms(times[label])
-        print(f"  {label:<28}{value:>9.0f} ms  {value / floor:5.2f}x floor")
+    smallest = median_ms(times["one Lambda function + cdk-nag"])
+    print(f"\nsynth through cdk.json's app command (median of {args.rounds}; cold once)")
+    print(f"  {'':<32}{'':>9}    {'vs empty App':>12}{'vs one function':>17}")
+    print(f"  {'empty App (floor)':<32}{floor:>9.0f} ms {1:>11.2f}x")
+    rows = [("cold bundles", cold * 1000)] + [
+        (label, median_ms(times[label]))
+        for label in (
+            "warm, same cdk.out",
+            "warm, fresh cdk.out",
+            "warm, without cdk-nag",
+            "one Lambda function + cdk-nag",
+        )
+    ]
+    for label, value in rows:
+        print(f"  {label:<32}{value:>9.0f} ms {value / floor:>11.2f}x{value / smallest:>16.2f}x")
     print(f"\ncold import of the handler from its bundle (median of {args.rounds + 2})")
     print(f"  {'function':<10}{'bytecode':>12}{'no bytecode':>14}{'ratio':>8}")
     for model in FUNCTIONS:
