@@ -19,7 +19,6 @@ init without. Usage: scripts/uv run python benchmarks/synth_and_init.py [--round
 import argparse
 import json
 import os
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -28,12 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from concurrency_eval import cdk_json
 from concurrency_eval.build import BUNDLES, CACHE_VARIABLE, FUNCTIONS, Builder, Target, find_python
 from concurrency_eval.reproducible_zip import write_zip
 
 ROOT = Path(__file__).resolve().parent.parent
-CDK_JSON = json.loads((ROOT / "cdk.json").read_text())
-APP = ["app.py"]
+APP = [cdk_json.APP_PROGRAM]
 EMPTY_APP = ["-c", "import aws_cdk as cdk; cdk.App().synth()"]
 # One function from inline code, checked by cdk-nag with its two findings accepted:
 # what loading aws_lambda and cdk-nag costs any app, before its own resources.
@@ -72,21 +71,17 @@ IMPORT_HANDLER = (
 def synth_seconds(program: list[str], outdir: Path, cache: Path) -> float:
     """Wall time of one synthesis, run as the CDK CLI runs the app: cdk.json's app
     command through a shell, with `program` in place of `app.py`."""
-    app_command: str = CDK_JSON["app"]
-    if not app_command.endswith(" app.py"):
-        raise SystemExit(
-            f"cdk.json's app command must end with ' app.py' to be measured; got {app_command!r}"
-        )
     env = {
         **os.environ,
         "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps(CDK_JSON["context"]),
+        "CDK_CONTEXT_JSON": json.dumps(cdk_json.context()),
         CACHE_VARIABLE: str(cache),
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
     }
-    command = app_command.removesuffix("app.py") + shlex.join(program)
     started = time.perf_counter()
-    subprocess.run(command, shell=True, cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        cdk_json.app_command(program), shell=True, cwd=ROOT, env=env, check=True, capture_output=True
+    )
     return time.perf_counter() - started
 
 

@@ -440,10 +440,10 @@ def _seed(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _default_stack() -> str:
     """The evaluation stack's name as cdk.json's stackPrefix makes it."""
-    import json
+    from concurrency_eval import cdk_json
 
     try:
-        prefix = json.loads((ROOT / "cdk.json").read_text())["context"].get("stackPrefix", "ConcurrencyEval")
+        prefix = cdk_json.context().get("stackPrefix", "ConcurrencyEval")
     except (OSError, ValueError, KeyError):
         prefix = "ConcurrencyEval"
     return f"{prefix}Evaluation"

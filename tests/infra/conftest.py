@@ -1,13 +1,12 @@
 """Synthesize the real app once per session; most tests skip bundling for speed."""
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.handlers import ROOT
+from concurrency_eval import cdk_json
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
 
@@ -18,19 +17,13 @@ GITHUB = {
 }
 
 
-def cdk_json_context() -> dict[str, Any]:
-    """The context `cdk synth` would pass: cdk.json's, feature flags included."""
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return context
-
-
 def synth(
     outdir: Path, overrides: dict[str, Any] | None = None, bundling: bool = False
 ) -> dict[str, dict[str, Any]]:
     """Synthesize into `outdir` and return each stack's template by stack name."""
     from app import build_app
 
-    context = cdk_json_context() | (overrides or {})
+    context = cdk_json.context() | (overrides or {})
     if not bundling:
         context["aws:cdk:bundling-stacks"] = []
     assembly = build_app(context=context, outdir=str(outdir)).synth()

@@ -3,23 +3,26 @@ CLI runs it, and the Node.js that jsii starts under it."""
 
 import json
 import os
-import shlex
 import subprocess
 
 import pytest
 
+from concurrency_eval import cdk_json
 from tests.handlers import ROOT
 
-APP_COMMAND: str = json.loads((ROOT / "cdk.json").read_text())["app"]
 PRINT_JSII_NODE = "import os; print(os.environ['JSII_NODE'])"
 
 
 def run_app_command_with(program: list[str], environment: dict[str, str]) -> str:
     """cdk.json's command with `app.py` swapped for `program`, run through a shell."""
-    assert APP_COMMAND.endswith(" app.py"), APP_COMMAND
-    command = APP_COMMAND.removesuffix("app.py") + shlex.join(program)
     completed = subprocess.run(
-        command, shell=True, cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+        cdk_json.app_command(program),
+        shell=True,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return completed.stdout.strip()
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from concurrency_eval import cdk_json
 from concurrency_eval.build import Builder, Target
 from tests.handlers import ROOT
-from tests.infra.conftest import cdk_json_context
 
 pytestmark = pytest.mark.timeout(600)
 EVALUATION = "ConcurrencyEvalEvaluation"
@@ -19,7 +19,7 @@ def synth_with(builder: Builder, outdir: Path, bundling: bool) -> dict[str, str]
     """Synthesize with `builder`; return each Lambda asset's key by its resource (hash stripped)."""
     from app import build_app
 
-    context: dict[str, Any] = cdk_json_context()
+    context: dict[str, Any] = cdk_json.context()
     if not bundling:
         context["aws:cdk:bundling-stacks"] = []
     build_app(context=context, outdir=str(outdir), builder=builder).synth()

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from concurrency_eval import cdk_json
 from tests.handlers import ROOT
-from tests.infra.conftest import GITHUB, cdk_json_context, synth
+from tests.infra.conftest import GITHUB, synth
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -35,7 +36,7 @@ def test_cdk_nag_fails_synth_on_a_new_finding(tmp_path: Path) -> None:
 
     from app import build_app
 
-    context: dict[str, Any] = cdk_json_context() | {"aws:cdk:bundling-stacks": []}
+    context: dict[str, Any] = cdk_json.context() | {"aws:cdk:bundling-stacks": []}
     app = build_app(context=context, outdir=str(tmp_path))
     stack = app.node.find_child("ConcurrencyEvalEvaluation")
     assert isinstance(stack, cdk.Stack)

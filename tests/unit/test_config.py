@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from concurrency_eval import cdk_json
 from stacks.config import AppConfig, ConfigError, GitHubConfig, from_context
 from tests.handlers import ROOT
 
@@ -82,7 +83,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_synth_with_a_bad_value_exits_with_the_message() -> None:
     # As `cdk synth -c memory=huge` runs it: context through CDK_CONTEXT_JSON
-    context = json.loads((ROOT / "cdk.json").read_text())["context"] | {"memory": "huge"}
+    context = cdk_json.context() | {"memory": "huge"}
     completed = subprocess.run(
         [sys.executable, "app.py"],
         cwd=ROOT,
