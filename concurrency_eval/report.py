@@ -60,6 +60,7 @@ def comparison_table(before: Results, after: Results) -> Table:
     table = Table(title=f"{_title(before)}\n  vs {_title(after)}", title_justify="left")
     for column in (
         "model",
+        "memory MB",
         "warm median ms (A)",
         "warm median ms (B)",
         "B/A",
@@ -68,9 +69,10 @@ def comparison_table(before: Results, after: Results) -> Table:
         "answers (B)",
     ):
         table.add_column(column, justify="left" if column == "model" else "right")
-    first = {s.model: s for s in before.summaries()}
+    # A sweep has a row per model and memory size: each is compared with its own.
+    first = {(s.model, s.memory_mb): s for s in before.summaries()}
     for summary, run in zip(after.summaries(), after.models, strict=True):
-        base = first.get(summary.model)
+        base = first.get((summary.model, summary.memory_mb))
         ratio = "-"
         if base and base.warm_median_ms and summary.warm_median_ms is not None:
             ratio = f"{summary.warm_median_ms / base.warm_median_ms:.2f}x"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.table import Table
 
 from concurrency_eval.charts import write_chart
 from concurrency_eval.report import comparison_table, results_table
@@ -90,6 +91,36 @@ def test_table_shows_each_model_ratio_and_errors() -> None:
 def test_comparison_gives_b_over_a() -> None:
     text = render(comparison_table(sample(), sample(scale=0.5)))
     assert text.count("0.50x") == 3
+
+
+def column_cells(table: Table) -> dict[str, list[str]]:
+    return {str(column.header): [str(cell) for cell in column.cells] for column in table.columns}
+
+
+def sweep_sample(memory_scale: dict[int, float]) -> Results:
+    runs = []
+    for memory_mb, scale in memory_scale.items():
+        run = ModelRun("sync", init_ms=200, init_cpu_ms=190, init_rss_mb=40, memory_mb=memory_mb)
+        run.invocations = [invocation("sync", "warm", i, 1000 * scale) for i in range(1, 3)]
+        runs.append(run)
+    return Results("aws", "2026-11-22T00:00:00+00:00", {}, {}, "k/1", runs)
+
+
+def test_comparison_puts_each_value_under_its_heading_and_compares_like_memory() -> None:
+    # Given two sweeps of the same memory sizes, the second twice as fast at 1024 MB only
+    before = sweep_sample({512: 1.0, 1024: 1.0})
+    after = sweep_sample({512: 1.0, 1024: 0.5})
+
+    # When they are compared
+    cells = column_cells(comparison_table(before, after))
+
+    # Then each row pairs a memory size with the same size in the other run
+    assert cells["memory MB"] == ["512", "1024"]
+    assert cells["warm median ms (A)"] == ["1,000", "1,000"]
+    assert cells["warm median ms (B)"] == ["1,000", "500"]
+    assert cells["B/A"] == ["1.00x", "0.50x"]
+    assert cells["init ms (A)"] == cells["init ms (B)"] == ["200", "200"]
+    assert [cell.endswith("2/2 ok[/green]") for cell in cells["answers (B)"]] == [True, True]
 
 
 def test_chart_is_a_png(tmp_path: Path) -> None:
