@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 DEFAULT_MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10240
-DEFAULT_STACK = "ConcurrencyEvalEvaluation"
 #: Set on each function during a sweep step so that every step starts cold.
 SWEEP_VARIABLE = "CONCURRENCY_EVAL_SWEEP"
 

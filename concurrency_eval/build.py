@@ -238,7 +238,7 @@ def strip(site: Path) -> None:
     """Remove what Lambda never reads, keeping dist-info metadata packages read at run
     time (METADATA for versions, entry_points.txt, licences)."""
     for directory in sorted(site.rglob("*"), reverse=True):
-        if directory.is_dir() and directory.name in _STRIP_DIRS and directory.parent != site.parent:
+        if directory.is_dir() and directory.name in _STRIP_DIRS:
             # `bin` only at the top: it holds console scripts, elsewhere it may be data.
             if directory.name == "bin" and directory.parent != site:
                 continue

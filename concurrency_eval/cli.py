@@ -19,7 +19,7 @@ from rich.progress import Progress as RichProgress
 
 from concurrency_eval import local_run
 from concurrency_eval.aws_run import DEFAULT_MEMORY_SIZES
-from concurrency_eval.build import FUNCTIONS, BuildError
+from concurrency_eval.build import ARCHITECTURES, DEFAULT_PYTHON_VERSION, FUNCTIONS, BuildError
 from concurrency_eval.dataset import MAGIC, DataSetSpec
 from concurrency_eval.results import Results, ResultsError
 
@@ -304,13 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publish.add_argument(
         "--architecture",
-        choices=("arm64", "x86_64"),
+        choices=ARCHITECTURES,
         default="arm64",
         help="Lambda architecture to build for (default: %(default)s)",
     )
     publish.add_argument(
         "--python-version",
-        default="3.13",
+        default=DEFAULT_PYTHON_VERSION,
         choices=("3.12", "3.13", "3.14"),
         help="Lambda runtime's Python version (default: %(default)s)",
     )

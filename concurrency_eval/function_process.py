@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.build import Bundle, find_python
+from concurrency_eval.build import DEFAULT_PYTHON_VERSION, Bundle, find_python
 from concurrency_eval.function_config import FUNCTION_ENVIRONMENT, HANDLER
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
@@ -83,7 +83,7 @@ class FunctionProcess:
         environment: dict[str, str],
         log_path: Path,
         timeout_s: float,
-        python_version: str = "3.13",
+        python_version: str = DEFAULT_PYTHON_VERSION,
     ) -> None:
         self.model = model
         self._paths = [

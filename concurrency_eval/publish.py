@@ -9,7 +9,7 @@ again and keeps its version, so deployments pinned to it see no change.
 import json
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +77,7 @@ def publish(
                         "deploy the artifacts stack, whose bucket is, or enable versioning"
                     )
             artifact = Artifact(
-                name, "layer" if name in LAYERS else "function", key, version, sha256, uploaded
+                name, "layer" if bundle.is_layer else "function", key, version, sha256, uploaded
             )
             on_artifact(artifact)
             artifacts.append(artifact)
@@ -137,7 +137,3 @@ def write_github_files(
     if summary is not None:
         with summary.open("a") as handle:
             handle.write(summary_markdown(bucket, artifacts))
-
-
-def as_dicts(artifacts: Sequence[Artifact]) -> list[dict[str, Any]]:
-    return [asdict(artifact) for artifact in artifacts]

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from concurrency_eval.build import ARCHITECTURES, BUNDLES
+
 RUNTIMES = ("python3.13", "python3.12", "python3.14")
-ARCHITECTURES = ("arm64", "x86_64")
 REMOVAL_POLICIES = ("retain", "destroy")
 #: The retention periods CloudWatch Logs accepts, in days.
 LOG_RETENTION_DAYS = (
@@ -94,7 +95,6 @@ class GitHubConfig:
         return f"repo:{self.owner}/{self.repo}:environment:{self.environment}"
 
 
-BUNDLE_NAMES = ("pypi", "framework", "sync", "threaded", "asyncio")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
@@ -252,11 +252,11 @@ def _published(raw: Any) -> PublishedArtifacts:
     bucket = raw.get("bucket")
     if not isinstance(bucket, str) or not _BUCKET.match(bucket):
         raise ValueError(f"has no valid bucket name (got {bucket!r})")
-    missing = [name for name in BUNDLE_NAMES if name not in raw["artifacts"]]
+    missing = [name for name in BUNDLES if name not in raw["artifacts"]]
     if missing:
-        raise ValueError(f"lacks {', '.join(missing)}; it needs {', '.join(BUNDLE_NAMES)}")
+        raise ValueError(f"lacks {', '.join(missing)}; it needs {', '.join(BUNDLES)}")
     objects = {}
-    for name in BUNDLE_NAMES:
+    for name in BUNDLES:
         entry = raw["artifacts"][name]
         if not isinstance(entry, dict) or not all(
             isinstance(entry.get(f), str) and entry[f] for f in ("key", "version")

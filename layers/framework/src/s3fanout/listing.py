@@ -5,17 +5,13 @@ never all held at once. It stops at `max_keys` and when the Lambda deadline is n
 """
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from s3fanout.event import Request
 from s3fanout.tally import ObjectRef, Tally
 
 #: ListObjectsV2 returns at most 1000 keys a page.
 MAX_PAGE_SIZE = 1000
-
-
-class LambdaContext(Protocol):
-    def get_remaining_time_in_millis(self) -> int: ...
 
 
 class Deadline:
