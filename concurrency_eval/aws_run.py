@@ -40,6 +40,10 @@ class RunError(RuntimeError):
     """The sweep cannot start or go on; the message says why and what to do."""
 
 
+class OverBudget(RunError):
+    """The plan may cost more than --budget allows: the settings, not AWS, must change."""
+
+
 @dataclass(frozen=True)
 class Deployment:
     stack: str
@@ -150,7 +154,7 @@ def plan(settings: SweepSettings, configurations: dict[str, dict[str, Any]]) -> 
 
 def check_budget(the_plan: Plan, budget_usd: float | None) -> None:
     if budget_usd is not None and the_plan.cost_worst_usd > budget_usd:
-        raise RunError(
+        raise OverBudget(
             f"the plan may cost up to ${the_plan.cost_worst_usd:.4f}, over the budget of ${budget_usd:.4f}; "
             "sweep fewer memory sizes, run fewer invocations, or raise --budget"
         )

@@ -453,10 +453,13 @@ def _memory_sizes(text: str) -> tuple[int, ...]:
     from concurrency_eval.aws_run import validate_memory_sizes
 
     try:
-        return validate_memory_sizes([int(part) for part in text.split(",") if part.strip()])
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of MB") from None
+    try:
+        return validate_memory_sizes(sizes)
     except ValueError as error:
-        message = str(error) if "memory" in str(error) else f"{text!r} is not a comma-separated list of MB"
-        raise argparse.ArgumentTypeError(message) from None
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _confirm(question: str, assume_yes: bool, err: Console) -> bool:
@@ -525,7 +528,7 @@ def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
         runs = sweep.run(originals)
     except aws_run.RunError as error:
         err.print(f"[red]error:[/red] {error}")
-        return EXIT_USAGE if "budget" in str(error) else EXIT_ENVIRONMENT
+        return EXIT_USAGE if isinstance(error, aws_run.OverBudget) else EXIT_ENVIRONMENT
     results = aws_run.results(deployment, settings, originals, runs, started_at, session.region_name)
     output: Path = args.output or Path.cwd() / "results" / f"aws-{started_at.replace(':', '')}"
     json_path, csv_path = results.write(output)

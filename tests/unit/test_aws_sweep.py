@@ -17,6 +17,7 @@ from rich.console import Console
 from concurrency_eval.aws_run import (
     SWEEP_VARIABLE,
     Deployment,
+    OverBudget,
     RunError,
     Sweep,
     SweepSettings,
@@ -295,7 +296,7 @@ def test_plan_estimates_and_the_budget_refuses() -> None:
     assert the_plan.gb_seconds_worst == pytest.approx(1800)
     assert the_plan.cost_worst_usd == pytest.approx(1800 * 0.0000133334 + 20 * 0.0000002)
     check_budget(the_plan, 1.0)
-    with pytest.raises(RunError, match=r"over the budget of \$0\.0100"):
+    with pytest.raises(OverBudget, match=r"over the budget of \$0\.0100"):
         check_budget(the_plan, 0.01)
 
 
