@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from s3fanout.invocation import Job, run_invocation
 from s3fanout.models import Model
-from s3fanout.s3config import cache_key, client_options
+from s3fanout.s3config import client_options
 from s3fanout.s3errors import error_code, listing_error
 from s3fanout.search import StreamSearch
 from s3fanout.tally import ObjectRef
@@ -39,7 +39,7 @@ class AsyncEnvironment:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stack: contextlib.AsyncExitStack | None = None
-        self._key: tuple[object, ...] | None = None
+        self._options: dict[str, Any] | None = None
         self._client: S3Client | None = None
 
     @property
@@ -49,17 +49,17 @@ class AsyncEnvironment:
         return self._loop
 
     async def client(self, job: Job) -> "S3Client":
-        key = cache_key(job.settings, job.concurrency)
-        if self._client is None or self._key != key:
+        options = client_options(job.settings, job.concurrency)
+        if self._client is None or self._options != options:
             await self.aclose()
-            config = AioConfig(**client_options(job.settings, job.concurrency))
             stack = contextlib.AsyncExitStack()
-            self._client = await stack.enter_async_context(get_session().create_client("s3", config=config))
-            self._stack, self._key = stack, key
+            client = get_session().create_client("s3", config=AioConfig(**options))
+            self._client = await stack.enter_async_context(client)
+            self._stack, self._options = stack, options
         return self._client
 
     async def aclose(self) -> None:
-        stack, self._stack, self._client, self._key = self._stack, None, None, None
+        stack, self._stack, self._client, self._options = self._stack, None, None, None
         if stack is not None:
             await stack.aclose()
 

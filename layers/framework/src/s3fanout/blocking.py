@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from s3fanout.invocation import Job, run_invocation
 from s3fanout.models import Model
-from s3fanout.s3config import cache_key, client_options
+from s3fanout.s3config import client_options
 from s3fanout.s3errors import error_code, listing_error
 from s3fanout.search import StreamSearch
 from s3fanout.tally import ObjectRef
@@ -34,20 +34,19 @@ class _ClientCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple[object, ...] | None = None
+        self._options: dict[str, Any] | None = None
         self._client: S3Client | None = None
 
     def get(self, job: Job) -> "S3Client":
-        key = cache_key(job.settings, job.concurrency)
+        options = client_options(job.settings, job.concurrency)
         with self._lock:
-            if self._client is None or self._key != key:
+            if self._client is None or self._options != options:
                 if self._client is not None:
                     self._client.close()
                 # A session of its own: boto3's default session is not thread-safe.
                 session = boto3.session.Session()
-                config = Config(**client_options(job.settings, job.concurrency))
-                self._client = session.client("s3", config=config)
-                self._key = key
+                self._client = session.client("s3", config=Config(**options))
+                self._options = options
             return self._client
 
 

@@ -10,6 +10,7 @@ def client_options(settings: Settings, pool_size: int) -> dict[str, Any]:
 
     The connection pool holds exactly as many connections as requests may be in
     flight, so no request waits for a connection and none is opened only to be dropped.
+    A client is reused while these options stay the same.
     """
     return {
         "max_pool_connections": pool_size,
@@ -18,14 +19,3 @@ def client_options(settings: Settings, pool_size: int) -> dict[str, Any]:
         "read_timeout": settings.read_timeout,
         "tcp_keepalive": True,
     }
-
-
-def cache_key(settings: Settings, pool_size: int) -> tuple[object, ...]:
-    """Clients are reused while what they were built from stays the same."""
-    return (
-        pool_size,
-        settings.retry_mode,
-        settings.max_attempts,
-        settings.connect_timeout,
-        settings.read_timeout,
-    )
