@@ -28,7 +28,6 @@ from concurrency_eval.results import Invocation, ModelRun, Results
 if TYPE_CHECKING:
     from types_boto3_cloudformation import CloudFormationClient
     from types_boto3_lambda import LambdaClient
-    from types_boto3_s3 import S3Client
 
 DEFAULT_MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10240
@@ -121,14 +120,6 @@ def discover(cloudformation: "CloudFormationClient", stack: str, models: Sequenc
     return Deployment(
         stack, outputs["DataBucketName"], {m: outputs[f"{m.capitalize()}FunctionName"] for m in models}
     )
-
-
-def dataset_missing(s3: "S3Client", bucket: str, spec: DataSetSpec) -> int:
-    """How many of the data set's objects are not in the bucket."""
-    present = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=spec.folder):
-        present += sum(1 for entry in page.get("Contents", ()) if entry["Key"].endswith(".txt"))
-    return max(0, spec.objects - present)
 
 
 def plan(settings: SweepSettings, configurations: dict[str, dict[str, Any]]) -> Plan:

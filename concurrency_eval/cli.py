@@ -477,7 +477,7 @@ def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     from concurrency_eval import aws_run
     from concurrency_eval.charts import write_sweep_chart
-    from concurrency_eval.dataset import seed
+    from concurrency_eval.dataset import missing_objects, seed
     from concurrency_eval.pricing import DEFAULT_PRICES, Prices
     from concurrency_eval.report import print_results
 
@@ -507,7 +507,7 @@ def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
         )  # fmt: skip
         originals = sweep.configurations()
         s3 = session.client("s3")
-        missing = aws_run.dataset_missing(s3, deployment.data_bucket, spec)
+        missing = missing_objects(s3, deployment.data_bucket, spec)
         if missing:
             where = f"s3://{deployment.data_bucket}/{spec.folder}"
             if not _confirm(

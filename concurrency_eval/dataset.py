@@ -110,6 +110,12 @@ def seed(
     return SeedResult(len(uploaded), len(sizes) - len(uploaded), sum(uploaded))
 
 
+def missing_objects(client: "S3Client", bucket: str, spec: DataSetSpec) -> int:
+    """How many of the data set's keys are not in the bucket (their content unchecked)."""
+    existing = _existing_etags(client, bucket, spec.folder)
+    return sum(key not in existing for key, _ in spec.items())
+
+
 def _existing_etags(client: "S3Client", bucket: str, prefix: str) -> dict[str, str]:
     etags: dict[str, str] = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):

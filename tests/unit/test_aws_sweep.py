@@ -359,14 +359,13 @@ def test_results_chart_and_summary(lambda_stub: tuple[Any, Stubber], tmp_path: P
 def test_a_missing_data_set_is_counted() -> None:
     from moto import mock_aws
 
-    from concurrency_eval.aws_run import dataset_missing
-    from concurrency_eval.dataset import seed
+    from concurrency_eval.dataset import missing_objects, seed
 
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="data-bucket")
-        assert dataset_missing(s3, "data-bucket", SPEC) == 10
+        assert missing_objects(s3, "data-bucket", SPEC) == 10
         seed(s3, "data-bucket", DataSetSpec(objects=4, min_size=20, max_size=40, prefix=SPEC.folder))
-        assert dataset_missing(s3, "data-bucket", SPEC) == 6
+        assert missing_objects(s3, "data-bucket", SPEC) == 6
         seed(s3, "data-bucket", SPEC)
-        assert dataset_missing(s3, "data-bucket", SPEC) == 0
+        assert missing_objects(s3, "data-bucket", SPEC) == 0
