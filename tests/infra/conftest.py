@@ -1,5 +1,6 @@
 """Synthesize the real app once per session; most tests skip bundling for speed."""
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -31,5 +32,16 @@ def synth(
 
 
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    return synth(tmp_path_factory.mktemp("cdk.out"), GITHUB)
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The cdk.out of the app configured for a GitHub repository, bundling skipped."""
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    synth(outdir, GITHUB)
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def templates(synthesized: Path) -> dict[str, dict[str, Any]]:
+    return {
+        path.name.removesuffix(".template.json"): json.loads(path.read_text())
+        for path in synthesized.glob("*.template.json")
+    }

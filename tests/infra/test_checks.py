@@ -10,16 +10,8 @@ import pytest
 
 from concurrency_eval import cdk_json
 from tests.handlers import ROOT
-from tests.infra.conftest import GITHUB, synth
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("checked")
-    synth(outdir, GITHUB)
-    return outdir
 
 
 def test_cdk_nag_passes_with_every_finding_acknowledged(synthesized: Path) -> None:
