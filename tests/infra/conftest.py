@@ -3,11 +3,14 @@
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from concurrency_eval import cdk_json
+
+if TYPE_CHECKING:
+    from concurrency_eval.build import Builder
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
 
@@ -19,7 +22,10 @@ GITHUB = {
 
 
 def synth(
-    outdir: Path, overrides: dict[str, Any] | None = None, bundling: bool = False
+    outdir: Path,
+    overrides: dict[str, Any] | None = None,
+    bundling: bool = False,
+    builder: "Builder | None" = None,
 ) -> dict[str, dict[str, Any]]:
     """Synthesize into `outdir` and return each stack's template by stack name."""
     from app import build_app
@@ -27,8 +33,17 @@ def synth(
     context = cdk_json.context() | (overrides or {})
     if not bundling:
         context["aws:cdk:bundling-stacks"] = []
-    assembly = build_app(context=context, outdir=str(outdir)).synth()
+    assembly = build_app(context=context, outdir=str(outdir), builder=builder).synth()
     return {stack.stack_name: stack.template for stack in assembly.stacks}
+
+
+def lambda_code(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each Lambda function's `Code` and layer's `Content`, by logical ID."""
+    return {
+        logical_id: resource["Properties"].get("Code") or resource["Properties"]["Content"]
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion")
+    }
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,14 @@
 """Asset keys: an unchanged bundle is never rebuilt, and a change touches only its own asset."""
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from concurrency_eval import cdk_json
 from concurrency_eval.build import Builder, Target
 from tests.handlers import ROOT
+from tests.infra.conftest import lambda_code, synth
 
 pytestmark = pytest.mark.timeout(600)
 EVALUATION = "ConcurrencyEvalEvaluation"
@@ -17,18 +16,8 @@ EVALUATION = "ConcurrencyEvalEvaluation"
 
 def synth_with(builder: Builder, outdir: Path, bundling: bool) -> dict[str, str]:
     """Synthesize with `builder`; return each Lambda asset's key by its resource (hash stripped)."""
-    from app import build_app
-
-    context: dict[str, Any] = cdk_json.context()
-    if not bundling:
-        context["aws:cdk:bundling-stacks"] = []
-    build_app(context=context, outdir=str(outdir), builder=builder).synth()
-    template = json.loads((outdir / f"{EVALUATION}.template.json").read_text())
-    return {
-        logical_id[:-8]: (resource["Properties"].get("Code") or resource["Properties"]["Content"])["S3Key"]
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion")
-    }
+    template = synth(outdir, bundling=bundling, builder=builder)[EVALUATION]
+    return {logical_id[:-8]: code["S3Key"] for logical_id, code in lambda_code(template).items()}
 
 
 class CountingBuilder(Builder):

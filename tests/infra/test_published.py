@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from stacks.config import ConfigError, from_context
-from tests.infra.conftest import synth
+from tests.infra.conftest import lambda_code, synth
 
 BUCKET = "ci-artifacts-bucket"
 NAMES = ("pypi", "framework", "sync", "threaded", "asyncio")
@@ -28,11 +28,7 @@ def test_code_comes_from_the_pinned_versions(tmp_path: Path) -> None:
     templates = synth(tmp_path, {"publishedArtifacts": json.dumps(manifest())})
     template = templates["ConcurrencyEvalEvaluation"]
     # Then every function and layer points at its object version, and no bundle is an asset
-    codes = {
-        name: resource["Properties"].get("Code") or resource["Properties"]["Content"]
-        for name, resource in template["Resources"].items()
-        if resource["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion")
-    }
+    codes = lambda_code(template)
     assert len(codes) == 5
     expected = {(f"artifacts/arm64-py3.13/{n}.zip", f"v-{n}") for n in NAMES}
     assert {(code["S3Key"], code["S3ObjectVersion"]) for code in codes.values()} == expected
