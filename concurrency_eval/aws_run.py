@@ -64,14 +64,7 @@ class SweepSettings:
     expected_seconds: float = 5.0
 
     def event(self, bucket: str) -> dict[str, Any]:
-        event: dict[str, Any] = {
-            "s3_bucket_name": bucket,
-            "folder": self.dataset.folder,
-            "find": self.dataset.magic,
-        }
-        if self.concurrency is not None:
-            event["concurrency"] = self.concurrency
-        return event
+        return self.dataset.event(bucket, self.concurrency)
 
 
 @dataclass(frozen=True)

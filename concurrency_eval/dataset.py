@@ -12,7 +12,7 @@ import string
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
@@ -66,6 +66,14 @@ class DataSetSpec:
             at = rng.randrange(size - len(magic) + 1)
             body[at : at + len(magic)] = magic
         return bytes(body)
+
+    def event(self, bucket: str, concurrency: int | None = None) -> dict[str, Any]:
+        """The invocation event that searches this data set in `bucket`; without a
+        concurrency, the function uses its own."""
+        event: dict[str, Any] = {"s3_bucket_name": bucket, "folder": self.folder, "find": self.magic}
+        if concurrency is not None:
+            event["concurrency"] = concurrency
+        return event
 
     def items(self) -> Iterator[tuple[str, int]]:
         for index in range(self.objects):

@@ -74,12 +74,7 @@ class LocalSettings:
         )
 
     def event(self) -> dict[str, Any]:
-        return {
-            "s3_bucket_name": BUCKET,
-            "folder": self.dataset.folder,
-            "find": self.dataset.magic,
-            "concurrency": self.concurrency,
-        }
+        return self.dataset.event(BUCKET, self.concurrency)
 
 
 class Progress:
@@ -169,9 +164,7 @@ def _invocation(
 ) -> Invocation:
     response = record.response or {}
     structured = response.get("error")
-    error = (
-        structured["type"] if structured else (record.error or {}).get("errorType") if record.error else None
-    )
+    error = structured["type"] if structured else record.error.get("errorType") if record.error else None
     result = response.get("result")
     return Invocation(
         model=model,
