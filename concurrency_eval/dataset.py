@@ -6,6 +6,7 @@ keys and bodies, so uploads are idempotent (an object whose MD5 already matches 
 not sent again) and runs on different machines read the same data.
 """
 
+import functools
 import hashlib
 import random
 import string
@@ -48,7 +49,7 @@ class DataSetSpec:
     def key(self, index: int) -> str:
         return f"{self.folder}{index:06d}.txt"
 
-    @property
+    @functools.cached_property
     def magic_index(self) -> int:
         return random.Random(f"{self.seed}:magic").randrange(self.objects)
 

@@ -29,12 +29,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 CONTROL_PREFIX = "/_embedded_s3/"
 Operation = Literal["list", "get", "head", "put", "delete", "other"]
-OPERATIONS: tuple[str, ...] = ("list", "get", "head", "put", "delete", "other", "any")
+OPERATIONS: tuple[str, ...] = (*get_args(Operation), "any")
 
 
 @dataclass(frozen=True)
