@@ -8,7 +8,6 @@ end, also after an error or Ctrl-C. Failures (function errors, throttles, timeou
 are recorded as data.
 """
 
-import datetime
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -319,12 +318,7 @@ def results(
                 model: {key: original.get(key) for key in RECORDED_CONFIGURATION}
                 for model, original in originals.items()
             },
-            "prices": asdict(settings.prices),
         },
         expected_result=settings.dataset.magic_key,
         models=runs,
     )
-
-
-def now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")

@@ -21,7 +21,7 @@ from concurrency_eval import local_run
 from concurrency_eval.aws_run import DEFAULT_MEMORY_SIZES
 from concurrency_eval.build import ARCHITECTURES, DEFAULT_PYTHON_VERSION, FUNCTIONS, BuildError
 from concurrency_eval.dataset import MAGIC, DataSetSpec
-from concurrency_eval.results import Results, ResultsError
+from concurrency_eval.results import Results, ResultsError, started_now
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 ROOT = Path(__file__).resolve().parent.parent
@@ -524,7 +524,7 @@ def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
         aws_run.check_budget(the_plan, settings.budget_usd)
         if not _confirm("start the sweep?", args.yes, err):
             return EXIT_USAGE
-        started_at = aws_run.now()
+        started_at = started_now()
         runs = sweep.run(originals)
     except aws_run.RunError as error:
         err.print(f"[red]error:[/red] {error}")

@@ -23,7 +23,7 @@ from concurrency_eval.build import FUNCTIONS, Builder, Target
 from concurrency_eval.dataset import DataSetSpec, seed
 from concurrency_eval.embedded_s3 import EmbeddedS3, FaultRule, Faults
 from concurrency_eval.function_process import FunctionProcess, InvocationRecord, lambda_environment
-from concurrency_eval.results import Invocation, ModelRun, Results
+from concurrency_eval.results import Invocation, ModelRun, Results, started_now
 
 BUCKET = "concurrency-eval-local"
 #: Median S3 latency for small GETs is "in the tens of milliseconds" (AWS whitepaper
@@ -89,7 +89,7 @@ class Progress:
 
 def run_local(root: Path, settings: LocalSettings, logs: Path, progress: Progress | None = None) -> Results:
     progress = progress or Progress()
-    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    started_at = started_now()
     with EmbeddedS3() as server:
         progress.note(f"embedded S3 on {server.endpoint}")
         client = boto3.client(

@@ -6,6 +6,7 @@ never stored, so a results file can always be re-reported.
 """
 
 import csv
+import datetime
 import json
 import statistics
 from dataclasses import asdict, dataclass, field
@@ -134,6 +135,11 @@ class Results:
 
 
 _CSV_RUN_FIELDS = ("kind_of_run", "started_at", "init_ms")
+
+
+def started_now() -> str:
+    """The `started_at` of a run beginning now: UTC, to the second."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 class ResultsError(ValueError):
