@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.results import Results, Summary
+from concurrency_eval.results import Results
 
 COLOURS = {"sync": "#4c72b0", "threaded": "#dd8452", "asyncio": "#55a868"}
 
@@ -74,13 +74,10 @@ def write_chart(results: Results, path: Path) -> Path:
 
 def write_sweep_chart(results: Results, path: Path) -> Path:
     """Duration (median, p10-p90 band) and cost by memory per model, and cold init."""
-    by_model: dict[str, list[Summary]] = {}
-    for summary in results.summaries():
-        by_model.setdefault(summary.model, []).append(summary)
     figure, (duration_axis, cost_axis, init_axis) = _three_panels(
         f"concurrency-eval, AWS memory sweep {results.started_at}", 16
     )
-    for model, summaries in by_model.items():
+    for model, summaries in results.summaries_by_model().items():
         colour = COLOURS.get(model, "#8172b2")
         timed = sorted((s for s in summaries if s.warm_median_ms is not None), key=lambda s: s.memory_mb or 0)
         memory = [s.memory_mb for s in timed]

@@ -16,7 +16,8 @@ def _spread(summary: Summary) -> str:
     return f"{_ms(summary.warm_p10_ms)}-{_ms(summary.warm_p90_ms)}"
 
 
-def _answers(summary: Summary, total: int) -> str:
+def _answers(summary: Summary) -> str:
+    total = summary.invocations
     if summary.correct == total:
         return f"[green]{summary.correct}/{total} ok[/green]"
     errors = ", ".join(f"{kind} x{count}" for kind, count in sorted(summary.errors.items()))
@@ -35,7 +36,7 @@ def results_table(results: Results) -> Table:
     for column in ("init", "cold", "warm p50", "p10-p90", "x sync", "CPU/obj", "RSS MB", "S3 CPU"):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("answers")
-    for summary, run in zip(summaries, results.models, strict=True):
+    for summary in summaries:
         ratio = (
             f"{summary.warm_median_ms / baseline:.2f}x"
             if baseline and summary.warm_median_ms is not None
@@ -51,7 +52,7 @@ def results_table(results: Results) -> Table:
             "-" if summary.cpu_ms_per_object is None else f"{summary.cpu_ms_per_object:.2f}",
             f"{summary.peak_rss_mb:.0f}",
             "-" if summary.server_cpu_share is None else f"{summary.server_cpu_share:.0%}",
-            _answers(summary, len(run.invocations)),
+            _answers(summary),
         )
     return table
 
@@ -71,7 +72,7 @@ def comparison_table(before: Results, after: Results) -> Table:
         table.add_column(column, justify="left" if column == "model" else "right")
     # A sweep has a row per model and memory size: each is compared with its own.
     first = {(s.model, s.memory_mb): s for s in before.summaries()}
-    for summary, run in zip(after.summaries(), after.models, strict=True):
+    for summary in after.summaries():
         base = first.get((summary.model, summary.memory_mb))
         ratio = "-"
         if base and base.warm_median_ms and summary.warm_median_ms is not None:
@@ -84,7 +85,7 @@ def comparison_table(before: Results, after: Results) -> Table:
             ratio,
             _ms(base.init_ms if base else None),
             _ms(summary.init_ms),
-            _answers(summary, len(run.invocations)),
+            _answers(summary),
         )
     return table
 
@@ -134,7 +135,7 @@ def sweep_table(results: Results) -> Table:
     ):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("answers")
-    for summary, run in zip(results.summaries(), results.models, strict=True):
+    for summary in results.summaries():
         table.add_row(
             summary.model,
             str(summary.memory_mb),
@@ -144,7 +145,7 @@ def sweep_table(results: Results) -> Table:
             _spread(summary),
             f"{summary.peak_rss_mb:.0f}",
             "-" if summary.warm_cost_usd is None else f"{summary.warm_cost_usd:.8f}",
-            _answers(summary, len(run.invocations)),
+            _answers(summary),
         )
     return table
 
@@ -152,10 +153,7 @@ def sweep_table(results: Results) -> Table:
 def best_settings(results: Results) -> list[str]:
     """Per model, the fastest and the cheapest memory size (by warm median and mean cost)."""
     lines = []
-    by_model: dict[str, list[Summary]] = {}
-    for summary in results.summaries():
-        by_model.setdefault(summary.model, []).append(summary)
-    for model, summaries in by_model.items():
+    for model, summaries in results.summaries_by_model().items():
         timed = [s for s in summaries if s.warm_median_ms is not None]
         costed = [s for s in summaries if s.warm_cost_usd is not None]
         if not timed:

@@ -76,6 +76,7 @@ class Summary:
     cpu_ms_per_object: float | None
     peak_rss_mb: float
     server_cpu_share: float | None
+    invocations: int
     answered: int
     correct: int
     errors: dict[str, int]
@@ -95,6 +96,13 @@ class Results:
 
     def summaries(self) -> list[Summary]:
         return [summarize(run) for run in self.models]
+
+    def summaries_by_model(self) -> dict[str, list[Summary]]:
+        """Each model's summaries, one per run of it (per memory size in a sweep)."""
+        by_model: dict[str, list[Summary]] = {}
+        for summary in self.summaries():
+            by_model.setdefault(summary.model, []).append(summary)
+        return by_model
 
     def all_correct(self) -> bool:
         return all(i.correct for run in self.models for i in run.invocations) and bool(self.models)
@@ -169,6 +177,7 @@ def summarize(run: ModelRun) -> Summary:
         server_cpu_share=(
             run.server_cpu_s / run.wall_s if run.server_cpu_s is not None and run.wall_s else None
         ),
+        invocations=len(run.invocations),
         answered=sum(1 for i in run.invocations if i.error is None),
         correct=sum(1 for i in run.invocations if i.correct),
         errors=errors,
