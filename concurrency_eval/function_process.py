@@ -32,8 +32,6 @@ class InitRecord:
     init_ms: float
     cpu_ms: float
     peak_rss_kb: int
-    #: From spawning the process to the handler being ready, as the caller saw it.
-    spawn_to_ready_ms: float
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,6 @@ class FunctionProcess:
         self.stop()
         read_fd, write_fd = os.pipe()
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
         with self._log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 [str(self._python), "-I", "-S", "-B", str(BOOTSTRAP), str(write_fd), *map(str, self._paths)],
@@ -132,7 +129,6 @@ class FunctionProcess:
             init_ms=message["init_ms"],
             cpu_ms=message["cpu_ms"],
             peak_rss_kb=message["peak_rss_kb"],
-            spawn_to_ready_ms=(time.perf_counter() - started) * 1000,
         )
 
     def invoke(self, event: dict[str, Any]) -> InvocationRecord:
