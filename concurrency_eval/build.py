@@ -40,6 +40,9 @@ _UV_PLATFORMS: dict[Architecture, str] = {
 LAYERS = ("pypi", "framework")
 FUNCTIONS = ("sync", "threaded", "asyncio")
 BUNDLES = LAYERS + FUNCTIONS
+#: AWS's runtime interface client (the managed runtime's /var/runtime), for the local
+#: Lambda service only: never deployed, so not one of BUNDLES.
+RUNTIME = "runtime"
 #: Where Lambda puts layers and function code; compiled bytecode names these paths.
 LAYER_ROOT = "/opt/python"
 #: Where bundles are cached when the builder is not told; default build/bundles.
@@ -130,6 +133,9 @@ class Builder:
     def _inputs(self, name: str) -> Iterable[tuple[str, bytes]]:
         if name == "pypi":
             yield "requirements", self.pypi_requirements().encode()
+        elif name == RUNTIME:
+            yield "requirements", self.runtime_requirements().encode()
+            yield "platform", _linux_platform().encode()
         elif name == "framework":
             if self.framework_source is not None:
                 yield "source", self.framework_source.encode()
@@ -141,11 +147,18 @@ class Builder:
     def pypi_requirements(self) -> str:
         """The PyPI layer's locked requirements, with hashes, exported from uv.lock."""
         if self._requirements is None:
-            self._requirements = self._uv(
-                "export", "--frozen", "--only-group", "pypi-layer", "--no-emit-project",
-                "--no-emit-workspace", "--format", "requirements.txt", "--no-header", "--quiet",
-            )  # fmt: skip
+            self._requirements = self._export("pypi-layer")
         return self._requirements
+
+    def runtime_requirements(self) -> str:
+        """The runtime interface client's locked requirements, with hashes."""
+        return self._export("lambda-runtime")
+
+    def _export(self, group: str) -> str:
+        return self._uv(
+            "export", "--frozen", "--only-group", group, "--no-emit-project",
+            "--no-emit-workspace", "--format", "requirements.txt", "--no-header", "--quiet",
+        )  # fmt: skip
 
     # -- building ---------------------------------------------------------------
 
@@ -184,6 +197,17 @@ class Builder:
             self._install(site, "--only-binary", ":all:", "--require-hashes", "-r", str(requirements))
             strip(site)
             self._compile(site, LAYER_ROOT)
+        elif name == RUNTIME:
+            # Linux wheels even on a Mac: there, the C transport cannot load and the
+            # local service's pure-Python client takes its place.
+            requirements = staging.parent / "requirements.txt"
+            requirements.write_text(self.runtime_requirements())
+            self._install(
+                staging, "--only-binary", ":all:", "--require-hashes", "-r", str(requirements),
+                platform=_linux_platform(),
+            )  # fmt: skip
+            strip(staging)
+            self._compile(staging, str(staging))
         elif name == "framework":
             site = staging / "python"
             self._install(site, self.framework_source or str(self.root / "layers" / "framework"))
@@ -194,8 +218,8 @@ class Builder:
                 shutil.copyfile(source, staging / source.name)
             self._compile(staging, FUNCTION_ROOT)
 
-    def _install(self, site: Path, *requirements: str) -> None:
-        platform = self.target.uv_platform
+    def _install(self, site: Path, *requirements: str, platform: str | None = None) -> None:
+        platform = platform or self.target.uv_platform
         # Third-party packages come as wheels only (a source build would target this
         # host, not Lambda); the framework is pure Python and is built from source.
         target_args = ["--python-platform", platform] if platform else []
@@ -311,8 +335,15 @@ def _tree_files(directory: Path) -> Iterable[tuple[str, bytes]]:
 
 
 def _check_name(name: str) -> None:
-    if name not in BUNDLES:
-        raise BuildError(f"unknown bundle {name!r}; the bundles are {', '.join(BUNDLES)}")
+    if name not in (*BUNDLES, RUNTIME):
+        raise BuildError(f"unknown bundle {name!r}; the bundles are {', '.join((*BUNDLES, RUNTIME))}")
+
+
+def _linux_platform() -> str:
+    """The Linux platform of this machine's architecture, as uv names it."""
+    import platform
+
+    return _UV_PLATFORMS["arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"]
 
 
 def _run(command: Sequence[str], what: str, cwd: Path | None = None) -> str:

@@ -1,0 +1,18 @@
+"""AWS Lambda's documented quotas and constants that the tool, the stacks and the
+local Lambda service all follow (Lambda developer guide, "Lambda quotas" and
+"Configuring Lambda function memory").
+"""
+
+MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
+MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1, 900
+#: At 1,769 MB a function has the equivalent of one vCPU; at 10,240 MB, six.
+MB_PER_VCPU = 1_769
+MAX_VCPUS = 6
+#: `LoggingConfig.LogFormat` values.
+LOG_FORMATS = ("Text", "JSON")
+#: Invoke's `LogType=Tail` returns the last 4 KB of the invocation's log.
+LOG_TAIL_BYTES = 4_096
+#: Synchronous invocation payload, request and response: 6 MB.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+#: The INIT phase of an on-demand function is limited to 10 seconds.
+INIT_TIMEOUT_S = 10.0
