@@ -59,5 +59,6 @@ bench: sync
 	$(UV) run --locked python benchmarks/synth_and_init.py
 	$(UV) run --locked python benchmarks/asyncio_lifecycle.py
 	$(UV) run --locked python benchmarks/local_eval.py
+	$(UV) run --locked python benchmarks/lambda_service.py
 
 test: lint typecheck pytest synth zizmor

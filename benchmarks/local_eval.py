@@ -1,49 +1,69 @@
-"""The local evaluation's headline figures, measured in one run.
+"""The local evaluation's headline figures: warm duration per model and memory size,
+as Lambda's report gives it on the local Lambda service, and each model against sync
+at the same size, measured in one run.
 
-At 1000 objects (1-50 KB) and the default S3 latency: the warm wall time of threaded
-and asyncio as a ratio of sync's, the function's CPU milliseconds per object, peak
-RSS per model, and the S3 emulator's CPU share while each model ran (near 100% of
-a core, the emulator, not the function, sets the pace). Goal: threaded and asyncio
-at most 0.2x of sync. Usage: scripts/uv run python benchmarks/local_eval.py
+Usage: scripts/uv run python benchmarks/local_eval.py [--objects N] [--memory MB,MB]
 """
 
 import argparse
+import statistics
 import tempfile
 from pathlib import Path
 
 from concurrency_eval.dataset import DataSetSpec
-from concurrency_eval.local_run import DEFAULT_LATENCY_MS, LocalSettings, run_local
+from concurrency_eval.pricing import DEFAULT_PRICES
+from concurrency_eval.results import Invocation, ModelRun
+from concurrency_eval.sweep.engine import Sweep
+from concurrency_eval.sweep.local import LocalDeployment, LocalOptions
+from concurrency_eval.sweep.settings import Step, SweepSettings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class Quiet:
+    def step(self, message: str, total: int | None = None) -> None:
+        print(f"  {message}", flush=True)
+
+    def invocation(self, model: str, step: Step, invocation: Invocation) -> None:
+        pass
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--objects", type=int, default=1000)
-    parser.add_argument("--invocations", type=int, default=2, help="warm invocations per model (default: 2)")
-    parser.add_argument("--latency-ms", type=float, default=DEFAULT_LATENCY_MS)
+    parser.add_argument("--objects", type=int, default=200)
+    parser.add_argument("--memory", default="256,1024,1769")
+    parser.add_argument("--invocations", type=int, default=3)
     args = parser.parse_args()
-    settings = LocalSettings(
-        dataset=DataSetSpec(objects=args.objects), invocations=args.invocations, latency_ms=args.latency_ms
+    settings = SweepSettings(
+        memory_sizes=tuple(int(m) for m in args.memory.split(",")),
+        invocations=args.invocations,
+        dataset=DataSetSpec(objects=args.objects),
     )
-    with tempfile.TemporaryDirectory() as logs:
-        results = run_local(ROOT, settings, Path(logs))
-    summaries = {summary.model: summary for summary in results.summaries()}
-    sync = summaries["sync"].warm_median_ms
-    print(f"{args.objects} objects, {args.latency_ms:g} ms latency, concurrency {settings.concurrency}, "
-          f"{args.invocations} warm invocations each (median)")  # fmt: skip
-    header = f"{'model':<10}{'warm ms':>10}{'x sync':>8}{'CPU ms/obj':>12}{'peak RSS MB':>13}"
-    print(f"{header}{'S3 server CPU':>15}{'answers':>9}")
-    for model, summary in summaries.items():
-        ratio = summary.warm_median_ms / sync if sync and summary.warm_median_ms else float("nan")
-        cpu = summary.cpu_ms_per_object or 0
-        print(
-            f"{model:<10}{summary.warm_median_ms or 0:>10.0f}{ratio:>8.2f}{cpu:>12.2f}"
-            f"{summary.peak_rss_mb:>13.0f}{(summary.server_cpu_share or 0):>15.0%}"
-            f"{summary.correct:>5}/{len(results.models[0].invocations)}"
-        )
+    runs: list[ModelRun] = []
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        LocalDeployment(ROOT, LocalOptions(), settings.dataset, settings.models, Path(logs)) as local,
+    ):
+        sweep = Sweep(local.target(), settings, DEFAULT_PRICES, Quiet(), local.meter())
+        sweep.run(sweep.configurations(), runs.append)
+        cpu_limit = local.service.cpu_limit if local.service else "?"
+    medians = {
+        (run.model, run.memory_mb): statistics.median(i.duration_ms for i in run.warm() if i.duration_ms)
+        for run in runs
+    }
+    print(f"{args.objects} objects, {args.invocations} warm invocations per point (median)")
+    print(f"CPU limit: {cpu_limit}")
+    print(f"{'memory MB':>9} " + " ".join(f"{m:>18}" for m in settings.models))
+    for memory in settings.memory_sizes:
+        sync = medians.get(("sync", memory))
+        cells = []
+        for model in settings.models:
+            value = medians[(model, memory)]
+            ratio = f" ({value / sync:.2f}x)" if sync else ""
+            cells.append(f"{value:>8.0f} ms{ratio:>8}")
+        print(f"{memory:>9} " + " ".join(f"{c:>18}" for c in cells))
 
 
 if __name__ == "__main__":

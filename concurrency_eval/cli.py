@@ -7,27 +7,47 @@ interrupted (nothing is left running).
 """
 
 import argparse
+import dataclasses
+import datetime
+import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
-from concurrency_eval import local_run
-from concurrency_eval.aws_run import DEFAULT_MEMORY_SIZES
 from concurrency_eval.build import ARCHITECTURES, DEFAULT_PYTHON_VERSION, FUNCTIONS, BuildError
 from concurrency_eval.dataset import MAGIC, DataSetSpec
-from concurrency_eval.results import Results, ResultsError, started_now
+from concurrency_eval.lambda_quotas import MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S
+from concurrency_eval.results import Results, ResultsError
+from concurrency_eval.sweep.local import BUCKET as BUCKET_NAME
+from concurrency_eval.sweep.local import DEFAULT_JITTER_MS, DEFAULT_LATENCY_MS
+
+if TYPE_CHECKING:
+    from concurrency_eval.pricing import Prices
+    from concurrency_eval.results import Invocation
+    from concurrency_eval.sweep.engine import GroupKey
+    from concurrency_eval.sweep.local import LocalOptions
+    from concurrency_eval.sweep.settings import Step, SweepSettings
 
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 ROOT = Path(__file__).resolve().parent.parent
-_DEFAULTS = local_run.LocalSettings()
 MAX_OBJECTS = 1_000_000
 MAX_CONCURRENCY = 256
+DEFAULT_MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
+#: The local sweep's defaults: a size below 512 MB, the stack's 1024 and one full vCPU
+#: at 1769, on a data set small enough that `make local` takes about 3 minutes on two
+#: cores (at 256 MB a function gets a seventh of a CPU).
+LOCAL_MEMORY_SIZES = (256, 1024, 1769)
+LOCAL_OBJECTS = 200
+LOCAL_INVOCATIONS = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Piped or redirected output gets room for the whole table instead of 80 columns.
     out = Console() if sys.stdout.isatty() else Console(width=140)
-    err = Console(stderr=True)
+    # Messages to a pipe or a log are not wrapped: a wrapped path is a broken path.
+    err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=1000)
     try:
         code: int = args.command(args, out, err)
         return code
@@ -83,106 +104,114 @@ def _float_between(low: float, high: float, unit: str = "") -> Callable[[str], f
 
 
 def _models(text: str) -> tuple[str, ...]:
-    try:
-        return local_run.parse_models(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    models = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [model for model in models if model not in FUNCTIONS]
+    if unknown or not models:
+        raise argparse.ArgumentTypeError(
+            f"unknown model {unknown[0] if unknown else text!r}; choose from {', '.join(FUNCTIONS)}"
+        )
+    return models
 
 
-def _add_dataset_arguments(parser: argparse.ArgumentParser, objects_default: int) -> None:
-    group = parser.add_argument_group("data set")
-    group.add_argument(
-        "--objects",
-        type=_int_between(1, MAX_OBJECTS),
-        default=objects_default,
-        help="number of files (default: %(default)s)",
+def _concurrencies(text: str) -> tuple[int, ...]:
+    parse = _int_between(1, MAX_CONCURRENCY)
+    values = tuple(parse(part.strip()) for part in text.split(",") if part.strip())
+    if not values:
+        raise argparse.ArgumentTypeError(f"{text!r} names no concurrency; give one or more, as 16,64")
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"{text!r} repeats a value")
+    return values
+
+
+def _add_sweep_arguments(
+    parser: argparse.ArgumentParser, memory_default: tuple[int, ...], invocations_default: int
+) -> None:
+    sweep = parser.add_argument_group("sweep")
+    sweep.add_argument(
+        "--memory",
+        type=_memory_sizes,
+        default=memory_default,
+        metavar="MB,MB,...",
+        help=f"memory sizes to sweep (default: {','.join(map(str, memory_default))})",
     )
-    group.add_argument(
-        "--min-size",
-        type=_int_between(len(MAGIC), 100_000_000),
-        default=1_000,
-        help="smallest file in bytes (default: %(default)s)",
+    sweep.add_argument(
+        "--concurrency",
+        type=_concurrencies,
+        default=(None,),
+        metavar="N,N,...",
+        help="requests in flight per invocation for threaded and asyncio, each swept "
+        "(default: the functions' own, 64); sync always runs one at a time",
     )
-    group.add_argument(
-        "--max-size",
-        type=_int_between(len(MAGIC), 100_000_000),
-        default=50_000,
-        help="largest file in bytes (default: %(default)s)",
-    )
-    group.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same files")
-    group.add_argument("--prefix", help="key prefix (default: the object count and a slash, as '1000/')")
-
-
-def _spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> DataSetSpec:
-    if args.min_size > args.max_size:
-        parser.error(f"--min-size {args.min_size} is larger than --max-size {args.max_size}")
-    return DataSetSpec(args.objects, args.min_size, args.max_size, seed=args.seed, prefix=args.prefix)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="concurrency-eval",
-        description="Evaluate sync, threaded and asyncio Python Lambda functions on one S3 fan-out workload.",
-        epilog="Exit codes: 0 all answers right, 1 some wrong or failed, 2 bad arguments, "
-        "3 missing prerequisite, 130 interrupted.",
-    )
-    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-
-    local = commands.add_parser(
-        "local",
-        help="run the whole evaluation on this machine (embedded S3, no AWS account)",
-        description="Start an S3 on loopback, seed the data set, build the bundles, and run each "
-        "function as Lambda would: cold start, then warm invocations. Prints a table and writes "
-        "results.json, results.csv and chart.png.",
-    )
-    _add_dataset_arguments(local, objects_default=1000)
-    run = local.add_argument_group("run")
-    run.add_argument(
+    sweep.add_argument(
         "--invocations",
         type=_int_between(1, 1000),
-        default=_DEFAULTS.invocations,
-        help="warm invocations per function, after the cold one (default: %(default)s)",
+        default=invocations_default,
+        help="warm invocations per model and size, after the cold one (default: %(default)s)",
     )
-    run.add_argument(
-        "--concurrency",
-        type=_int_between(1, MAX_CONCURRENCY),
-        default=_DEFAULTS.concurrency,
-        help="requests in flight for threaded and asyncio (default: %(default)s)",
+    sweep.add_argument(
+        "--parallelism",
+        type=_int_between(1, 50),
+        default=1,
+        help="warm invocations in flight at once (default: %(default)s, sequential)",
     )
-    run.add_argument(
-        "--models",
-        type=_models,
-        default=FUNCTIONS,
-        help="comma-separated models to run (default: sync,threaded,asyncio)",
+    sweep.add_argument(
+        "--models", type=_models, default=FUNCTIONS, help="comma-separated models (default: all three)"
     )
-    run.add_argument(
-        "--timeout",
-        type=_float_between(1, 900, " s"),
-        default=_DEFAULTS.timeout_s,
-        help="invocation timeout in seconds, as the function's (default: %(default)s)",
+    sweep.add_argument(
+        "--prices",
+        type=Path,
+        metavar="FILE",
+        help="a JSON price table to use instead of the region's published prices",
     )
-    run.add_argument("--output", type=Path, help="results folder (default: results/local-<time>)")
-    run.add_argument(
-        "--max-attempts",
-        type=_int_between(1, 20),
-        help="S3 attempts per request in the functions, the first included (default: theirs, 5)",
+    sweep.add_argument("--output", type=Path, help="results folder (default: results/<kind>-<time>)")
+    sweep.add_argument(
+        "--resume",
+        type=Path,
+        metavar="DIR",
+        help="continue the partial sweep in DIR with its own settings, skipping what it finished",
     )
-    run.add_argument(
-        "--retry-mode",
-        choices=("standard", "adaptive"),
-        help="botocore retry mode in the functions (default: theirs, standard)",
+
+
+def _add_service_arguments(parser: argparse.ArgumentParser) -> None:
+    service = parser.add_argument_group("local Lambda service")
+    service.add_argument(
+        "--log-format",
+        choices=("JSON", "Text"),
+        default="JSON",
+        help="the functions' LoggingConfig.LogFormat (default: %(default)s, as the stacks deploy)",
     )
-    s3 = local.add_argument_group("embedded S3 behaviour")
+    service.add_argument(
+        "--cpu-limit",
+        choices=("auto", "cgroup-v2", "cgroup-v1", "duty-cycle"),
+        default="auto",
+        help="how each environment's CPU share (memory/1769 of a vCPU) is enforced (default: %(default)s)",
+    )
+    service.add_argument(
+        "--no-cpu-limit",
+        dest="cpu_limit",
+        action="store_const",
+        const="none",
+        help="run every environment with the whole machine (the results then say so)",
+    )
+    service.add_argument(
+        "--pure-python-client",
+        action="store_true",
+        help="use the runtime client's pure-Python transport even where its C extension loads",
+    )
+
+
+def _add_s3_arguments(parser: argparse.ArgumentParser) -> None:
+    s3 = parser.add_argument_group("embedded S3 behaviour")
     s3.add_argument(
         "--latency-ms",
         type=_float_between(0, 10_000, " ms"),
-        default=local_run.DEFAULT_LATENCY_MS,
+        default=DEFAULT_LATENCY_MS,
         help="added to every S3 request; real S3 answers small GETs in tens of ms (default: %(default)s)",
     )
     s3.add_argument(
         "--jitter-ms",
         type=_float_between(0, 10_000, " ms"),
-        default=local_run.DEFAULT_JITTER_MS,
+        default=DEFAULT_JITTER_MS,
         help="random extra latency, up to this (default: %(default)s)",
     )
     s3.add_argument(
@@ -216,7 +245,126 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="a key whose GETs always fail with 503 SlowDown (repeatable)",
     )
+
+
+def _add_dataset_arguments(parser: argparse.ArgumentParser, objects_default: int) -> None:
+    group = parser.add_argument_group("data set")
+    group.add_argument(
+        "--objects",
+        type=_int_between(1, MAX_OBJECTS),
+        default=objects_default,
+        help="number of files (default: %(default)s)",
+    )
+    group.add_argument(
+        "--min-size",
+        type=_int_between(len(MAGIC), 100_000_000),
+        default=1_000,
+        help="smallest file in bytes (default: %(default)s)",
+    )
+    group.add_argument(
+        "--max-size",
+        type=_int_between(len(MAGIC), 100_000_000),
+        default=50_000,
+        help="largest file in bytes (default: %(default)s)",
+    )
+    group.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same files")
+    group.add_argument("--prefix", help="key prefix (default: the object count and a slash, as '1000/')")
+
+
+def _refuse(args: argparse.Namespace, message: str) -> NoReturn:
+    """Stop with the command's usage and `message`, exit 2, as argparse does."""
+    parser: argparse.ArgumentParser = args.parser
+    parser.error(message)
+
+
+def _spec(args: argparse.Namespace, parser: argparse.ArgumentParser) -> DataSetSpec:
+    if args.min_size > args.max_size:
+        parser.error(f"--min-size {args.min_size} is larger than --max-size {args.max_size}")
+    return DataSetSpec(args.objects, args.min_size, args.max_size, seed=args.seed, prefix=args.prefix)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="concurrency-eval",
+        description="Evaluate sync, threaded and asyncio Python Lambda functions on one S3 fan-out workload.",
+        epilog="Exit codes: 0 all answers right, 1 some wrong or failed, 2 bad arguments, "
+        "3 missing prerequisite, 130 interrupted.",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    local = commands.add_parser(
+        "local",
+        help="sweep memory sizes on this machine: the local Lambda service on an embedded S3",
+        description="Start an S3 on loopback and seed the data set, build the bundles, host the three "
+        "functions in the local Lambda service (AWS's runtime client, Lambda's CPU share, memory limit and "
+        "timeout), and sweep their memory sizes as `run` does on AWS, reading Lambda's own reports. Prints "
+        "a table and a verdict and writes results.json, results.csv, chart.png and the functions' logs.",
+    )
+    _add_dataset_arguments(local, objects_default=LOCAL_OBJECTS)
+    _add_sweep_arguments(local, LOCAL_MEMORY_SIZES, invocations_default=LOCAL_INVOCATIONS)
+    functions = local.add_argument_group("functions")
+    functions.add_argument(
+        "--timeout",
+        type=_int_between(MIN_TIMEOUT_S, MAX_TIMEOUT_S),
+        default=60,
+        help="the functions' timeout in seconds (default: %(default)s, as the stack's)",
+    )
+    functions.add_argument(
+        "--max-attempts",
+        type=_int_between(1, 20),
+        help="S3 attempts per request in the functions, the first included (default: theirs, 5)",
+    )
+    functions.add_argument(
+        "--retry-mode",
+        choices=("standard", "adaptive"),
+        help="botocore retry mode in the functions (default: theirs, standard)",
+    )
+    _add_service_arguments(local)
+    _add_s3_arguments(local)
     local.set_defaults(command=_local, parser=local)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the embedded S3 and the local Lambda service until Ctrl-C, for your own clients",
+        description="Start the embedded S3 with the data set and the local Lambda service hosting the three "
+        "functions, print both endpoints and the function names, and serve until Ctrl-C. Point boto3 "
+        "(endpoint_url, or AWS_ENDPOINT_URL_LAMBDA) or the AWS CLI (--endpoint-url) at it.",
+    )
+    _add_dataset_arguments(serve, objects_default=LOCAL_OBJECTS)
+    serve.add_argument("--memory", type=_int_between(MIN_MEMORY_MB, MAX_MEMORY_MB), default=1024,
+                       help="the functions' memory size in MB (default: %(default)s)")  # fmt: skip
+    serve.add_argument("--timeout", type=_int_between(MIN_TIMEOUT_S, MAX_TIMEOUT_S), default=60,
+                       help="the functions' timeout in seconds (default: %(default)s)")  # fmt: skip
+    serve.add_argument("--logs", type=Path, help="write each execution environment's log here")
+    _add_service_arguments(serve)
+    _add_s3_arguments(serve)
+    serve.set_defaults(command=_serve, parser=serve)
+
+    invoke = commands.add_parser(
+        "invoke",
+        help="invoke one function once on the local Lambda service and print its answer and log",
+        description="Start the embedded S3 with the data set and the local Lambda service, invoke FUNCTION "
+        "once with the event (default: the data set's search) and print the response and the log tail, as "
+        "`sam local invoke` does. Exit 1 when the function fails or answers with an error.",
+    )
+    invoke.add_argument("function", choices=FUNCTIONS, help="the function to invoke")
+    invoke.add_argument(
+        "-e", "--event", metavar="FILE", help="the event as a JSON file, or - for standard input"
+    )
+    invoke.add_argument(
+        "--env-vars",
+        type=Path,
+        metavar="FILE",
+        help='environment overrides as SAM reads them: {"FUNCTION": {"NAME": "value"}, "Parameters": {...}}',
+    )
+    _add_dataset_arguments(invoke, objects_default=LOCAL_OBJECTS)
+    invoke.add_argument("--memory", type=_int_between(MIN_MEMORY_MB, MAX_MEMORY_MB), default=1024,
+                        help="the function's memory size in MB (default: %(default)s)")  # fmt: skip
+    invoke.add_argument("--timeout", type=_int_between(MIN_TIMEOUT_S, MAX_TIMEOUT_S), default=60,
+                        help="the function's timeout in seconds (default: %(default)s)")  # fmt: skip
+    _add_service_arguments(invoke)
+    _add_s3_arguments(invoke)
+    invoke.set_defaults(command=_invoke, parser=invoke)
 
     seed = commands.add_parser(
         "seed",
@@ -233,41 +381,15 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="sweep memory sizes of the deployed functions on AWS: duration, cost, cold starts",
         description="Find the deployed functions and data bucket from the stack outputs, then for each "
-        "memory size update the three functions, record a cold invocation and warm ones from Lambda's "
-        "REPORT lines, and price them. Asks before starting (--yes does not); restores every "
-        "function's configuration at the end.",
+        "memory size (and concurrency) update the functions, record a cold invocation and warm ones from "
+        "Lambda's own reports, and price them. Asks before starting (--yes does not); writes the results "
+        "after every group, and restores every function's configuration at the end, also on Ctrl-C.",
     )
     _add_dataset_arguments(sweep, objects_default=1000)
-    aws = sweep.add_argument_group("sweep")
+    _add_sweep_arguments(sweep, DEFAULT_MEMORY_SIZES, invocations_default=10)
+    aws = sweep.add_argument_group("AWS")
     aws.add_argument(
         "--stack", default=_default_stack(), help="the evaluation stack's name (default: %(default)s)"
-    )
-    aws.add_argument(
-        "--memory",
-        type=_memory_sizes,
-        default=DEFAULT_MEMORY_SIZES,
-        metavar="MB,MB,...",
-        help="memory sizes to sweep (default: 128,256,512,1024,1769,3008)",
-    )
-    aws.add_argument(
-        "--invocations",
-        type=_int_between(1, 1000),
-        default=10,
-        help="warm invocations per function and size, after the cold one (default: %(default)s)",
-    )
-    aws.add_argument(
-        "--parallelism",
-        type=_int_between(1, 50),
-        default=1,
-        help="warm invocations in flight at once (default: %(default)s, sequential)",
-    )
-    aws.add_argument(
-        "--concurrency",
-        type=_int_between(1, MAX_CONCURRENCY),
-        help="requests in flight per invocation (default: the functions')",
-    )
-    aws.add_argument(
-        "--models", type=_models, default=FUNCTIONS, help="comma-separated models (default: all three)"
     )
     aws.add_argument(
         "--budget",
@@ -276,19 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse any plan that could cost more than this",
     )
     aws.add_argument(
-        "--prices",
-        type=Path,
-        metavar="FILE",
-        help="a JSON price table to use instead of the built-in us-east-1 one",
-    )
-    aws.add_argument(
         "--expected-seconds",
         type=_float_between(0.001, 900, " s"),
         default=5.0,
         help="seconds per invocation assumed by the estimate (default: %(default)s)",
     )
     aws.add_argument("--yes", action="store_true", help="do not ask: start, and seed a missing data set")
-    aws.add_argument("--output", type=Path, help="results folder (default: results/aws-<time>)")
     sweep.set_defaults(command=_sweep, parser=sweep)
 
     publish = commands.add_parser(
@@ -356,7 +471,9 @@ def build_parser() -> argparse.ArgumentParser:
 # -- commands -------------------------------------------------------------------
 
 
-class _RichProgress(local_run.Progress):
+class _RichProgress:
+    """Progress of starting the local stand-ins and of the sweep, drawn with rich."""
+
     def __init__(self, progress: RichProgress) -> None:
         self._progress = progress
         self._task: TaskID | None = None
@@ -364,17 +481,30 @@ class _RichProgress(local_run.Progress):
     def phase(self, description: str, total: int | None = None) -> None:
         if not self._progress.console.is_terminal:
             # Bars are drawn on terminals only; logs and pipes get a line per phase.
-            self._progress.console.print(description)
+            self._progress.console.print(escape(description))
         if self._task is not None:
             self._progress.update(self._task, completed=self._progress.tasks[-1].total or 1)
-        self._task = self._progress.add_task(description, total=total)
+        self._task = self._progress.add_task(escape(description), total=total)
 
     def advance(self, steps: int = 1) -> None:
         if self._task is not None:
             self._progress.advance(self._task, steps)
 
     def note(self, message: str) -> None:
-        self._progress.console.print(f"[dim]{message}[/dim]")
+        self._progress.console.print(f"[dim]{escape(message)}[/dim]")
+
+    # The sweep engine's observer.
+    def step(self, message: str, total: int | None = None) -> None:
+        self.phase(message, total)
+
+    def invocation(self, model: str, step: "Step", invocation: "Invocation") -> None:
+        self.advance()
+        if not self._progress.console.is_terminal:
+            duration = "-" if invocation.duration_ms is None else f"{invocation.duration_ms:9.1f} ms"
+            answer = invocation.error or invocation.result
+            self._progress.console.print(
+                escape(f"  {step.memory_mb:>5} MB {model:<9} {invocation.kind:<4} {duration}  {answer}")
+            )
 
 
 def _progress(console: Console) -> RichProgress:
@@ -382,35 +512,221 @@ def _progress(console: Console) -> RichProgress:
     return RichProgress(*columns, TimeElapsedColumn(), console=console)
 
 
-def _local(args: argparse.Namespace, out: Console, err: Console) -> int:
-    settings = local_run.LocalSettings(
-        dataset=_spec(args, args.parser),
-        invocations=args.invocations,
-        concurrency=args.concurrency,
-        latency_ms=args.latency_ms,
-        jitter_ms=args.jitter_ms,
-        error_rate=args.error_rate,
-        server_error_rate=args.server_error_rate,
-        slow_rate=args.slow_rate,
-        slow_ms=args.slow_ms,
-        fault_keys=tuple(args.fault_key),
-        models=args.models,
-        timeout_s=args.timeout,
-        max_attempts=args.max_attempts,
-        retry_mode=args.retry_mode,
-    )
-    output: Path = args.output or local_run.default_output(Path.cwd() / "results")
-    with _progress(err) as progress:
-        results = local_run.run_local(ROOT, settings, output / "logs", _RichProgress(progress))
-    json_path, csv_path = results.write(output)
-    from concurrency_eval.charts import write_chart
+def _local_options(args: argparse.Namespace, *, memory_mb: int = 1024) -> "LocalOptions":
+    from concurrency_eval.sweep.local import LocalOptions
 
-    chart = write_chart(results, output / "chart.png")
+    return LocalOptions(
+        latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, error_rate=args.error_rate,
+        server_error_rate=args.server_error_rate, slow_rate=args.slow_rate, slow_ms=args.slow_ms,
+        fault_keys=tuple(args.fault_key), timeout_s=args.timeout, memory_mb=memory_mb,
+        max_attempts=getattr(args, "max_attempts", None), retry_mode=getattr(args, "retry_mode", None),
+        log_format=args.log_format, cpu_limit=args.cpu_limit, pure_python_client=args.pure_python_client,
+    )  # fmt: skip
+
+
+def _sweep_settings(args: argparse.Namespace, **extra: Any) -> "SweepSettings":
+    from concurrency_eval.sweep.settings import SweepSettings
+
+    return SweepSettings(
+        memory_sizes=args.memory, models=args.models, concurrencies=args.concurrency,
+        invocations=args.invocations, parallelism=args.parallelism, dataset=_spec(args, args.parser), **extra,
+    )  # fmt: skip
+
+
+def _prices(args: argparse.Namespace, region: str | None, err: Console) -> "Prices":
+    from concurrency_eval.pricing import DEFAULT_PRICES, Prices
+
+    if args.prices is None:
+        return DEFAULT_PRICES
+    try:
+        return Prices.load(args.prices)
+    except ValueError as error:
+        _refuse(args, f"--prices: {error}")
+
+
+def _output_dir(args: argparse.Namespace, kind: str) -> Path:
+    if args.resume is not None:
+        return Path(args.resume)
+    if args.output is not None:
+        return Path(args.output)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path.cwd() / "results" / f"{kind}-{stamp}"
+
+
+def _resumed(
+    args: argparse.Namespace, kind: str
+) -> "tuple[Results | None, SweepSettings | None, frozenset[GroupKey]]":
+    if args.resume is None:
+        return None, None, frozenset()
+    from concurrency_eval.sweep.runner import resume
+
+    return resume(Path(args.resume), kind)
+
+
+def _finish(results: Results, output: Path, out: Console) -> int:
+    from concurrency_eval.charts import write_any_chart
     from concurrency_eval.report import print_results
 
+    chart = write_any_chart(results, output / "chart.png")
     print_results(results, out)
-    out.print(f"results: {json_path}  {csv_path}  {chart}  (function logs in {output / 'logs'})")
+    out.print(escape(f"results: {output / 'results.json'}  {output / 'results.csv'}  {chart}"))
     return EXIT_OK if results.all_correct() else EXIT_WRONG
+
+
+def _interrupted_note(err: Console, output: Path, command: str) -> None:
+    if (output / "results.json").exists():
+        err.print(
+            escape(
+                f"partial results in {output}; continue with `concurrency-eval {command} --resume {output}`"
+            )
+        )
+
+
+def _local(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from concurrency_eval.sweep.engine import Sweep
+    from concurrency_eval.sweep.local import LocalDeployment
+    from concurrency_eval.sweep.runner import new_results, run_sweep
+
+    resumed, resumed_settings, done = _resumed(args, "local")
+    settings = resumed_settings or _sweep_settings(args)
+    output = _output_dir(args, "local")
+    options = _local_options(args)
+    prices = _prices(args, "us-east-1", err)
+    try:
+        with _progress(err) as progress:
+            observer = _RichProgress(progress)
+            with LocalDeployment(
+                ROOT, options, settings.dataset, settings.models, output / "logs", observer
+            ) as local:
+                target = local.target()
+                sweep = Sweep(target, settings, prices, observer, local.meter())
+                originals = sweep.configurations()
+                results = resumed or new_results(
+                    "local", settings, prices, local.describe(),
+                    event=settings.event(target.data_bucket, "threaded", settings.concurrencies[0]),
+                    s3={"latency_ms": options.latency_ms, "jitter_ms": options.jitter_ms,
+                        "faults": options.faults(settings.dataset.seed).to_dict()},
+                    functions={"timeout_s": options.timeout_s, "log_format": options.log_format},
+                )  # fmt: skip
+                run_sweep(sweep, originals, results, output, done)
+    except KeyboardInterrupt:
+        _interrupted_note(err, output, "local")
+        raise
+    return _finish(results, output, out)
+
+
+def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from concurrency_eval.sweep.local import LocalDeployment
+
+    options = _local_options(args, memory_mb=args.memory)
+    spec = _spec(args, args.parser)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _progress(err) as progress:
+        deployment = LocalDeployment(
+            ROOT, options, spec, FUNCTIONS, args.logs, _RichProgress(progress)
+        ).start()
+    with deployment:
+        assert deployment.service is not None
+        out.print(
+            escape(f"Lambda API:  {deployment.service.endpoint}  (CPU limit: {deployment.service.cpu_limit})")
+        )
+        out.print(
+            escape(f"S3:          {deployment.s3.endpoint}  bucket {BUCKET_NAME}, prefix {spec.folder}")
+        )
+        out.print(escape(f"functions:   {', '.join(deployment.functions.values())}"))
+        event = json.dumps(spec.event(BUCKET_NAME))
+        out.print(
+            escape(
+                f"try:         aws lambda invoke --endpoint-url {deployment.service.endpoint} "
+                f"--function-name {deployment.functions['asyncio']} --log-type Tail "
+                f"--cli-binary-format raw-in-base64-out --payload '{event}' /dev/stdout"
+            )
+        )
+        out.print("serving until Ctrl-C")
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    err.print("stopped: the service, every execution environment and the S3 are gone")
+    return EXIT_OK
+
+
+def _invoke(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from concurrency_eval.lambda_logs import decode_tail
+    from concurrency_eval.sweep.local import LocalDeployment
+
+    spec = _spec(args, args.parser)
+    event = _read_event(args, spec)
+    overrides = _read_env_vars(args)
+    options = dataclasses.replace(_local_options(args, memory_mb=args.memory), overrides=overrides)
+    with _progress(err) as progress:
+        deployment = LocalDeployment(
+            ROOT, options, spec, (args.function,), None, _RichProgress(progress)
+        ).start()
+    with deployment:
+        response = deployment.lambda_client().invoke(
+            FunctionName=deployment.functions[args.function],
+            Payload=json.dumps(event).encode(),
+            LogType="Tail",
+        )
+        payload = response["Payload"].read().decode("utf-8", "replace")
+        err.print(escape(decode_tail(response.get("LogResult"))), end="")
+    try:
+        out.print_json(payload)
+    except (ValueError, TypeError):
+        out.print(escape(payload))
+    if response.get("FunctionError"):
+        return EXIT_WRONG
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        return EXIT_WRONG
+    return EXIT_WRONG if isinstance(answer, dict) and answer.get("error") else EXIT_OK
+
+
+def _read_event(args: argparse.Namespace, spec: DataSetSpec) -> Any:
+    if args.event is None:
+        return spec.event(BUCKET_NAME)
+    source = "standard input" if args.event == "-" else args.event
+    try:
+        text = sys.stdin.read() if args.event == "-" else Path(args.event).read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        _refuse(args, f"--event: cannot read {source}: {error}")
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        _refuse(args, f"--event: {source} is not JSON ({error}); an event is a JSON document")
+
+
+def _read_env_vars(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """SAM's --env-vars format: {"Parameters": {...}} for every function, or per function name."""
+    if args.env_vars is None:
+        return {}
+    hint = 'expected {"Parameters": {"NAME": "value"}} or {"<function>": {"NAME": "value"}}'
+    try:
+        document = json.loads(args.env_vars.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        _refuse(args, f"--env-vars: cannot read {args.env_vars} ({error}); {hint}")
+    if not isinstance(document, dict):
+        _refuse(args, f"--env-vars: {args.env_vars} is not a JSON object; {hint}")
+    known = {"Parameters", *FUNCTIONS, *(f"concurrency-eval-{m}" for m in FUNCTIONS)}
+    overrides: dict[str, dict[str, str]] = {}
+    for key, variables in document.items():
+        if key not in known:
+            _refuse(
+                args, f"--env-vars: unknown function {key!r}; use Parameters or one of {', '.join(FUNCTIONS)}"
+            )
+        if not isinstance(variables, dict) or not all(
+            isinstance(name, str) and isinstance(value, (str, int, float, bool))
+            for name, value in variables.items()
+        ):
+            _refuse(args, f"--env-vars: {key} must map variable names to values; {hint}")
+        model = key.removeprefix("concurrency-eval-")
+        for target in FUNCTIONS if key == "Parameters" else (model,):
+            overrides.setdefault(target, {}).update({name: str(value) for name, value in variables.items()})
+    return overrides
 
 
 def _seed(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -450,7 +766,7 @@ def _default_stack() -> str:
 
 
 def _memory_sizes(text: str) -> tuple[int, ...]:
-    from concurrency_eval.aws_run import validate_memory_sizes
+    from concurrency_eval.sweep.settings import validate_memory_sizes
 
     try:
         sizes = [int(part) for part in text.split(",") if part.strip()]
@@ -474,68 +790,110 @@ def _confirm(question: str, assume_yes: bool, err: Console) -> bool:
 def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
     import boto3
     from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    from concurrency_eval import aws_run
-    from concurrency_eval.charts import write_sweep_chart
-    from concurrency_eval.dataset import missing_objects, seed
-    from concurrency_eval.pricing import DEFAULT_PRICES, Prices
-    from concurrency_eval.report import print_results
+    from concurrency_eval.sweep.aws import DeploymentNotFound, discover
+    from concurrency_eval.sweep.configure import ConfigurationError
+    from concurrency_eval.sweep.engine import Sweep, Target
+    from concurrency_eval.sweep.plan import OverBudget, check_budget, plan
+    from concurrency_eval.sweep.runner import new_results, run_sweep
 
-    try:
-        prices = Prices.load(args.prices) if args.prices else DEFAULT_PRICES
-    except ValueError as error:
-        args.parser.error(f"--prices: {error}")
-    spec = _spec(args, args.parser)
-    settings = aws_run.SweepSettings(
-        memory_sizes=args.memory, invocations=args.invocations, parallelism=args.parallelism, dataset=spec,
-        concurrency=args.concurrency, models=args.models, prices=prices, budget_usd=args.budget,
-        expected_seconds=args.expected_seconds,
-    )  # fmt: skip
+    resumed, resumed_settings, done = _resumed(args, "aws")
+    settings = resumed_settings or _sweep_settings(args, expected_seconds=args.expected_seconds)
+    output = _output_dir(args, "aws")
     session = boto3.session.Session()
+    if session.region_name is None:
+        err.print(
+            "[red]error:[/red] no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a profile's region"
+        )
+        return EXIT_ENVIRONMENT
+    if session.get_credentials() is None:
+        err.print("[red]error:[/red] no AWS credentials: run `aws configure` or `aws sso login`, or set them")
+        return EXIT_ENVIRONMENT
+    prices = _prices(args, session.region_name, err)
     # One attempt per invoke, so that a throttle is recorded, not hidden by a retry;
     # a read timeout beyond Lambda's longest timeout.
-    invoke_config = Config(read_timeout=910, retries={"total_max_attempts": 1}, max_pool_connections=64)
-    lambda_client = session.client("lambda", config=invoke_config)
+    invoke_config = Config(read_timeout=960, retries={"total_max_attempts": 1}, max_pool_connections=64)
     try:
-        deployment = aws_run.discover(session.client("cloudformation"), args.stack, settings.models)
-        sweep = aws_run.Sweep(
-            lambda_client, deployment, settings,
-            on_invocation=lambda model, memory, i: err.print(
-                f"  {memory:>5} MB {model:<9} {i.kind:<4} {i.duration_ms:>9.1f} ms  {i.error or i.result}"
-            ),
-            on_step=lambda message: err.print(f"[bold]{message}[/bold]"),
-        )  # fmt: skip
-        originals = sweep.configurations()
-        s3 = session.client("s3")
-        missing = missing_objects(s3, deployment.data_bucket, spec)
-        if missing:
-            where = f"s3://{deployment.data_bucket}/{spec.folder}"
-            if not _confirm(
-                f"{missing} of {spec.objects} objects are missing in {where}; seed them now?", args.yes, err
+        deployment = discover(session.client("cloudformation"), args.stack, settings.models)
+        target = Target(
+            session.client("lambda", config=invoke_config), deployment.functions, deployment.data_bucket
+        )
+        observer_progress = _progress(err)
+        with observer_progress as progress:
+            observer = _RichProgress(progress)
+            sweep = Sweep(target, settings, prices, observer)
+            originals = sweep.configurations()
+            if not _data_set_ready(
+                session.client("s3"), deployment.data_bucket, settings, args, err, progress
             ):
-                bucket = deployment.data_bucket
-                err.print(f"seed it with: concurrency-eval seed --bucket {bucket} --objects {spec.objects}")
                 return EXIT_ENVIRONMENT
-            with _progress(err) as progress:
-                task = progress.add_task("seeding", total=spec.objects)
-                seed(s3, deployment.data_bucket, spec, on_object=lambda: progress.advance(task))
-        the_plan = aws_run.plan(settings, originals)
-        out.print(f"plan: {the_plan.describe()}")
-        aws_run.check_budget(the_plan, settings.budget_usd)
-        if not _confirm("start the sweep?", args.yes, err):
-            return EXIT_USAGE
-        started_at = started_now()
-        runs = sweep.run(originals)
-    except aws_run.RunError as error:
-        err.print(f"[red]error:[/red] {error}")
-        return EXIT_USAGE if isinstance(error, aws_run.OverBudget) else EXIT_ENVIRONMENT
-    results = aws_run.results(deployment, settings, originals, runs, started_at, session.region_name)
-    output: Path = args.output or Path.cwd() / "results" / f"aws-{started_at.replace(':', '')}"
-    json_path, csv_path = results.write(output)
-    chart = write_sweep_chart(results, output / "chart.png")
-    print_results(results, out)
-    out.print(f"results: {json_path}  {csv_path}  {chart}")
-    return EXIT_OK if results.all_correct() else EXIT_WRONG
+            the_plan = plan(settings, originals, prices, done)
+            out.print(escape(f"plan: {the_plan.describe()}"))
+            check_budget(the_plan, args.budget)
+            if not _confirm("start the sweep?", args.yes, err):
+                return EXIT_USAGE
+            results = resumed or new_results(
+                "aws", settings, prices,
+                {"region": session.region_name, "functions": {
+                    model: {key: original.get(key) for key in RECORDED_CONFIGURATION}
+                    for model, original in originals.items()}},
+                event=settings.event(deployment.data_bucket, "threaded", settings.concurrencies[0]),
+                stack=deployment.stack, budget_usd=args.budget,
+            )  # fmt: skip
+            run_sweep(sweep, originals, results, output, done)
+    except OverBudget as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        return EXIT_USAGE
+    except (DeploymentNotFound, ConfigurationError) as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        _interrupted_note(err, output, "run")
+        return EXIT_ENVIRONMENT
+    except (ClientError, BotoCoreError) as error:
+        err.print(f"[red]error:[/red] AWS: {escape(str(error))}")
+        _interrupted_note(err, output, "run")
+        return EXIT_ENVIRONMENT
+    except KeyboardInterrupt:
+        _interrupted_note(err, output, "run")
+        raise
+    return _finish(results, output, out)
+
+
+#: What results record of each function's configuration before the sweep.
+RECORDED_CONFIGURATION = (
+    "FunctionName",
+    "Runtime",
+    "Architectures",
+    "MemorySize",
+    "Timeout",
+    "CodeSha256",
+    "Layers",
+)
+
+
+def _data_set_ready(
+    s3: Any,
+    bucket: str,
+    settings: "SweepSettings",
+    args: argparse.Namespace,
+    err: Console,
+    progress: RichProgress,
+) -> bool:
+    from concurrency_eval.dataset import missing_objects, seed
+
+    spec = settings.dataset
+    missing = missing_objects(s3, bucket, spec)
+    if not missing:
+        return True
+    where = f"s3://{bucket}/{spec.folder}"
+    if not _confirm(
+        f"{missing} of {spec.objects} objects are missing in {where}; seed them now?", args.yes, err
+    ):
+        err.print(escape(f"seed it with: concurrency-eval seed --bucket {bucket} --objects {spec.objects}"))
+        return False
+    task = progress.add_task("seeding", total=spec.objects)
+    seed(s3, bucket, spec, on_object=lambda: progress.advance(task))
+    return True
 
 
 def _env_path(variable: str) -> Path | None:

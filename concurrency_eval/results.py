@@ -19,13 +19,16 @@ FORMAT = "concurrency-eval/results@1"
 @dataclass
 class Invocation:
     model: str
-    #: "cold" for the first invocation of a fresh process, "warm" after it.
+    #: "cold" when Lambda's report carried an Init Duration (a new execution
+    #: environment), "warm" otherwise.
     kind: str
     index: int
-    duration_ms: float
-    #: The function process's CPU time; measured locally, unknown on AWS.
+    #: Lambda's Duration; None when the invocation has no report (see `error`).
+    duration_ms: float | None
+    #: The function process's CPU time, measured by the local service; unknown on AWS.
     cpu_ms: float | None
-    peak_rss_mb: float
+    #: Lambda's Max Memory Used.
+    peak_rss_mb: float | None
     result: str | None
     #: The handler's own processing time (its response's "time"), seconds.
     handler_time_s: float | None
@@ -35,27 +38,36 @@ class Invocation:
     correct: bool
     #: Memory size the invocation ran with (AWS runs sweep it; local runs record it).
     memory_mb: int | None = None
-    #: From Lambda's REPORT line, on AWS only.
+    #: From Lambda's report.
     billed_ms: float | None = None
     init_ms: float | None = None
     cost_usd: float | None = None
+    #: The INIT phase's CPU time (cold invocations on the local service).
+    init_cpu_ms: float | None = None
+    #: Lambda's request id, to find the invocation in the function's logs.
+    request_id: str | None = None
 
 
 @dataclass
 class ModelRun:
+    """One group of invocations: a model at one memory size and concurrency."""
+
     model: str
-    init_ms: float
-    init_cpu_ms: float
-    init_rss_mb: float
+    #: From the group's cold invocation; None when it had none (or it failed).
+    init_ms: float | None
+    init_cpu_ms: float | None
+    init_rss_mb: float | None
     invocations: list[Invocation] = field(default_factory=list)
     #: Seconds of CPU the S3 server used while this model ran, and the wall time.
     server_cpu_s: float | None = None
     wall_s: float | None = None
-    #: The memory size of an AWS sweep step; None for local runs.
+    #: The memory size of the sweep step.
     memory_mb: int | None = None
     #: Requests the S3 server answered while this model ran, and faults it injected.
     server_requests: dict[str, int] | None = None
     faults_injected: int | None = None
+    #: Requests in flight per invocation; None for the functions' default.
+    concurrency: int | None = None
 
     def warm(self) -> list[Invocation]:
         return [i for i in self.invocations if i.kind == "warm" and i.error is None]
@@ -68,13 +80,13 @@ class ModelRun:
 class Summary:
     model: str
     memory_mb: int | None
-    init_ms: float
+    init_ms: float | None
     cold_ms: float | None
     warm_median_ms: float | None
     warm_p10_ms: float | None
     warm_p90_ms: float | None
     cpu_ms_per_object: float | None
-    peak_rss_mb: float
+    peak_rss_mb: float | None
     server_cpu_share: float | None
     invocations: int
     answered: int
@@ -93,6 +105,8 @@ class Results:
     expected_result: str | None
     models: list[ModelRun] = field(default_factory=list)
     format: str = FORMAT
+    #: The sweep stopped before the end (interrupted, or an error): what it measured is kept.
+    partial: bool = False
 
     def summaries(self) -> list[Summary]:
         return [summarize(run) for run in self.models]
@@ -105,7 +119,8 @@ class Results:
         return by_model
 
     def all_correct(self) -> bool:
-        return all(i.correct for run in self.models for i in run.invocations) and bool(self.models)
+        invocations = [i for run in self.models for i in run.invocations]
+        return bool(invocations) and all(i.correct for i in invocations)
 
     # -- files --------------------------------------------------------------------
 
@@ -156,7 +171,7 @@ class ResultsError(ValueError):
 
 def summarize(run: ModelRun) -> Summary:
     warm = run.warm()
-    durations = sorted(i.duration_ms for i in warm)
+    durations = sorted(i.duration_ms for i in warm if i.duration_ms is not None)
     cold = run.cold()
     per_object = [i.cpu_ms / i.objects for i in warm if i.objects and i.cpu_ms is not None]
     errors: dict[str, int] = {}
@@ -173,7 +188,10 @@ def summarize(run: ModelRun) -> Summary:
         warm_p10_ms=percentile(durations, 10),
         warm_p90_ms=percentile(durations, 90),
         cpu_ms_per_object=statistics.median(per_object) if per_object else None,
-        peak_rss_mb=max([run.init_rss_mb, *(i.peak_rss_mb for i in run.invocations)]),
+        peak_rss_mb=max(
+            [m for m in (run.init_rss_mb, *(i.peak_rss_mb for i in run.invocations)) if m is not None],
+            default=None,
+        ),
         server_cpu_share=(
             run.server_cpu_s / run.wall_s if run.server_cpu_s is not None and run.wall_s else None
         ),

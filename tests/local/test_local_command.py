@@ -1,11 +1,11 @@
-"""`concurrency-eval local` end to end, as a user runs it: a real command, real processes."""
+"""`concurrency-eval local`, `invoke` and `serve` end to end, as a user runs them:
+a real command, real processes, the local Lambda service on the embedded S3."""
 
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,127 +13,126 @@ import pytest
 
 from tests.handlers import ROOT
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = pytest.mark.timeout(900)
 COMMAND = str(Path(sys.executable).with_name("concurrency-eval"))
 MODELS = ("sync", "threaded", "asyncio")
+ENVIRONMENT = os.environ | {"CONCURRENCY_EVAL_BUNDLE_CACHE": str(ROOT / "build" / "bundles")}
+SMALL = ["--objects", "30", "--max-size", "3000", "--latency-ms", "2", "--jitter-ms", "0"]
+
+
+def run(tmp_path: Path, *arguments: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [COMMAND, *arguments], capture_output=True, text=True, cwd=tmp_path, check=False, env=ENVIRONMENT,
+        input=stdin,
+    )  # fmt: skip
 
 
 def run_local(tmp_path: Path, *arguments: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     output = tmp_path / "results"
-    completed = subprocess.run(
-        [COMMAND, "local", "--output", str(output), *arguments],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-        env=os.environ | {"CONCURRENCY_EVAL_BUNDLE_CACHE": str(ROOT / "build" / "bundles")},
-    )
-    results = json.loads((output / "results.json").read_text()) if (output / "results.json").exists() else {}
-    return completed, results
+    completed = run(tmp_path, "local", "--output", str(output), *arguments)
+    results_file = output / "results.json"
+    return completed, json.loads(results_file.read_text()) if results_file.exists() else {}
 
 
-def test_all_three_find_the_magic_key_and_results_are_written(tmp_path: Path) -> None:
-    # Given a small data set and a fast S3, When the evaluation runs
-    completed, results = run_local(tmp_path, "--objects", "60", "--max-size", "5000", "--invocations", "2",
-                                   "--latency-ms", "2", "--jitter-ms", "0")  # fmt: skip
-    # Then every function returned the magic key, cold and warm, and everything is written
+def test_a_local_sweep_finds_the_magic_key_at_every_size(tmp_path: Path) -> None:
+    # Given a small data set and a fast S3, When the sweep runs at two sizes
+    completed, results = run_local(tmp_path, *SMALL, "--memory", "512,1769", "--invocations", "2")
+    # Then every function answered right at every size, cold first, from Lambda's reports
     assert completed.returncode == 0, completed.stderr
-    assert [run["model"] for run in results["models"]] == list(MODELS)
+    assert [(run["model"], run["memory_mb"]) for run in results["models"]] == [
+        (model, memory) for memory in (512, 1769) for model in MODELS
+    ]
     for run in results["models"]:
-        kinds = [invocation["kind"] for invocation in run["invocations"]]
-        assert kinds == ["cold", "warm", "warm"]
+        assert [invocation["kind"] for invocation in run["invocations"]] == ["cold", "warm", "warm"]
         assert all(invocation["result"] == results["expected_result"] for invocation in run["invocations"])
         assert run["init_ms"] > 0
-        assert run["server_requests"]["get"] == 3 * 60
+        assert run["server_requests"]["get"] == 3 * 30
+    assert results["partial"] is False
+    assert results["environment"]["cpu_limit"] in ("cgroup-v1", "cgroup-v2", "duty-cycle")
     output = tmp_path / "results"
-    assert (output / "results.csv").read_text().count("\n") == 1 + 3 * 3
+    assert (output / "results.csv").read_text().count("\n") == 1 + 2 * 3 * 3
     assert (output / "chart.png").read_bytes()[:4] == b"\x89PNG"
-    assert "3/3 ok" in completed.stdout
-    assert "threaded" in completed.stdout
-    assert (output / "logs" / "asyncio.log").read_text().count('"message":"processed"') == 3
+    logs = list((output / "logs").rglob("*.log"))
+    assert logs
+    assert sum(log.read_text().count('"platform.report"') for log in logs) == 2 * 3 * 3
 
 
 def test_five_percent_503s_are_retried_to_the_right_answer(tmp_path: Path) -> None:
-    completed, results = run_local(tmp_path, "--objects", "100", "--max-size", "2000", "--invocations", "1",
-                                   "--latency-ms", "1", "--error-rate", "0.05")  # fmt: skip
-    assert completed.returncode == 0, completed.stderr
-    for run in results["models"]:
-        assert run["faults_injected"] > 0
-        assert all(invocation["correct"] for invocation in run["invocations"])
-
-
-def test_a_persistent_fault_is_a_structured_error_in_the_table(tmp_path: Path) -> None:
-    arguments = ["--objects", "20", "--max-size", "2000", "--invocations", "1", "--latency-ms", "1"]
     completed, results = run_local(
-        tmp_path, *arguments, "--fault-key", "20/000003.txt", "--max-attempts", "2"
+        tmp_path, *SMALL, "--memory", "1769", "--invocations", "1", "--error-rate", "0.05", "--objects", "100"
     )
+    assert completed.returncode == 0, completed.stderr
+    assert sum(run["faults_injected"] for run in results["models"]) > 0
+    assert all(i["correct"] for run in results["models"] for i in run["invocations"])
+
+
+def test_a_persistent_fault_is_a_structured_error_and_exit_1(tmp_path: Path) -> None:
+    completed, results = run_local(
+        tmp_path, *SMALL, "--memory", "1769", "--invocations", "1",
+        "--fault-key", "30/000003.txt", "--max-attempts", "2",
+    )  # fmt: skip
     assert completed.returncode == 1
     for run in results["models"]:
         assert [invocation["error"] for invocation in run["invocations"]] == [
             "ObjectsFailed",
             "ObjectsFailed",
         ]
-    assert "ObjectsFailed x2" in completed.stdout
-    assert "0/2 ok" in completed.stdout
 
 
-def test_peak_memory_fits_lambdas_smallest_size(tmp_path: Path) -> None:
-    # 1000 objects of up to 50 KB: every function process stays under 100 MB
-    sizes = ["--objects", "1000", "--min-size", "40000", "--max-size", "50000"]
-    completed, results = run_local(
-        tmp_path, *sizes, "--invocations", "1", "--latency-ms", "0", "--jitter-ms", "0"
-    )
-    assert completed.returncode == 0, completed.stderr
-    for run in results["models"]:
-        peaks = [invocation["peak_rss_mb"] for invocation in run["invocations"]]
-        assert max(peaks) < 100, (run["model"], peaks)
-        assert min(peaks) > 20  # a real measurement, not a missing one
-
-
-def session_processes(session: int) -> list[str]:
-    """Command lines of the processes still alive in `session`."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[3]) == session and fields[0] != "Z":
-                alive.append((entry / "cmdline").read_text().replace("\0", " "))
-        except (OSError, IndexError, ValueError):
-            continue
-    return alive
-
-
-def wait_for_no_processes(session: int, seconds: float = 15) -> list[str]:
-    deadline = time.monotonic() + seconds
-    while (alive := session_processes(session)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return alive
-
-
-@pytest.mark.parametrize("how", ["interrupt", "kill"])
-def test_no_process_is_left_behind(how: str, tmp_path: Path) -> None:
-    # Given a run in a session of its own, busy invoking the slow sync function
+def test_interrupted_then_resumed(tmp_path: Path) -> None:
+    # Given a sweep interrupted (Ctrl-C) once its first size is done
+    output = tmp_path / "results"
     process = subprocess.Popen(
-        [COMMAND, "local", "--objects", "200", "--max-size", "2000", "--latency-ms", "50",
-         "--output", str(tmp_path / "results")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env=os.environ | {"CONCURRENCY_EVAL_BUNDLE_CACHE": str(ROOT / "build" / "bundles")},
+        [COMMAND, "local", *SMALL, "--memory", "512,1024", "--invocations", "1", "--output", str(output)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT, start_new_session=True,
     )  # fmt: skip
     assert process.stderr is not None
     for line in process.stderr:
-        if "sync: cold start" in line:
+        if "1024 MB: updating" in line:
             break
-    time.sleep(2)
-    assert len(session_processes(process.pid)) >= 3  # runner, S3 server, sync function
-    # When it is interrupted (Ctrl-C) or killed outright
-    if how == "interrupt":
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 130
-        assert "every server and function process was stopped" in process.stderr.read()
-    else:
-        process.kill()
-        process.wait(timeout=30)
-    # Then no process of the run is left
-    assert wait_for_no_processes(process.pid) == []
+    process.send_signal(signal.SIGINT)
+    stderr = process.stderr.read()
+    # Then it exits 130, says how to resume, and keeps what it measured, marked partial
+    assert process.wait(timeout=120) == 130
+    assert "--resume" in stderr
+    partial = json.loads((output / "results.json").read_text())
+    assert partial["partial"] is True
+    assert {run["memory_mb"] for run in partial["models"]} == {512}
+    # When it is resumed, Then it finishes the other size only
+    completed = run(tmp_path, "local", "--resume", str(output))
+    assert completed.returncode == 0, completed.stderr
+    final = json.loads((output / "results.json").read_text())
+    assert final["partial"] is False
+    assert sorted((run["model"], run["memory_mb"]) for run in final["models"]) == sorted(
+        (model, memory) for model in MODELS for memory in (512, 1024)
+    )
+
+
+def test_invoke_prints_the_answer_and_the_log_tail(tmp_path: Path) -> None:
+    # Given an event on standard input and an environment override
+    env_vars = tmp_path / "env.json"
+    env_vars.write_text(json.dumps({"Parameters": {"POWERTOOLS_LOG_LEVEL": "DEBUG"}}))
+    event = {"s3_bucket_name": "concurrency-eval-local", "folder": "30/", "find": None}
+    # When one function is invoked once
+    completed = run(tmp_path, "invoke", "threaded", "-e", "-", "--env-vars", str(env_vars), *SMALL,
+                    stdin=json.dumps(event))  # fmt: skip
+    # Then its answer is printed, and Lambda's log tail with its report
+    assert completed.returncode == 0, completed.stderr
+    answer = json.loads(completed.stdout)
+    assert answer["detail"] == "threaded"
+    assert answer["result"] == "30"
+    assert '"platform.report"' in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["invoke", "sync", "-e", "-"], "not JSON"),
+        (["invoke", "sync", "--env-vars", "missing.json"], "cannot read"),
+        (["invoke", "nosuch"], "invalid choice"),
+    ],
+)
+def test_invoke_refuses_bad_input_with_exit_2(tmp_path: Path, arguments: list[str], message: str) -> None:
+    completed = run(tmp_path, *arguments, stdin="{not json")
+    assert completed.returncode == 2
+    assert message in completed.stderr

@@ -1,0 +1,133 @@
+"""Changing the functions' configuration for each step, and restoring it, always.
+
+Lambda applies a configuration update asynchronously (`LastUpdateStatus` InProgress,
+then Successful or Failed) and refuses another update meanwhile with
+ResourceConflictException. So every update waits for the one before it, conflicts
+are retried after waiting, and the restore at the end waits for whatever is still in
+progress, restores every function even when one fails, and is not cut short by a
+second Ctrl-C.
+"""
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+
+if TYPE_CHECKING:
+    from types_boto3_lambda import LambdaClient
+
+#: Set on each function during a sweep, with a value per step, so that every step's
+#: first invocation meets a new execution environment.
+SWEEP_VARIABLE = "CONCURRENCY_EVAL_SWEEP"
+_CONFLICT_ATTEMPTS = 10
+
+
+class ConfigurationError(RuntimeError):
+    """A function could not be updated or restored; the message names it."""
+
+
+class RestoreFailed(ConfigurationError):
+    """Some functions could not be restored; `failures` maps each to its error."""
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        listed = "; ".join(f"{name}: {error}" for name, error in failures.items())
+        super().__init__(
+            f"could not restore {', '.join(failures)} ({listed}); set their memory size and environment "
+            "back by hand (the original configurations are in results.json under environment.functions)"
+        )
+        self.failures = failures
+
+
+class Configurator:
+    def __init__(
+        self,
+        client: "LambdaClient",
+        functions: dict[str, str],
+        originals: dict[str, dict[str, Any]],
+        poll_seconds: float = 1.0,
+        on_step: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self._client = client
+        self._functions = functions
+        self._originals = originals
+        self._poll_seconds = poll_seconds
+        self._on_step = on_step
+
+    def configure(self, models: tuple[str, ...], memory_mb: int, marker: str) -> None:
+        """Set memory size and the sweep marker on each model's function, then wait for all."""
+        for model in models:
+            variables = dict(_variables(self._originals[model]))
+            variables[SWEEP_VARIABLE] = marker
+            self._update(model, memory_mb, variables)
+        for model in models:
+            self._wait(model)
+
+    def restore(self) -> None:
+        """Every function back to its original memory size and environment, whatever it takes."""
+        self._on_step("restoring the original configurations")
+        failures: dict[str, str] = {}
+        with _shielded_from_interrupts(lambda: self._on_step("still restoring; please wait")):
+            for model in self._functions:
+                try:
+                    self._wait(model)
+                    original = self._originals[model]
+                    self._update(model, int(original["MemorySize"]), dict(_variables(original)))
+                except (ClientError, BotoCoreError, WaiterError, ConfigurationError) as error:
+                    failures[self._functions[model]] = str(error)
+            for model in self._functions:
+                if self._functions[model] in failures:
+                    continue
+                try:
+                    self._wait(model)
+                except (ClientError, BotoCoreError, WaiterError) as error:
+                    failures[self._functions[model]] = str(error)
+        if failures:
+            raise RestoreFailed(failures)
+
+    def _update(self, model: str, memory_mb: int, variables: dict[str, str]) -> None:
+        name = self._functions[model]
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                self._client.update_function_configuration(
+                    FunctionName=name, MemorySize=memory_mb, Environment={"Variables": variables}
+                )
+                return
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ResourceConflictException":
+                    raise
+                # Another update is still in progress: let it finish, then try again.
+                self._wait(model)
+                time.sleep(self._poll_seconds * (attempt + 1))
+        raise ConfigurationError(
+            f"{name}: an update stayed in progress through {_CONFLICT_ATTEMPTS} attempts"
+        )
+
+    def _wait(self, model: str) -> None:
+        waiter = self._client.get_waiter("function_updated_v2")
+        waiter.wait(
+            FunctionName=self._functions[model],
+            WaiterConfig={"Delay": self._poll_seconds, "MaxAttempts": int(600 / self._poll_seconds)},  # type: ignore[typeddict-item]
+        )
+
+
+def _variables(configuration: dict[str, Any]) -> dict[str, str]:
+    variables: dict[str, str] = configuration.get("Environment", {}).get("Variables", {})
+    return variables
+
+
+@contextlib.contextmanager
+def _shielded_from_interrupts(on_interrupt: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C during the restore is noted, not obeyed: an interrupted restore would
+    leave functions changed. Only the main thread can set signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: on_interrupt())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,81 @@
+"""The plan of a sweep: how many invocations, what they may cost, and the budget."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from concurrency_eval.pricing import Prices
+from concurrency_eval.sweep.settings import SweepSettings
+
+
+class OverBudget(ValueError):
+    """The plan may cost more than --budget allows: the settings, not AWS, must change."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: int
+    invocations: int
+    gb_seconds_expected: float
+    gb_seconds_worst: float
+    cost_expected_usd: float
+    cost_worst_usd: float
+    memory_sizes: tuple[int, ...]
+    models: tuple[str, ...]
+    concurrencies: tuple[int | None, ...]
+
+    def describe(self) -> str:
+        concurrency = ""
+        if self.concurrencies != (None,):
+            concurrency = f" x concurrency {', '.join(str(c) for c in self.concurrencies)}"
+        return (
+            f"memory sizes {', '.join(f'{m} MB' for m in self.memory_sizes)} x {', '.join(self.models)}"
+            f"{concurrency}: {self.steps} configurations, {self.invocations} invocations; about "
+            f"{self.gb_seconds_expected:,.0f} GB-s (${self.cost_expected_usd:.4f}), at most "
+            f"{self.gb_seconds_worst:,.0f} GB-s (${self.cost_worst_usd:.4f}) if every invocation ran to "
+            "its timeout"
+        )
+
+
+def plan(
+    settings: SweepSettings,
+    configurations: dict[str, dict[str, Any]],
+    prices: Prices,
+    done: frozenset[tuple[str, int, int | None]] = frozenset(),
+) -> Plan:
+    """Count what is left to run (`done` groups are skipped, as on --resume) and price it."""
+    calls_per_group = 1 + settings.invocations
+    steps = invocations = 0
+    expected = worst = cost_expected = cost_worst = 0.0
+    for step in settings.steps():
+        models = [m for m in step.models if step.group(m) not in done]
+        steps += bool(models)
+        for model in models:
+            configuration = configurations[model]
+            timeout = float(configuration["Timeout"])
+            architecture = architecture_of(configuration)
+            invocations += calls_per_group
+            expected += calls_per_group * settings.expected_seconds * step.memory_mb / 1024
+            worst += calls_per_group * timeout * step.memory_mb / 1024
+            cost_expected += calls_per_group * prices.invocation_cost(
+                settings.expected_seconds * 1000, step.memory_mb, architecture
+            )
+            cost_worst += calls_per_group * prices.invocation_cost(
+                timeout * 1000, step.memory_mb, architecture
+            )
+    return Plan(
+        steps, invocations, expected, worst, cost_expected, cost_worst,
+        settings.memory_sizes, settings.models, settings.concurrencies,
+    )  # fmt: skip
+
+
+def check_budget(the_plan: Plan, budget_usd: float | None) -> None:
+    if budget_usd is not None and the_plan.cost_worst_usd > budget_usd:
+        raise OverBudget(
+            f"the plan may cost up to ${the_plan.cost_worst_usd:.4f}, over the budget of ${budget_usd:.4f}; "
+            "sweep fewer memory sizes, run fewer invocations, or raise --budget"
+        )
+
+
+def architecture_of(configuration: dict[str, Any]) -> str:
+    architectures = configuration.get("Architectures") or ["x86_64"]
+    return str(architectures[0])

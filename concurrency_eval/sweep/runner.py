@@ -1,0 +1,85 @@
+"""A sweep's results file: started before the first invocation, written after every
+group, marked partial until the end, and continued by --resume.
+
+A paid run never loses what it measured: whatever stops it (Ctrl-C, an AWS error, a
+failed restore), the file holds every finished group and says it is partial, and
+`resume` picks the sweep up without repeating those groups.
+"""
+
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from concurrency_eval.pricing import Prices
+from concurrency_eval.results import ModelRun, Results, ResultsError, started_now
+from concurrency_eval.sweep.engine import GroupKey, Sweep
+from concurrency_eval.sweep.settings import SweepSettings
+
+
+def new_results(
+    kind: str,
+    settings: SweepSettings,
+    prices: Prices,
+    environment: dict[str, Any],
+    event: dict[str, Any],
+    **extra: Any,
+) -> Results:
+    described: dict[str, Any] = {
+        "sweep": settings.to_dict(),
+        "dataset": asdict(settings.dataset),
+        "event": event,
+        "prices": asdict(prices),
+        **extra,
+    }
+    return Results(
+        kind=kind,
+        started_at=started_now(),
+        settings=described,
+        environment=environment,
+        expected_result=settings.dataset.magic_key,
+        partial=True,
+    )
+
+
+def resume(directory: Path, kind: str) -> tuple[Results, SweepSettings, frozenset[GroupKey]]:
+    """A partial sweep's results, the settings it ran with, and the groups it finished."""
+    results = Results.read(directory / "results.json")
+    if results.kind != kind:
+        raise ResultsError(f"{directory} holds a {results.kind} sweep; resume it with that command")
+    if not results.partial:
+        raise ResultsError(f"{directory} holds a finished sweep; there is nothing to resume")
+    try:
+        settings = SweepSettings.from_dict(results.settings["sweep"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ResultsError(
+            f"{directory}/results.json has no sweep settings to resume from ({error})"
+        ) from None
+    done = frozenset((run.model, run.memory_mb or 0, run.concurrency) for run in results.models)
+    return results, settings, done
+
+
+def run_sweep(
+    sweep: Sweep,
+    originals: dict[str, dict[str, Any]],
+    results: Results,
+    directory: Path,
+    done: frozenset[GroupKey] = frozenset(),
+    on_written: Callable[[Results], None] = lambda _: None,
+) -> Results:
+    """Run the sweep, writing the results after every group; partial unless it finished."""
+
+    def keep(run: ModelRun) -> None:
+        results.models.append(run)
+        results.write(directory)
+        on_written(results)
+
+    results.partial = True
+    results.write(directory)
+    try:
+        sweep.run(originals, keep, done)
+    finally:
+        results.write(directory)
+    results.partial = False
+    results.write(directory)
+    return results

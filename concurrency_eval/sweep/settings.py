@@ -1,0 +1,90 @@
+"""What a sweep measures: memory sizes x models x concurrency, and how often."""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from concurrency_eval.build import FUNCTIONS
+from concurrency_eval.dataset import DataSetSpec
+from concurrency_eval.lambda_quotas import MAX_MEMORY_MB, MIN_MEMORY_MB
+
+#: The models whose requests in flight are bounded by the event's `concurrency`;
+#: sync always runs one request at a time.
+CONCURRENT_MODELS = ("threaded", "asyncio")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One configuration of the functions: a memory size, and a concurrency for the
+    concurrent models (None: the functions' own default)."""
+
+    memory_mb: int
+    concurrency: int | None
+    models: tuple[str, ...]
+
+    def concurrency_of(self, model: str) -> int | None:
+        """The requests in flight `model` runs with in this step: 1 for sync."""
+        return self.concurrency if model in CONCURRENT_MODELS else 1
+
+    def group(self, model: str) -> tuple[str, int, int | None]:
+        """The key of `model`'s group of invocations in this step, as results record it."""
+        return model, self.memory_mb, self.concurrency_of(model)
+
+    @property
+    def label(self) -> str:
+        concurrency = "" if self.concurrency is None else f", concurrency {self.concurrency}"
+        return f"{self.memory_mb} MB{concurrency}"
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    memory_sizes: tuple[int, ...]
+    models: tuple[str, ...] = FUNCTIONS
+    #: Requests in flight per invocation for threaded and asyncio; (None,) keeps the
+    #: functions' default.
+    concurrencies: tuple[int | None, ...] = (None,)
+    #: Warm invocations per model and step, after the cold one.
+    invocations: int = 10
+    #: Warm invocations in flight at once.
+    parallelism: int = 1
+    dataset: DataSetSpec = field(default_factory=DataSetSpec)
+    #: Seconds assumed per invocation by the estimate; the worst case is the timeout.
+    expected_seconds: float = 5.0
+
+    def steps(self) -> Iterator[Step]:
+        """Memory sizes in order; at each, one step per concurrency. Sync runs in the
+        first step of each size only, since concurrency does not apply to it."""
+        for memory in self.memory_sizes:
+            for position, concurrency in enumerate(self.concurrencies):
+                models = tuple(m for m in self.models if m in CONCURRENT_MODELS or position == 0)
+                if models:
+                    yield Step(memory, concurrency, models)
+
+    def event(self, bucket: str, model: str, concurrency: int | None) -> dict[str, Any]:
+        return self.dataset.event(bucket, concurrency if model in CONCURRENT_MODELS else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SweepSettings":
+        return cls(
+            memory_sizes=tuple(data["memory_sizes"]),
+            models=tuple(data["models"]),
+            concurrencies=tuple(data["concurrencies"]),
+            invocations=int(data["invocations"]),
+            parallelism=int(data["parallelism"]),
+            dataset=DataSetSpec(**data["dataset"]),
+            expected_seconds=float(data["expected_seconds"]),
+        )
+
+
+def validate_memory_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
+    if not sizes:
+        raise ValueError("name at least one memory size, as 128,1024")
+    bad = [size for size in sizes if not MIN_MEMORY_MB <= size <= MAX_MEMORY_MB]
+    if bad:
+        raise ValueError(f"memory sizes must be {MIN_MEMORY_MB} to {MAX_MEMORY_MB} MB; got {bad[0]}")
+    if len(set(sizes)) != len(sizes):
+        raise ValueError("memory sizes repeat")
+    return tuple(sizes)

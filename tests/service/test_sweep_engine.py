@@ -1,0 +1,204 @@
+"""The sweep engine against the local Lambda service hosting the real functions.
+
+The same engine sweeps AWS; here it meets a Lambda that behaves like Lambda: updates
+that stay InProgress, reports in the functions' log format, environments that start
+cold after each update. Interruptions are raised from inside boto3's own event hooks,
+at the exact moment an update has been accepted or an invocation answered.
+"""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from concurrency_eval.dataset import DataSetSpec
+from concurrency_eval.lambda_logs import parse_report
+from concurrency_eval.pricing import DEFAULT_PRICES
+from concurrency_eval.results import Results
+from concurrency_eval.sweep.configure import SWEEP_VARIABLE, RestoreFailed
+from concurrency_eval.sweep.engine import Sweep, Target
+from concurrency_eval.sweep.local import LocalDeployment, LocalOptions
+from concurrency_eval.sweep.runner import new_results, resume, run_sweep
+from concurrency_eval.sweep.settings import SweepSettings
+from tests.handlers import ROOT
+
+pytestmark = pytest.mark.timeout(600)
+MODELS = ("sync", "threaded", "asyncio")
+DATASET = DataSetSpec(objects=20, min_size=100, max_size=2000)
+
+
+class Quiet:
+    def step(self, message: str, total: int | None = None) -> None:
+        pass
+
+    def invocation(self, model: str, step: Any, invocation: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module", params=["JSON", "Text"])
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalDeployment]:
+    options = LocalOptions(latency_ms=1, jitter_ms=0, log_format=request.param, timeout_s=30)
+    logs = tmp_path_factory.mktemp("logs")
+    with LocalDeployment(ROOT, options, DATASET, MODELS, logs) as running:
+        yield running
+
+
+def settings(**overrides: Any) -> SweepSettings:
+    values: dict[str, Any] = {"memory_sizes": (512, 1769), "invocations": 2, "dataset": DATASET}
+    return SweepSettings(**(values | overrides))
+
+
+def start(
+    deployment: LocalDeployment, sweep_settings: SweepSettings
+) -> tuple[Sweep, dict[str, Any], Results]:
+    sweep = Sweep(deployment.target(), sweep_settings, DEFAULT_PRICES, Quiet(), deployment.meter())
+    originals = sweep.configurations()
+    results = new_results("local", sweep_settings, DEFAULT_PRICES, deployment.describe(), event={})
+    return sweep, originals, results
+
+
+def configurations(target: Target) -> dict[str, tuple[int, dict[str, str], str]]:
+    found: dict[str, tuple[int, dict[str, str], str]] = {}
+    for model, name in target.functions.items():
+        configuration = target.client.get_function_configuration(FunctionName=name)
+        variables = configuration.get("Environment", {}).get("Variables", {})
+        found[model] = (configuration["MemorySize"], variables, configuration["LastUpdateStatus"])
+    return found
+
+
+def reports_in_logs(logs: Path) -> dict[str, Any]:
+    """Every report the functions' log streams hold, by request id."""
+    reports = {}
+    for stream in logs.rglob("*.log"):
+        text = stream.read_text()
+        chunks = (
+            text.split("START RequestId: ") if "START RequestId: " in text else text.split('"platform.start"')
+        )
+        for chunk in chunks[1:]:
+            report = parse_report(chunk)
+            assert report.request_id is not None
+            reports[report.request_id] = report
+    return reports
+
+
+def test_the_sweep_records_what_lambda_reports(deployment: LocalDeployment, tmp_path: Path) -> None:
+    # Given the three functions on the local service, When the engine sweeps two sizes
+    sweep, originals, results = start(deployment, settings())
+    run_sweep(sweep, originals, results, tmp_path)
+    # Then every group of each size is there, cold first, every answer right
+    assert [(run.model, run.memory_mb) for run in results.models] == [
+        (model, memory) for memory in (512, 1769) for model in MODELS
+    ]
+    assert results.all_correct()
+    assert not results.partial
+    # And every figure is the one in Lambda's report, in the functions' log format
+    assert deployment.logs_dir is not None
+    reports = reports_in_logs(deployment.logs_dir)
+    for run in results.models:
+        assert [i.kind for i in run.invocations] == ["cold", "warm", "warm"]
+        assert run.init_ms == run.invocations[0].init_ms
+        for invocation in run.invocations:
+            assert invocation.request_id is not None
+            report = reports[invocation.request_id]
+            assert invocation.duration_ms == report.duration_ms
+            assert invocation.billed_ms == report.billed_ms
+            assert invocation.init_ms == report.init_ms
+            assert invocation.peak_rss_mb == report.max_memory_used_mb
+            assert report.memory_size_mb == run.memory_mb
+            assert invocation.cost_usd is not None
+            assert invocation.cost_usd > 0
+            assert invocation.cpu_ms is not None
+            assert invocation.cpu_ms > 0
+    # And the functions are as they were
+    assert configurations(deployment.target()) == {
+        model: (o["MemorySize"], o["Environment"]["Variables"], "Successful")
+        for model, o in originals.items()
+    }
+    assert json.loads((tmp_path / "results.json").read_text())["partial"] is False
+
+
+@pytest.mark.parametrize("moment", ["UpdateFunctionConfiguration", "Invoke"])
+def test_an_interrupt_restores_every_function_and_resume_completes(
+    deployment: LocalDeployment, tmp_path: Path, moment: str
+) -> None:
+    # Given a sweep that will be interrupted right after the first update of the
+    # second size was accepted (still InProgress), or after an invocation at that size
+    sweep_settings = settings(models=("sync", "asyncio"), invocations=1)
+    sweep, originals, results = start(deployment, sweep_settings)
+    target = deployment.target()
+    calls = []
+
+    def interrupt(**kwargs: Any) -> None:
+        operation = kwargs["model"].name
+        calls.append(operation)
+        if operation == moment and calls.count(moment) == (
+            3 if moment == "UpdateFunctionConfiguration" else 5
+        ):
+            raise KeyboardInterrupt
+
+    sweep._target.client.meta.events.register("after-call.lambda", interrupt)
+    # When it runs
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sweep, originals, results, tmp_path)
+    # Then every function is back as it was, with no update left in progress
+    for model, (memory, variables, status) in configurations(target).items():
+        assert memory == originals[model]["MemorySize"]
+        assert SWEEP_VARIABLE not in variables
+        assert status == "Successful"
+    # And the results file holds what was measured, marked partial
+    written = Results.read(tmp_path / "results.json")
+    assert written.partial
+    finished = [(run.model, run.memory_mb) for run in written.models]
+    assert finished[:2] == [("sync", 512), ("asyncio", 512)]
+    # When the sweep is resumed from that folder
+    resumed, resumed_settings, done = resume(tmp_path, "local")
+    sweep = Sweep(target, resumed_settings, DEFAULT_PRICES, Quiet(), deployment.meter())
+    run_sweep(sweep, sweep.configurations(), resumed, tmp_path, done)
+    # Then it finishes without repeating a finished group
+    final = Results.read(tmp_path / "results.json")
+    assert not final.partial
+    groups = [(run.model, run.memory_mb) for run in final.models]
+    assert sorted(groups) == sorted((m, s) for m in ("sync", "asyncio") for s in (512, 1769))
+    assert final.all_correct()
+
+
+def test_a_failing_restore_still_restores_the_others_and_names_the_failure(
+    deployment: LocalDeployment, tmp_path: Path
+) -> None:
+    # Given a sweep whose restore of the sync function is refused
+    sweep_settings = settings(memory_sizes=(640,), invocations=1)
+    sweep, originals, results = start(deployment, sweep_settings)
+    target = deployment.target()
+    refused = deployment.functions["sync"]
+
+    def refuse(params: dict[str, Any], **kwargs: Any) -> None:
+        if (
+            params.get("FunctionName") == refused
+            and params.get("MemorySize") == originals["sync"]["MemorySize"]
+        ):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "Update")
+
+    sweep._target.client.meta.events.register(
+        "provide-client-params.lambda.UpdateFunctionConfiguration", refuse
+    )
+    # When it runs, Then the restore reports the one failure by name
+    with pytest.raises(RestoreFailed) as failure:
+        run_sweep(sweep, originals, results, tmp_path)
+    assert list(failure.value.failures) == [refused]
+    # And the other functions were restored all the same
+    after = configurations(target)
+    for model in ("threaded", "asyncio"):
+        assert after[model][0] == originals[model]["MemorySize"]
+        assert SWEEP_VARIABLE not in after[model][1]
+    # Put sync back for the tests that follow
+    target.client.update_function_configuration(
+        FunctionName=refused,
+        MemorySize=originals["sync"]["MemorySize"],
+        Environment=originals["sync"]["Environment"],
+    )
+    target.client.get_waiter("function_updated_v2").wait(FunctionName=refused, WaiterConfig={"Delay": 1})
