@@ -67,10 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERRUPTED
     except BuildError as error:
-        err.print(f"[red]error:[/red] {error}")
+        err.print(f"[red]error:[/red] {escape(str(error))}")
         return EXIT_ENVIRONMENT
     except ResultsError as error:
-        err.print(f"[red]error:[/red] {error}")
+        err.print(f"[red]error:[/red] {escape(str(error))}")
         return EXIT_USAGE
 
 
@@ -164,11 +164,28 @@ def _add_sweep_arguments(
         help="a JSON price table to use instead of the region's published prices",
     )
     sweep.add_argument("--output", type=Path, help="results folder (default: results/<kind>-<time>)")
+    _add_verdict_arguments(sweep)
     sweep.add_argument(
         "--resume",
         type=Path,
         metavar="DIR",
         help="continue the partial sweep in DIR with its own settings, skipping what it finished",
+    )
+
+
+def _add_verdict_arguments(group: Any) -> None:
+    group.add_argument(
+        "--balanced-weight",
+        type=_float_between(0, 1),
+        default=0.5,
+        metavar="W",
+        help="the balanced choice's trade-off, as Power Tuning's: 0 favours speed, 1 cost "
+        "(default: %(default)s)",
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary and verdict as one JSON document instead of a table",
     )
 
 
@@ -464,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--chart", type=Path, help="where to write the chart (default: chart.png beside RESULTS)"
     )
     report.add_argument("--no-chart", action="store_true", help="print the table only")
+    _add_verdict_arguments(report)
     report.set_defaults(command=_report, parser=report)
     return parser
 
@@ -534,14 +552,18 @@ def _sweep_settings(args: argparse.Namespace, **extra: Any) -> "SweepSettings":
 
 
 def _prices(args: argparse.Namespace, region: str | None, err: Console) -> "Prices":
-    from concurrency_eval.pricing import DEFAULT_PRICES, Prices
+    """The region's published prices, or --prices; a region the table lacks is said out loud."""
+    from concurrency_eval.pricing import Prices, prices_for
 
-    if args.prices is None:
-        return DEFAULT_PRICES
-    try:
-        return Prices.load(args.prices)
-    except ValueError as error:
-        _refuse(args, f"--prices: {error}")
+    if args.prices is not None:
+        try:
+            return Prices.load(args.prices)
+        except ValueError as error:
+            _refuse(args, f"--prices: {error}")
+    prices, warning = prices_for(region)
+    if warning:
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    return prices
 
 
 def _output_dir(args: argparse.Namespace, kind: str) -> Path:
@@ -563,13 +585,16 @@ def _resumed(
     return resume(Path(args.resume), kind)
 
 
-def _finish(results: Results, output: Path, out: Console) -> int:
-    from concurrency_eval.charts import write_any_chart
-    from concurrency_eval.report import print_results
+def _finish(results: Results, output: Path, args: argparse.Namespace, out: Console) -> int:
+    from concurrency_eval.charts import write_chart
+    from concurrency_eval.report import print_results, summary_document
 
-    chart = write_any_chart(results, output / "chart.png")
-    print_results(results, out)
-    out.print(escape(f"results: {output / 'results.json'}  {output / 'results.csv'}  {chart}"))
+    chart = write_chart(results, output / "chart.png", args.balanced_weight)
+    if args.json:
+        out.print_json(json.dumps(summary_document(results, args.balanced_weight)))
+    else:
+        print_results(results, out, args.balanced_weight)
+        out.print(escape(f"results: {output / 'results.json'}  {output / 'results.csv'}  {chart}"))
     return EXIT_OK if results.all_correct() else EXIT_WRONG
 
 
@@ -612,7 +637,7 @@ def _local(args: argparse.Namespace, out: Console, err: Console) -> int:
     except KeyboardInterrupt:
         _interrupted_note(err, output, "local")
         raise
-    return _finish(results, output, out)
+    return _finish(results, output, args, out)
 
 
 def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -745,12 +770,13 @@ def _seed(args: argparse.Namespace, out: Console, err: Console) -> int:
                 on_object=lambda: progress.advance(task),
             )  # fmt: skip
     except (BotoCoreError, ClientError) as error:
-        err.print(f"[red]error:[/red] seeding s3://{args.bucket} failed: {error}")
+        err.print(f"[red]error:[/red] {escape(f'seeding s3://{args.bucket} failed: {error}')}")
         return EXIT_ENVIRONMENT
-    out.print(
+    summary = (
         f"s3://{args.bucket}/{spec.folder}: {result.uploaded} uploaded ({result.bytes_uploaded:,} bytes), "
         f"{result.unchanged} already there; the magic string is in {spec.magic_key}"
     )
+    out.print(escape(summary))
     return EXIT_OK
 
 
@@ -782,9 +808,11 @@ def _confirm(question: str, assume_yes: bool, err: Console) -> bool:
     if assume_yes:
         return True
     if not sys.stdin.isatty():
-        err.print(f"[red]{question}[/red] cannot be asked: standard input is not a terminal; pass --yes")
+        err.print(
+            f"[red]{escape(question)}[/red] cannot be asked: standard input is not a terminal; pass --yes"
+        )
         return False
-    return err.input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    return err.input(f"{escape(question)} \\[y/N] ").strip().lower() in ("y", "yes")
 
 
 def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -856,7 +884,7 @@ def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
     except KeyboardInterrupt:
         _interrupted_note(err, output, "run")
         raise
-    return _finish(results, output, out)
+    return _finish(results, output, args, out)
 
 
 #: What results record of each function's configuration before the sweep.
@@ -918,20 +946,25 @@ def _publish(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     target = Target(args.architecture, args.python_version)
     builder = Builder(
-        ROOT, target, framework_source=args.framework_source, progress=lambda m: err.print(f"[dim]{m}[/dim]")
+        ROOT,
+        target,
+        framework_source=args.framework_source,
+        progress=lambda m: err.print(f"[dim]{escape(m)}[/dim]"),
     )
     client = boto3.client("s3", endpoint_url=args.endpoint_url)
 
     def report(artifact: Any) -> None:
         state = "uploaded" if artifact.uploaded else "unchanged"
         err.print(
-            f"{artifact.name:<10} {state:<9} s3://{args.bucket}/{artifact.key} version {artifact.version}"
+            escape(
+                f"{artifact.name:<10} {state:<9} s3://{args.bucket}/{artifact.key} version {artifact.version}"
+            )
         )
 
     try:
         artifacts = publish(client, args.bucket, args.prefix, builder, on_artifact=report)
     except (BotoCoreError, ClientError, PublishError) as error:
-        err.print(f"[red]error:[/red] publishing to s3://{args.bucket} failed: {error}")
+        err.print(f"[red]error:[/red] {escape(f'publishing to s3://{args.bucket} failed: {error}')}")
         return EXIT_ENVIRONMENT
     write_github_files(args.bucket, artifacts, args.github_output, args.summary)
     document = json.dumps(manifest(args.bucket, artifacts), indent=2)
@@ -942,21 +975,25 @@ def _publish(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def _report(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from concurrency_eval.report import comparison_table, print_results
+    from concurrency_eval.report import comparison_table, print_results, summary_document
 
+    chart = args.chart or (args.other or args.results).with_name("chart.png")
+    if not args.no_chart and chart.parent.exists() and not chart.parent.is_dir():
+        _refuse(args, f"--chart: {chart.parent} is a file, not a folder; name a chart in a folder")
     first = Results.read(args.results)
-    if args.other is None:
-        print_results(first, out)
-        shown = first
+    shown = first if args.other is None else Results.read(args.other)
+    if args.json:
+        out.print_json(json.dumps(summary_document(shown, args.balanced_weight)))
+    elif args.other is None:
+        print_results(first, out, args.balanced_weight)
     else:
-        second = Results.read(args.other)
-        out.print(comparison_table(first, second))
-        shown = second
+        out.print(comparison_table(first, shown))
     if not args.no_chart:
-        from concurrency_eval.charts import write_any_chart
+        from concurrency_eval.charts import write_chart
 
-        chart = args.chart or (args.other or args.results).with_name("chart.png")
-        out.print(f"chart: {write_any_chart(shown, chart)}")
+        written = write_chart(shown, chart, args.balanced_weight)
+        if not args.json:
+            out.print(f"chart: {escape(str(written))}")
     return EXIT_OK if shown.all_correct() else EXIT_WRONG
 
 

@@ -1,16 +1,30 @@
 """What an invocation costs: billed duration x memory x the GB-second price, plus the request.
 
-The default prices are AWS Lambda's published on-demand prices for US East (N.
-Virginia), first pricing tier, as listed on the AWS Lambda pricing page on
-2025-06-01. Other regions and later price changes: pass your own with --prices.
+The built-in table holds AWS Lambda's published on-demand prices (first pricing tier)
+as listed on the AWS Lambda pricing page (https://aws.amazon.com/lambda/pricing/) on
+2025-06-01, for the regions that list the same prices as US East (N. Virginia):
+x86_64 $0.0000166667 and arm64 $0.0000133334 per GB-second, $0.20 per million
+requests. Regions with prices of their own (Cape Town, Hong Kong, Bahrain, Milan,
+Osaka, the China and GovCloud regions, among others) are not in the table: a sweep
+there warns and uses the us-east-1 prices; pass that region's prices with --prices.
 """
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 PRICES_DATE = "2025-06-01"
+PRICES_SOURCE = "https://aws.amazon.com/lambda/pricing/"
 PRICES_REGION = "us-east-1"
+ARCHITECTURES = ("arm64", "x86_64")
+#: Regions whose published Lambda prices are those of us-east-1.
+STANDARD_PRICE_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
+    "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
+    "sa-east-1",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -33,22 +47,42 @@ class Prices:
     @classmethod
     def load(cls, path: Path) -> "Prices":
         """Prices from a JSON file: {"gb_second": {"arm64": .., "x86_64": ..}, "request": ..}."""
+        shape = (
+            '{"gb_second": {"arm64": price, "x86_64": price}, "request": price, "region": ..., "date": ...}'
+        )
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(path.read_bytes().decode("utf-8"))
             prices = cls(
-                gb_second={str(k): float(v) for k, v in data["gb_second"].items()},
-                request=float(data["request"]),
+                gb_second={str(k): _price(v) for k, v in data["gb_second"].items()},
+                request=_price(data["request"]),
                 region=str(data.get("region", "custom")),
                 date=str(data.get("date", "custom")),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            raise ValueError(
-                f'{path}: expected {{"gb_second": {{"arm64": price, "x86_64": price}}, "request": price}} '
-                f"({type(error).__name__}: {error})"
-            ) from None
-        if not prices.gb_second or any(v < 0 for v in prices.gb_second.values()) or prices.request < 0:
-            raise ValueError(f"{path}: prices must be zero or more")
+            raise ValueError(f"{path}: expected {shape} ({type(error).__name__}: {error})") from None
+        missing = [architecture for architecture in ARCHITECTURES if architecture not in prices.gb_second]
+        if missing:
+            raise ValueError(f"{path}: no GB-second price for {', '.join(missing)}; expected {shape}")
         return prices
 
 
+def _price(value: object) -> float:
+    """A price: a finite number, zero or more (NaN would make every comparison false)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not a number")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{value!r} is not a price; prices are finite and zero or more")
+    return float(value)
+
+
 DEFAULT_PRICES = Prices(gb_second={"x86_64": 0.0000166667, "arm64": 0.0000133334}, request=0.20 / 1_000_000)
+
+
+def prices_for(region: str | None) -> tuple[Prices, str | None]:
+    """The published prices of `region`, and a warning when the table does not hold them."""
+    if region in STANDARD_PRICE_REGIONS:
+        return Prices(DEFAULT_PRICES.gb_second, DEFAULT_PRICES.request, region, PRICES_DATE), None
+    return DEFAULT_PRICES, (
+        f"no published prices for {region or 'an unknown region'} in the built-in table; "
+        f"costs use {PRICES_REGION}'s of {PRICES_DATE}. Pass that region's prices with --prices FILE"
+    )

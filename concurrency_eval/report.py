@@ -1,168 +1,233 @@
-"""Tables of results: one run's models side by side, or two runs compared."""
+"""A sweep's results for people (a table that fits 80 columns, the verdict under it) and
+for programs (the same as one JSON document), and two runs compared.
+
+Everything not written by the tool itself (paths, bucket and function names, error
+types, settings) is escaped before rich reads it, so no input can be taken as markup.
+"""
+
+from dataclasses import asdict
+from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from concurrency_eval.results import Results, Summary
+from concurrency_eval.verdict import DEFAULT_BALANCED_WEIGHT, Verdict, decide, memory_setting
 
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def _spread(summary: Summary) -> str:
-    if summary.warm_p10_ms is None:
+class _Durations:
+    """Milliseconds, or seconds where a table's durations reach 10 s: narrow columns either way."""
+
+    def __init__(self, summaries: list[Summary]) -> None:
+        longest = max(
+            (v for s in summaries for v in (s.cold_ms, s.warm_p90_ms, s.init_ms) if v is not None),
+            default=0.0,
+        )
+        self.seconds = longest >= 10_000
+        self.unit = "s" if self.seconds else "ms"
+
+    def __call__(self, value: float | None) -> str:
+        if value is None:
+            return "-"
+        return f"{value / 1000:,.1f}" if self.seconds else f"{value:,.0f}"
+
+    def spread(self, summary: Summary) -> str:
+        if summary.warm_p10_ms is None:
+            return "-"
+        return f"{self(summary.warm_p10_ms)}-{self(summary.warm_p90_ms)}"
+
+
+def _micro_dollars(value: float | None) -> str:
+    if value is None:
         return "-"
-    return f"{_ms(summary.warm_p10_ms)}-{_ms(summary.warm_p90_ms)}"
+    micro = value * 1e6
+    return f"{micro:.2f}" if micro < 10 else f"{micro:.1f}" if micro < 100 else f"{micro:,.0f}"
 
 
-def _answers(summary: Summary) -> str:
-    total = summary.invocations
-    if summary.correct == total:
-        return f"[green]{summary.correct}/{total} ok[/green]"
-    errors = ", ".join(f"{kind} x{count}" for kind, count in sorted(summary.errors.items()))
-    return f"[red]{summary.correct}/{total} ok[/red]" + (f" [red]{errors}[/red]" if errors else "")
-
-
-def results_table(results: Results) -> Table:
-    summaries = results.summaries()
-    baseline = next((s.warm_median_ms for s in summaries if s.model == "sync"), None)
-    table = Table(title=_title(results), title_justify="left")
-    table.caption = (
-        "ms: init = handler import; cold = first invocation; warm = the rest (p50, p10-p90). "
-        "CPU = function CPU ms per object. S3 CPU = the emulator's share of one core."
+def _table() -> Table:
+    # No borders and one space between columns: ten numbers a row fit 80 columns whole.
+    return Table(
+        box=None, padding=(0, 1, 0, 0), pad_edge=False, title_justify="left", header_style="bold underline"
     )
-    table.add_column("model", no_wrap=True)
-    for column in ("init", "cold", "warm p50", "p10-p90", "x sync", "CPU/obj", "RSS MB", "S3 CPU"):
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("answers")
+
+
+def sweep_table(results: Results) -> Table:
+    """One row per model, memory size and concurrency."""
+    summaries = results.summaries()
+    sync = {s.memory_mb: s.warm_median_ms for s in summaries if s.model == "sync"}
+    local = results.kind == "local"
+    duration = _Durations(summaries)
+    table = _table()
+    table.title = escape(title(results))
+    table.caption = (
+        f"{duration.unit}; req = requests in flight; cold = first invocation of a new environment, init its "
+        "INIT phase; p50 and p10-p90 of the warm ones; /sync = warm p50 over sync's at the same size; "
+        "used = Max Memory Used, MB; "
+        "µ$ = cost of a warm invocation in millionths of a dollar"
+        + ("; S3 = the emulator's share of a CPU" if local else "")
+    )
+    columns = ["model", "MB", "req", "init", "cold", "p50", "p10-p90", "/sync", "used", "µ$", "ok"]
+    if local:
+        columns.append("S3")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "model" else "right", no_wrap=True)
     for summary in summaries:
-        ratio = (
-            f"{summary.warm_median_ms / baseline:.2f}x"
-            if baseline and summary.warm_median_ms is not None
-            else "-"
-        )
-        table.add_row(
+        base = sync.get(summary.memory_mb)
+        ratio = "-"
+        if base and summary.warm_median_ms is not None and summary.model != "sync":
+            ratio = f"{summary.warm_median_ms / base:.2f}"
+        row = [
             summary.model,
-            _ms(summary.init_ms),
-            _ms(summary.cold_ms),
-            _ms(summary.warm_median_ms),
-            _spread(summary),
+            "-" if summary.memory_mb is None else str(summary.memory_mb),
+            "-" if summary.concurrency is None else str(summary.concurrency),
+            duration(summary.init_ms),
+            duration(summary.cold_ms),
+            duration(summary.warm_median_ms),
+            duration.spread(summary),
             ratio,
-            "-" if summary.cpu_ms_per_object is None else f"{summary.cpu_ms_per_object:.2f}",
-            f"{summary.peak_rss_mb:.0f}",
-            "-" if summary.server_cpu_share is None else f"{summary.server_cpu_share:.0%}",
-            _answers(summary),
-        )
+            "-" if summary.peak_rss_mb is None else f"{summary.peak_rss_mb:.0f}",
+            _micro_dollars(summary.warm_cost_usd),
+            f"{summary.correct}/{summary.invocations}",
+        ]
+        if local:
+            row.append("-" if summary.server_cpu_share is None else f"{summary.server_cpu_share:.0%}")
+        style = None if summary.correct == summary.invocations else "red"
+        table.add_row(*(escape(cell) for cell in row), style=style)
     return table
 
 
+def verdict_lines(results: Results, verdict: Verdict) -> list[str]:
+    lines = []
+    for model in verdict.models:
+        fastest, cheapest, balanced = model.fastest, model.cheapest, model.balanced
+        line = f"{model.model}: fastest at {_size(fastest)} ({_ms(fastest.median_ms)} ms)"
+        if cheapest is not None:
+            line += f", cheapest at {_size(cheapest)} ({_micro_dollars(cheapest.cost_usd)} µ$)"
+        line += f", balanced at {_size(balanced)}: deploy it with `{memory_setting(balanced)}`"
+        lines.append(escape(line))
+    for speed_up in verdict.speed_ups:
+        lines.append(
+            escape(
+                f"{speed_up.model} at {speed_up.memory_mb} MB: {speed_up.ratio:.2f}x sync's duration "
+                f"(95% CI {speed_up.low:.2f}-{speed_up.high:.2f}; {speed_up.warm} and {speed_up.sync_warm} "
+                "warm invocations)"
+            )
+        )
+    for summary in results.summaries():
+        if summary.errors:
+            errors = ", ".join(f"{kind} x{count}" for kind, count in sorted(summary.errors.items()))
+            lines.append(f"[red]{escape(f'{summary.model} at {summary.memory_mb} MB: {errors}')}[/red]")
+    lines.extend(f"[yellow]warning:[/yellow] {escape(warning)}" for warning in verdict.warnings)
+    prices = results.settings.get("prices", {})
+    if prices:
+        lines.append(
+            escape(
+                f"cost of the whole run: ${verdict.total_cost_usd:.6f} at {prices.get('region')}'s prices "
+                f"of {prices.get('date')} (balanced weight {verdict.balanced_weight:g}: "
+                "0 favours speed, 1 cost)"
+            )
+        )
+    if results.partial:
+        lines.append("[yellow]partial:[/yellow] the sweep stopped before the end; continue it with --resume")
+    return lines
+
+
+def _size(point: Any) -> str:
+    concurrency = "" if point.concurrency in (None, 1) or point.model == "sync" else f" x{point.concurrency}"
+    return f"{point.memory_mb} MB{concurrency}"
+
+
+def title(results: Results) -> str:
+    settings = results.settings
+    dataset = settings.get("dataset", {})
+    where = settings.get("stack") or results.kind
+    region = results.environment.get("region")
+    parts = [f"{where} sweep {results.started_at}"]
+    if region:
+        parts.append(str(region))
+    if dataset:
+        parts.append(
+            f"{dataset.get('objects')} objects of {dataset.get('min_size')}-{dataset.get('max_size')} B"
+        )
+    sweep = settings.get("sweep", {})
+    if sweep:
+        parts.append(f"n = {sweep.get('invocations')} warm per point")
+    return ", ".join(parts)
+
+
+def print_results(
+    results: Results, console: Console, balanced_weight: float = DEFAULT_BALANCED_WEIGHT
+) -> None:
+    console.print(sweep_table(results))
+    for line in verdict_lines(results, decide(results, balanced_weight)):
+        console.print(line)
+    if results.expected_result is not None:
+        console.print(f"expected answer: {escape(results.expected_result)}")
+
+
+def summary_document(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -> dict[str, Any]:
+    """The table and the verdict as one JSON document, for `--json`."""
+    verdict = decide(results, balanced_weight)
+
+    def point(value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        described = {k: v for k, v in asdict(value).items() if k != "durations"}
+        described["setting"] = memory_setting(value)
+        return described
+
+    return {
+        "kind": results.kind,
+        "started_at": results.started_at,
+        "partial": results.partial,
+        "title": title(results),
+        "rows": [asdict(summary) for summary in results.summaries()],
+        "verdict": {
+            model.model: {
+                "fastest": point(model.fastest),
+                "cheapest": point(model.cheapest),
+                "balanced": point(model.balanced),
+                "best_concurrency": {str(k): v for k, v in model.best_concurrency.items()},
+            }
+            for model in verdict.models
+        },
+        "speed_ups": [asdict(speed_up) for speed_up in verdict.speed_ups],
+        "warnings": verdict.warnings,
+        "total_cost_usd": verdict.total_cost_usd,
+        "balanced_weight": verdict.balanced_weight,
+        "prices": results.settings.get("prices"),
+        "expected_result": results.expected_result,
+        "all_correct": results.all_correct(),
+    }
+
+
 def comparison_table(before: Results, after: Results) -> Table:
-    table = Table(title=f"{_title(before)}\n  vs {_title(after)}", title_justify="left")
-    for column in (
-        "model",
-        "memory MB",
-        "warm median ms (A)",
-        "warm median ms (B)",
-        "B/A",
-        "init ms (A)",
-        "init ms (B)",
-        "answers (B)",
-    ):
-        table.add_column(column, justify="left" if column == "model" else "right")
-    # A sweep has a row per model and memory size: each is compared with its own.
-    first = {(s.model, s.memory_mb): s for s in before.summaries()}
+    table = _table()
+    table.title = escape(f"A: {title(before)}\nB: {title(after)}")
+    for column in ("model", "MB", "req", "p50 A", "p50 B", "B/A", "init A", "init B", "ok B"):
+        table.add_column(column, justify="left" if column == "model" else "right", no_wrap=True)
+    # A sweep has a row per model, size and concurrency: each is compared with its own.
+    first = {(s.model, s.memory_mb, s.concurrency): s for s in before.summaries()}
     for summary in after.summaries():
-        base = first.get((summary.model, summary.memory_mb))
+        base = first.get((summary.model, summary.memory_mb, summary.concurrency))
         ratio = "-"
         if base and base.warm_median_ms and summary.warm_median_ms is not None:
-            ratio = f"{summary.warm_median_ms / base.warm_median_ms:.2f}x"
-        table.add_row(
+            ratio = f"{summary.warm_median_ms / base.warm_median_ms:.2f}"
+        cells = [
             summary.model,
             "-" if summary.memory_mb is None else str(summary.memory_mb),
+            "-" if summary.concurrency is None else str(summary.concurrency),
             _ms(base.warm_median_ms if base else None),
             _ms(summary.warm_median_ms),
             ratio,
             _ms(base.init_ms if base else None),
             _ms(summary.init_ms),
-            _answers(summary),
-        )
+            f"{summary.correct}/{summary.invocations}",
+        ]
+        table.add_row(*(escape(cell) for cell in cells))
     return table
-
-
-def _title(results: Results) -> str:
-    settings = results.settings
-    dataset = settings.get("dataset", {})
-    parts = [f"{results.kind} run {results.started_at}"]
-    if dataset:
-        parts.append(
-            f"{dataset.get('objects')} objects of {dataset.get('min_size')}-{dataset.get('max_size')} B"
-        )
-    if "latency_ms" in settings:
-        parts.append(f"{settings['latency_ms']:g} ms latency")
-    if "concurrency" in settings:
-        parts.append(f"concurrency {settings['concurrency']}")
-    return ", ".join(parts)
-
-
-def print_results(results: Results, console: Console) -> None:
-    if results.kind == "aws":
-        console.print(sweep_table(results))
-        for line in best_settings(results):
-            console.print(line)
-    else:
-        console.print(results_table(results))
-    if results.expected_result is not None:
-        console.print(f"expected answer: {results.expected_result}")
-
-
-def sweep_table(results: Results) -> Table:
-    """An AWS memory sweep: one row per model and memory size."""
-    table = Table(title=_title(results), title_justify="left")
-    table.caption = (
-        "REPORT-line figures. warm = invocations after the cold one (p50, p10-p90); "
-        "cost = mean USD per warm invocation."
-    )
-    table.add_column("model", no_wrap=True)
-    for column in (
-        "memory MB",
-        "init ms",
-        "cold ms",
-        "warm p50 ms",
-        "p10-p90",
-        "max used MB",
-        "cost/inv USD",
-    ):
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("answers")
-    for summary in results.summaries():
-        table.add_row(
-            summary.model,
-            str(summary.memory_mb),
-            _ms(summary.init_ms),
-            _ms(summary.cold_ms),
-            _ms(summary.warm_median_ms),
-            _spread(summary),
-            f"{summary.peak_rss_mb:.0f}",
-            "-" if summary.warm_cost_usd is None else f"{summary.warm_cost_usd:.8f}",
-            _answers(summary),
-        )
-    return table
-
-
-def best_settings(results: Results) -> list[str]:
-    """Per model, the fastest and the cheapest memory size (by warm median and mean cost)."""
-    lines = []
-    for model, summaries in results.summaries_by_model().items():
-        timed = [s for s in summaries if s.warm_median_ms is not None]
-        costed = [s for s in summaries if s.warm_cost_usd is not None]
-        if not timed:
-            lines.append(f"{model}: no successful warm invocation")
-            continue
-        fastest = min(timed, key=lambda s: s.warm_median_ms or 0)
-        line = f"{model}: fastest at {fastest.memory_mb} MB ({_ms(fastest.warm_median_ms)} ms)"
-        if costed:
-            cheapest = min(costed, key=lambda s: s.warm_cost_usd or 0)
-            line += f", cheapest at {cheapest.memory_mb} MB (${cheapest.warm_cost_usd:.8f} per invocation)"
-        lines.append(line)
-    return lines

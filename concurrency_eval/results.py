@@ -80,6 +80,7 @@ class ModelRun:
 class Summary:
     model: str
     memory_mb: int | None
+    concurrency: int | None
     init_ms: float | None
     cold_ms: float | None
     warm_median_ms: float | None
@@ -92,8 +93,10 @@ class Summary:
     answered: int
     correct: int
     errors: dict[str, int]
-    #: Mean cost of a warm invocation, on AWS.
+    #: Mean cost of a warm invocation, as Lambda would bill it in the sweep's region.
     warm_cost_usd: float | None = None
+    #: How many warm invocations answered, behind the warm figures.
+    warm_count: int = 0
 
 
 @dataclass
@@ -133,31 +136,67 @@ class Results:
             writer.writeheader()
             for run in self.models:
                 for invocation in run.invocations:
-                    writer.writerow(
-                        {"kind_of_run": self.kind, "started_at": self.started_at, "init_ms": run.init_ms}
-                        | asdict(invocation)
-                    )
+                    group = {
+                        "kind_of_run": self.kind,
+                        "started_at": self.started_at,
+                        "concurrency": run.concurrency,
+                        "group_init_ms": run.init_ms,
+                    }
+                    writer.writerow(group | asdict(invocation))
         return json_path, csv_path
 
     @classmethod
     def read(cls, path: Path) -> "Results":
         try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as error:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ResultsError(f"cannot read {path}: {error}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ResultsError(f"{path} is not a concurrency-eval results file (no format {FORMAT!r})")
         try:
-            models = [
-                ModelRun(**{**run, "invocations": [Invocation(**i) for i in run["invocations"]]})
-                for run in data.pop("models")
-            ]
-            return cls(**data, models=models)
-        except (TypeError, KeyError) as error:
+            models = []
+            for number, run in enumerate(data.pop("models")):
+                invocations = [
+                    Invocation(**_typed(i, Invocation, f"models[{number}].invocations[{index}]"))
+                    for index, i in enumerate(run["invocations"])
+                ]
+                models.append(
+                    ModelRun(**{**_typed(run, ModelRun, f"models[{number}]"), "invocations": invocations})
+                )
+            return cls(**_typed(data, cls, "the file"), models=models)
+        except (TypeError, KeyError, AttributeError, ValueError) as error:
             raise ResultsError(f"{path} is malformed: {error}") from None
 
 
-_CSV_RUN_FIELDS = ("kind_of_run", "started_at", "init_ms")
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "float": (int, float),
+    "int": (int,),
+    "str": (str,),
+    "bool": (bool,),
+    "dict": (dict,),
+    "list": (list,),
+}
+
+
+def _typed(values: dict[str, Any], kind: type, where: str) -> dict[str, Any]:
+    """`values` checked against the dataclass `kind`'s field types, naming what is wrong."""
+    if not isinstance(values, dict):
+        raise ValueError(f"{where} is not an object")
+    fields = kind.__dataclass_fields__  # type: ignore[attr-defined]
+    for name, value in values.items():
+        if name not in fields or name == "invocations" or name == "models":
+            continue
+        annotation = str(fields[name].type)
+        allowed = tuple(t for key, types in _JSON_TYPES.items() if key in annotation for t in types)
+        if value is None and "None" in annotation:
+            continue
+        if allowed and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
+            raise ValueError(f"{where}: {name} is {value!r}, not {annotation}")
+    return values
+
+
+#: Columns from the run and the group; `init_ms` is the invocation's own (cold only).
+_CSV_RUN_FIELDS = ("kind_of_run", "started_at", "concurrency", "group_init_ms")
 
 
 def started_now() -> str:
@@ -182,6 +221,7 @@ def summarize(run: ModelRun) -> Summary:
     return Summary(
         model=run.model,
         memory_mb=run.memory_mb,
+        concurrency=run.concurrency,
         init_ms=run.init_ms,
         cold_ms=None if cold is None else cold.duration_ms,
         warm_median_ms=statistics.median(durations) if durations else None,
@@ -200,16 +240,14 @@ def summarize(run: ModelRun) -> Summary:
         correct=sum(1 for i in run.invocations if i.correct),
         errors=errors,
         warm_cost_usd=statistics.fmean(costs) if costs else None,
+        warm_count=len(durations),
     )
 
 
 def percentile(sorted_values: list[float], percent: float) -> float | None:
-    """Linear-interpolated percentile of already sorted values; None when empty."""
+    """Linear-interpolated percentile (statistics.quantiles' inclusive method); None when empty."""
     if not sorted_values:
         return None
     if len(sorted_values) == 1:
         return sorted_values[0]
-    position = (len(sorted_values) - 1) * percent / 100
-    low = int(position)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+    return statistics.quantiles(sorted_values, n=100, method="inclusive")[round(percent) - 1]

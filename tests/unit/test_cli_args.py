@@ -20,6 +20,9 @@ from tests.unit.test_results import sample
             "--min-size 5000 is larger than --max-size 1000",
         ),
         (["local", "--concurrency", "1000"], "argument --concurrency: 1000 is out of range; use 1 to 256"),
+        (["local", "--concurrency", "16,16"], "argument --concurrency: '16,16' repeats a value"),
+        (["run", "--memory", ","], "argument --memory: name at least one memory size"),
+        (["invoke", "sync", "--memory", "64"], "argument --memory: 64 is out of range; use 128 to 10240"),
         (["local", "--error-rate", "5"], "argument --error-rate: 5 is out of range; use 0 to 1"),
         (["local", "--latency-ms", "-1"], "argument --latency-ms: -1 is out of range; use 0 to 10000 ms"),
         (["local", "--models", "sync,fibers"], "unknown model 'fibers'; choose from sync, threaded, asyncio"),
@@ -57,11 +60,36 @@ def test_report_and_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert (tmp_path / "a" / "chart.png").is_file()
     assert main(["report", str(first), str(second), "--chart", str(tmp_path / "cmp.png")]) == 0
     assert (tmp_path / "cmp.png").is_file()
-    assert "0.50x" in capsys.readouterr().out
+    assert " 0.50 " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["[/x]results.json", "[bold]results.json"])
+def test_user_text_is_never_read_as_markup(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A path with rich markup in it is named as it is, and raises nothing
+    assert main(["report", str(tmp_path / name), "--no-chart"]) == EXIT_USAGE
+    assert name in capsys.readouterr().err
+
+
+def test_report_as_json_and_a_chart_under_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    first, _ = sample().write(tmp_path / "a")
+    assert main(["report", str(first), "--json", "--no-chart"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [row["model"] for row in document["rows"]] == ["sync", "threaded", "asyncio"]
+    assert document["verdict"]["asyncio"]["fastest"]["setting"] == "-c memory=1024"
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(SystemExit) as raised:
+        main(["report", str(first), "--chart", str(blocker / "chart.png")])
+    assert raised.value.code == EXIT_USAGE
+    assert "is a file, not a folder" in capsys.readouterr().err
 
 
 def test_every_command_has_help() -> None:
-    for command in ("local", "seed", "run", "publish", "report"):
+    for command in ("local", "serve", "invoke", "seed", "run", "publish", "report"):
         completed = subprocess.run(
             [sys.executable, "-m", "concurrency_eval.cli", command, "--help"],
             capture_output=True,

@@ -8,22 +8,25 @@ from rich.console import Console
 from rich.table import Table
 
 from concurrency_eval.charts import write_chart
-from concurrency_eval.report import comparison_table, results_table
+from concurrency_eval.report import comparison_table, sweep_table, verdict_lines
 from concurrency_eval.results import Invocation, ModelRun, Results, ResultsError, percentile, summarize
+from concurrency_eval.verdict import decide
 
 
 def invocation(model: str, kind: str, index: int, ms: float, error: str | None = None) -> Invocation:
     return Invocation(
         model=model, kind=kind, index=index, duration_ms=ms, cpu_ms=ms / 10, peak_rss_mb=50 + index,
         result=None if error else "k/1", handler_time_s=ms / 1000, objects=100, error=error,
-        correct=error is None, memory_mb=1024,
+        correct=error is None, memory_mb=1024, cost_usd=ms * 1e-8,
     )  # fmt: skip
 
 
 def sample(scale: float = 1.0, fail: bool = False) -> Results:
     runs = []
     for model, base in (("sync", 1000.0), ("threaded", 150.0), ("asyncio", 120.0)):
-        run = ModelRun(model, init_ms=200, init_cpu_ms=190, init_rss_mb=40, server_cpu_s=1.0, wall_s=4.0)
+        run = ModelRun(
+            model, init_ms=200, init_cpu_ms=190, init_rss_mb=40, server_cpu_s=1.0, wall_s=4.0, memory_mb=1024
+        )
         run.invocations = [invocation(model, "cold", 0, base * 1.5 * scale)] + [
             invocation(model, "warm", i, base * scale * (1 + i / 10)) for i in range(1, 5)
         ]
@@ -41,7 +44,11 @@ def test_round_trip_through_json_and_csv(tmp_path: Path) -> None:
     assert Results.read(json_path) == results
     rows = csv_path.read_text().splitlines()
     assert len(rows) == 1 + 15
-    assert rows[0].startswith("kind_of_run,started_at,init_ms,model,kind,index,duration_ms")
+    # One column per meaning: the group's INIT phase and the invocation's own Init Duration
+    header = rows[0].split(",")
+    assert header[:6] == ["kind_of_run", "started_at", "concurrency", "group_init_ms", "model", "kind"]
+    assert len(header) == len(set(header))
+    assert "init_ms" in header
 
 
 def test_summary_splits_cold_from_warm() -> None:
@@ -79,18 +86,32 @@ def render(table: object) -> str:
 
 
 def test_table_shows_each_model_ratio_and_errors() -> None:
-    text = render(results_table(sample(fail=True)))
-    assert "sync" in text
-    assert "threaded" in text
-    assert "asyncio" in text
-    assert "0.15x" in text  # threaded warm median / sync's
-    assert "ObjectsFailed x1" in text
-    assert "5/6 ok" in text
+    results = sample(fail=True)
+    cells = column_cells(sweep_table(results))
+    assert cells["model"] == ["sync", "threaded", "asyncio"]
+    assert cells["/sync"] == ["-", "0.15", "0.12"]  # warm median / sync's at the same size
+    assert cells["ok"] == ["5/5", "5/5", "5/6"]
+    assert any("ObjectsFailed x1" in line for line in verdict_lines(results, decide(results)))
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_table_fits_the_terminal_without_cutting_a_number(width: int) -> None:
+    # Given results with wide numbers, When the table is drawn on an 80-column terminal
+    results = sample(scale=123.4)
+    console = Console(width=width, record=True)
+    console.print(sweep_table(results))
+    text = console.export_text()
+    # Then every cell is there whole, and no line is wider than the terminal
+    for column in sweep_table(results).columns:
+        for cell in column.cells:
+            assert str(cell) in text, (column.header, cell)
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= width
 
 
 def test_comparison_gives_b_over_a() -> None:
-    text = render(comparison_table(sample(), sample(scale=0.5)))
-    assert text.count("0.50x") == 3
+    cells = column_cells(comparison_table(sample(), sample(scale=0.5)))
+    assert cells["B/A"] == ["0.50", "0.50", "0.50"]
 
 
 def column_cells(table: Table) -> dict[str, list[str]]:
@@ -115,12 +136,12 @@ def test_comparison_puts_each_value_under_its_heading_and_compares_like_memory()
     cells = column_cells(comparison_table(before, after))
 
     # Then each row pairs a memory size with the same size in the other run
-    assert cells["memory MB"] == ["512", "1024"]
-    assert cells["warm median ms (A)"] == ["1,000", "1,000"]
-    assert cells["warm median ms (B)"] == ["1,000", "500"]
-    assert cells["B/A"] == ["1.00x", "0.50x"]
-    assert cells["init ms (A)"] == cells["init ms (B)"] == ["200", "200"]
-    assert [cell.endswith("2/2 ok[/green]") for cell in cells["answers (B)"]] == [True, True]
+    assert cells["MB"] == ["512", "1024"]
+    assert cells["p50 A"] == ["1,000", "1,000"]
+    assert cells["p50 B"] == ["1,000", "500"]
+    assert cells["B/A"] == ["1.00", "0.50"]
+    assert cells["init A"] == cells["init B"] == ["200", "200"]
+    assert cells["ok B"] == ["2/2", "2/2"]
 
 
 def test_chart_is_a_png(tmp_path: Path) -> None:
@@ -131,11 +152,29 @@ def test_chart_is_a_png(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("not json", "cannot read"), (json.dumps({"format": "other"}), "is not a concurrency-eval results file"),
-     (json.dumps({"format": "concurrency-eval/results@1", "models": [{}]}), "is malformed")],
+    [(b"not json", "cannot read"),
+     (json.dumps({"format": "other"}).encode(), "is not a concurrency-eval results"),
+     (json.dumps({"format": "concurrency-eval/results@1", "models": [{}]}).encode(), "is malformed"),
+     (b"\xff\xfe not utf-8", "cannot read")],
 )  # fmt: skip
-def test_unreadable_files_are_named_with_the_problem(tmp_path: Path, content: str, message: str) -> None:
+def test_unreadable_files_are_named_with_the_problem(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "results.json"
-    path.write_text(content)
+    path.write_bytes(content)
     with pytest.raises(ResultsError, match=message):
         Results.read(path)
+
+
+def test_a_wrongly_typed_field_is_named(tmp_path: Path) -> None:
+    document = json.loads(json.dumps(__import__("dataclasses").asdict(sample())))
+    document["models"][1]["invocations"][2]["duration_ms"] = "fast"
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ResultsError, match=r"models\[1\]\.invocations\[2\]: duration_ms is 'fast'"):
+        Results.read(path)
+
+
+def test_results_without_invocations_are_not_all_correct() -> None:
+    results = sample()
+    for run in results.models:
+        run.invocations = []
+    assert not results.all_correct()

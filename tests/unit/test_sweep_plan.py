@@ -157,6 +157,7 @@ def test_aws_prerequisites_exit_3_with_a_message(
 
 def test_prices_from_a_file(tmp_path: Path) -> None:
     path = tmp_path / "prices.json"
-    path.write_text(json.dumps({"gb_second": {"arm64": 0.00001}, "request": 0.0, "region": "eu-west-1"}))
+    document = {"gb_second": {"arm64": 0.00001, "x86_64": 0.00002}, "request": 0.0, "region": "eu-west-1"}
+    path.write_text(json.dumps(document))
     prices = Prices.load(path)
     assert prices.invocation_cost(2000, 512, "arm64") == pytest.approx(0.00001)

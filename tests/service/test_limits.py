@@ -1,0 +1,129 @@
+"""An execution environment's limits on real processes: each way of enforcing the CPU
+share, the memory limit with and without a memory controller, and nothing left behind."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from concurrency_eval.lambda_service import limits
+
+pytestmark = pytest.mark.timeout(120)
+SPIN = "import time\nt = time.perf_counter()\nsum(i * i for i in range(int(__import__('sys').argv[1])))\n" \
+       "print(time.perf_counter() - t)"  # fmt: skip
+ALLOCATE = (
+    "import sys, time\nblock = bytearray(int(sys.argv[1]) * 1024 * 1024)\n"
+    "for i in range(0, len(block), 4096): block[i] = 1\nprint('done', flush=True)\ntime.sleep(30)"
+)
+AVAILABLE = [method for method in limits.METHODS if limits._unavailable(method) is None]
+
+
+def run_confined(confinement: limits.Confinement, script: str, *arguments: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        confinement.command([sys.executable, "-c", script, *arguments]), stdout=subprocess.PIPE, text=True
+    )
+    confinement.started(process.pid)
+    return process
+
+
+def spin_seconds(method: str, memory_mb: int, loops: str) -> float:
+    confinement = limits.confine(f"spin-{memory_mb}-{time.monotonic_ns()}", memory_mb, method)
+    try:
+        process = run_confined(confinement, SPIN, loops)
+        output, _ = process.communicate(timeout=100)
+        return float(output)
+    finally:
+        confinement.close()
+
+
+def test_the_share_follows_lambdas_rule() -> None:
+    assert limits.vcpus_for(1769, machine_cpus=8) == 1.0
+    assert limits.vcpus_for(128, machine_cpus=8) == pytest.approx(128 / 1769)
+    assert limits.vcpus_for(10_240, machine_cpus=8) == pytest.approx(10_240 / 1769)  # 5.8, under six
+    assert limits.vcpus_for(10_240, machine_cpus=2) == 2  # never more than the machine
+
+
+@pytest.mark.parametrize("method", AVAILABLE)
+def test_a_cpu_bound_loop_at_128_mb_takes_at_least_5x_as_long_as_at_1769(method: str) -> None:
+    # A ratio with a wide margin (13.8x expected): the mechanism works, whatever the noise
+    fast = spin_seconds(method, 1769, "1000000")
+    slow = spin_seconds(method, 128, "1000000")
+    assert slow >= 5 * fast, (method, fast, slow)
+
+
+def test_auto_picks_the_kernels_bandwidth_control_here_and_none_only_when_asked() -> None:
+    if sys.platform != "linux" or not any(m.startswith("cgroup") for m in AVAILABLE):
+        pytest.skip("this machine lets the tool make no cpu cgroup")
+    assert limits.choose_method("auto").startswith("cgroup")
+    assert limits.choose_method("none") == "none"
+    with pytest.raises(limits.LimitsUnavailable, match="unknown CPU limit method"):
+        limits.choose_method("cgroup-v9")
+    missing = [method for method in limits.METHODS if method not in AVAILABLE]
+    for method in missing:  # here: cgroup v2 has no cpu controller
+        with pytest.raises(limits.LimitsUnavailable, match="run with --no-cpu-limit"):
+            limits.choose_method(method)
+
+
+@pytest.mark.parametrize("memory_controller", [True, False], ids=["cgroup", "polled"])
+def test_going_over_the_memory_size_kills_and_says_so(memory_controller: bool) -> None:
+    method = AVAILABLE[0]
+    within = limits.confine(f"within-{memory_controller}", 256, method, memory_controller)
+    over = limits.confine(f"over-{memory_controller}", 128, method, memory_controller)
+    try:
+        fine = run_confined(within, ALLOCATE, "40")
+        assert fine.stdout is not None
+        assert fine.stdout.readline() == "done\n"
+        assert not within.out_of_memory()
+        assert within.peak_rss_mb() >= 40
+        fine.kill()
+        greedy = run_confined(over, ALLOCATE, "400")
+        greedy.wait(timeout=60)
+        assert greedy.returncode == -9
+        assert over.out_of_memory()
+    finally:
+        within.close()
+        over.close()
+
+
+def test_a_throttled_process_is_never_left_stopped() -> None:
+    confinement = limits.confine("stopped", 128, "duty-cycle")
+    process = run_confined(confinement, SPIN, "100000000")
+    try:
+        time.sleep(0.5)
+        confinement.close()
+        time.sleep(0.3)
+        assert psutil.Process(process.pid).status() != psutil.STATUS_STOPPED
+    finally:
+        process.kill()
+        process.wait()
+
+
+def cgroup_dirs(pattern: str) -> list[Path]:
+    found: list[Path] = []
+    for root in (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup/memory")):
+        if root.is_dir():
+            found.extend(p for p in root.rglob(pattern) if p.is_dir())
+    return found
+
+
+def test_close_removes_the_cgroups_and_stale_ones_of_dead_owners_go_too() -> None:
+    if not cgroup_dirs("*") or "cgroup-v1" not in AVAILABLE:
+        pytest.skip("this machine lets the tool make no cgroup")
+    confinement = limits.confine("tidy", 256, "cgroup-v1")
+    assert cgroup_dirs("tidy")
+    confinement.close()
+    assert cgroup_dirs("tidy") == []
+    # Given a cgroup left by a service that died (a pid that no longer exists)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    base = Path("/sys/fs/cgroup/cpu") / f"concurrency-eval-{dead.stdout.strip()}"
+    (base / "left-behind").mkdir(parents=True)
+    # When a new service starts, Then it is removed
+    assert limits.remove_stale() >= 1
+    assert not base.exists()
+    assert os.getpid() > 0
