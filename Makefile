@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 .PHONY: help sync npm local test lint typecheck pytest synth zizmor deploy bench
 
 help:
-	@echo "make local     the evaluation on this machine: embedded S3, no AWS account (about 2 minutes)"
+	@echo "make local     the memory sweep on this machine: local Lambda service, embedded S3 (about 3 minutes)"
 	@echo "make test      everything CI checks: format, lint, types, the tests, cdk synth, cfn-lint"
 	@echo "make synth     cdk synth (cdk-nag runs in it) and cfn-lint, no AWS credentials needed"
 	@echo "make bench     the benchmarks the project ships"

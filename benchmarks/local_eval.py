@@ -32,9 +32,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--objects", type=int, default=200)
+    parser.add_argument("--objects", type=int, default=150)
     parser.add_argument("--memory", default="256,1024,1769")
-    parser.add_argument("--invocations", type=int, default=3)
+    parser.add_argument("--invocations", type=int, default=5)
     args = parser.parse_args()
     settings = SweepSettings(
         memory_sizes=tuple(int(m) for m in args.memory.split(",")),

@@ -71,6 +71,15 @@ def _title(results: Results, every: list[Point]) -> str:
     return f"concurrency-eval: {where}, {region}, {day}, {n} warm invocations per point{partial}"
 
 
+def _plain_numbers(axis: Any) -> None:
+    """1,500 rather than 1.5 x 10^3 on log axes: people read durations, not exponents."""
+    from matplotlib.ticker import FuncFormatter
+
+    plain = FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")
+    axis.yaxis.set_major_formatter(plain)
+    axis.yaxis.set_minor_formatter(plain)
+
+
 def _memory_axis(axis: Any, memories: list[int]) -> None:
     axis.set_xscale("log", base=2)
     if memories:
@@ -93,6 +102,7 @@ def _durations(axis: Any, chosen: list[Point]) -> None:
         axis.fill_between(memory, low, high, color=colour, alpha=0.2)
     _memory_axis(axis, [p.memory_mb for p in chosen])
     axis.set_yscale("log")
+    _plain_numbers(axis)
     axis.set_ylabel("warm duration, ms (median, p10-p90 band)")
     axis.set_title("duration against memory (best concurrency per size)")
     axis.legend()
@@ -117,6 +127,10 @@ def _costs(axis: Any, chosen: list[Point], verdict: Any) -> None:
                 axis.scatter([point.median_ms], [point.cost_usd * 1e6], marker=marker, s=160, color=colour,
                              edgecolors="black", zorder=5, label=f"{model.model} {label}")  # fmt: skip
     axis.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter
+
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    axis.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     axis.set_xlabel("warm duration, ms")
     axis.set_ylabel("µ$ per warm invocation")
     axis.set_title("cost against duration (labels: MB; ▲ fastest ▼ cheapest ★ balanced)")

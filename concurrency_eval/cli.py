@@ -46,8 +46,8 @@ DEFAULT_MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
 #: at 1769, on a data set small enough that `make local` takes about 3 minutes on two
 #: cores (at 256 MB a function gets a seventh of a CPU).
 LOCAL_MEMORY_SIZES = (256, 1024, 1769)
-LOCAL_OBJECTS = 200
-LOCAL_INVOCATIONS = 3
+LOCAL_OBJECTS = 150
+LOCAL_INVOCATIONS = 5
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -390,7 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_dataset_arguments(seed, objects_default=1000)
     seed.add_argument("--bucket", required=True, help="the bucket to upload to")
-    seed.add_argument("--endpoint-url", help="an S3 endpoint other than AWS's (for example the embedded S3)")
+    seed.add_argument(
+        "--endpoint-url",
+        type=_endpoint_url,
+        help="an S3 endpoint other than AWS's (for example the embedded S3)",
+    )
     seed.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
     seed.set_defaults(command=_seed, parser=seed)
 
@@ -448,11 +452,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publish.add_argument(
         "--framework-source",
+        type=_framework_source,
         metavar="REQUIREMENT",
         help="build the framework layer from this requirement, such as "
         "'s3fanout @ git+https://github.com/org/s3fanout@v1.2.0' (default: layers/framework)",
     )
-    publish.add_argument("--endpoint-url", help="an S3 endpoint other than AWS's")
+    publish.add_argument("--endpoint-url", type=_endpoint_url, help="an S3 endpoint other than AWS's")
     publish.add_argument(
         "--manifest", type=Path, help="also write the manifest (the stacks' publishedArtifacts) here"
     )
@@ -530,9 +535,17 @@ def _progress(console: Console) -> RichProgress:
     return RichProgress(*columns, TimeElapsedColumn(), console=console)
 
 
-def _local_options(args: argparse.Namespace, *, memory_mb: int = 1024) -> "LocalOptions":
+def _local_options(args: argparse.Namespace, spec: DataSetSpec, *, memory_mb: int = 1024) -> "LocalOptions":
     from concurrency_eval.sweep.local import LocalOptions
 
+    keys = {key for key, _ in spec.items()}
+    strangers = [key for key in args.fault_key if key not in keys]
+    if strangers:
+        _refuse(
+            args,
+            f"--fault-key {strangers[0]!r} is not in the data set, whose keys are "
+            f"{spec.key(0)} to {spec.key(spec.objects - 1)}",
+        )
     return LocalOptions(
         latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, error_rate=args.error_rate,
         server_error_rate=args.server_error_rate, slow_rate=args.slow_rate, slow_ms=args.slow_ms,
@@ -567,12 +580,24 @@ def _prices(args: argparse.Namespace, region: str | None, err: Console) -> "Pric
 
 
 def _output_dir(args: argparse.Namespace, kind: str) -> Path:
+    """Where results go, checked before any work starts: a folder, or a path to make one at."""
     if args.resume is not None:
-        return Path(args.resume)
-    if args.output is not None:
-        return Path(args.output)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path.cwd() / "results" / f"{kind}-{stamp}"
+        directory = Path(args.resume)
+    elif args.output is not None:
+        directory = Path(args.output)
+    else:
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        directory = Path.cwd() / "results" / f"{kind}-{stamp}"
+    _check_writable_folder(args, directory, "--resume" if args.resume is not None else "--output")
+    return directory
+
+
+def _check_writable_folder(args: argparse.Namespace, directory: Path, option: str) -> None:
+    blocker = next((p for p in (directory, *directory.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        _refuse(args, f"{option}: {blocker} is a file, not a folder; name a folder for the results")
+    if blocker is not None and not os.access(blocker, os.W_OK):
+        _refuse(args, f"{option}: {blocker} cannot be written to")
 
 
 def _resumed(
@@ -615,7 +640,7 @@ def _local(args: argparse.Namespace, out: Console, err: Console) -> int:
     resumed, resumed_settings, done = _resumed(args, "local")
     settings = resumed_settings or _sweep_settings(args)
     output = _output_dir(args, "local")
-    options = _local_options(args)
+    options = _local_options(args, settings.dataset)
     prices = _prices(args, "us-east-1", err)
     try:
         with _progress(err) as progress:
@@ -643,8 +668,8 @@ def _local(args: argparse.Namespace, out: Console, err: Console) -> int:
 def _serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     from concurrency_eval.sweep.local import LocalDeployment
 
-    options = _local_options(args, memory_mb=args.memory)
     spec = _spec(args, args.parser)
+    options = _local_options(args, spec, memory_mb=args.memory)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with _progress(err) as progress:
@@ -685,7 +710,7 @@ def _invoke(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = _spec(args, args.parser)
     event = _read_event(args, spec)
     overrides = _read_env_vars(args)
-    options = dataclasses.replace(_local_options(args, memory_mb=args.memory), overrides=overrides)
+    options = dataclasses.replace(_local_options(args, spec, memory_mb=args.memory), overrides=overrides)
     with _progress(err) as progress:
         deployment = LocalDeployment(
             ROOT, options, spec, (args.function,), None, _RichProgress(progress)
@@ -924,15 +949,38 @@ def _data_set_ready(
     return True
 
 
+def _endpoint_url(text: str) -> str:
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an endpoint URL; use one like http://127.0.0.1:5000"
+        )
+    return text
+
+
 def _env_path(variable: str) -> Path | None:
     value = os.environ.get(variable)
     return Path(value) if value else None
 
 
 def _key_prefix(text: str) -> str:
-    if not text.endswith("/") or text.startswith("/") or "//" in text:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a key prefix: end it with '/', as 'artifacts/'")
-    return text
+    from concurrency_eval.validation import key_prefix
+
+    try:
+        return key_prefix(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _framework_source(text: str) -> str:
+    from concurrency_eval.validation import framework_source
+
+    try:
+        return framework_source(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _publish(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -944,6 +992,10 @@ def _publish(args: argparse.Namespace, out: Console, err: Console) -> int:
     from concurrency_eval.build import Builder, Target
     from concurrency_eval.publish import PublishError, manifest, publish, write_github_files
 
+    if args.manifest is not None and not args.manifest.parent.is_dir():
+        _refuse(
+            args, f"--manifest: the folder {args.manifest.parent} does not exist; create it or name another"
+        )
     target = Target(args.architecture, args.python_version)
     builder = Builder(
         ROOT,

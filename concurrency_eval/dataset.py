@@ -138,4 +138,12 @@ def _ensure_bucket(client: "S3Client", bucket: str) -> None:
     try:
         client.head_bucket(Bucket=bucket)
     except client.exceptions.ClientError:
-        client.create_bucket(Bucket=bucket)
+        region = client.meta.region_name
+        # us-east-1 is S3's default location and refuses to be named as a constraint.
+        if region and region != "us-east-1":
+            client.create_bucket(
+                Bucket=bucket,
+                CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+            )
+        else:
+            client.create_bucket(Bucket=bucket)

@@ -65,7 +65,8 @@ def sweep_table(results: Results) -> Table:
     table = _table()
     table.title = escape(title(results))
     table.caption = (
-        f"{duration.unit}; req = requests in flight; cold = first invocation of a new environment, init its "
+        f"{duration.unit}; req = requests in flight (- the functions' default, 64); "
+        "cold = first invocation of a new environment, init its "
         "INIT phase; p50 and p10-p90 of the warm ones; /sync = warm p50 over sync's at the same size; "
         "used = Max Memory Used, MB; "
         "µ$ = cost of a warm invocation in millionths of a dollar"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from concurrency_eval import validation
 from concurrency_eval.build import ARCHITECTURES, BUNDLES
 
 RUNTIMES = ("python3.13", "python3.12", "python3.14")
@@ -42,7 +43,6 @@ LOG_RETENTION_DAYS = (
 )
 _GITHUB_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _GITHUB_REF = re.compile(r"^[A-Za-z0-9_./-]{1,255}$")
-_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,200}/$")
 _OIDC_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
 _STACK_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 
@@ -181,7 +181,7 @@ def from_context(context: Mapping[str, Any]) -> AppConfig:
     )
     put(
         "artifact_prefix",
-        take("artifactPrefix", _matching(_PREFIX, "a key prefix ending in '/'"), "for example artifacts/"),
+        take("artifactPrefix", _key_prefix, "for example artifacts/"),
     )
     put("removal_policy", take("removalPolicy", _one_of(REMOVAL_POLICIES), "use retain or destroy"))
     put(
@@ -250,7 +250,7 @@ def _published(raw: Any) -> PublishedArtifacts:
             'must be an object {"bucket": ..., "artifacts": {name: {"key": ..., "version": ...}}}'
         )
     bucket = raw.get("bucket")
-    if not isinstance(bucket, str) or not _BUCKET.match(bucket):
+    if not isinstance(bucket, str) or not _BUCKET.fullmatch(bucket):
         raise ValueError(f"has no valid bucket name (got {bucket!r})")
     missing = [name for name in BUNDLES if name not in raw["artifacts"]]
     if missing:
@@ -267,11 +267,15 @@ def _published(raw: Any) -> PublishedArtifacts:
 
 
 def _framework_source(raw: Any) -> str:
-    if not isinstance(raw, str) or not re.match(r"^s3fanout\s*@\s*(git\+)?(https|ssh|file)://\S+$", raw):
-        raise ValueError(
-            "must be a requirement for s3fanout with a URL, such as 's3fanout @ git+https://...@v1.2.0'"
-        )
-    return raw
+    if not isinstance(raw, str):
+        raise ValueError("must be a requirement for s3fanout, such as 's3fanout @ git+https://...@v1.2.0'")
+    return validation.framework_source(raw)
+
+
+def _key_prefix(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ValueError("must be a key prefix ending in '/', as 'artifacts/'")
+    return validation.key_prefix(raw)
 
 
 def _int_between(low: int, high: int) -> Callable[[Any], int]:
@@ -312,7 +316,7 @@ def _one_of_ints(choices: tuple[int, ...]) -> Callable[[Any], int]:
 
 def _matching(pattern: re.Pattern[str], description: str) -> Callable[[Any], str]:
     def parse(raw: Any) -> str:
-        if not isinstance(raw, str) or not pattern.match(raw):
+        if not isinstance(raw, str) or not pattern.fullmatch(raw):
             raise ValueError(f"must be {description}")
         return raw
 

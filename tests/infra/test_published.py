@@ -68,7 +68,11 @@ def test_a_bad_manifest_is_named(value: str, fragment: str) -> None:
         ("s3fanout @ git+ssh://git@github.com/octo/s3fanout@v1.2.0", True),
         ("s3fanout @ git+file:///srv/s3fanout@v1", True),
         ("s3fanout==1.2.0", False),
-        ("requests @ git+https://github.com/psf/requests", False),
+        ("s3fanout", False),
+        ("garbage", False),
+        ("s3fanout @ git+https://github.com/octo/s3fanout", False),
+        ("s3fanout @ https://example.com/s3fanout-1.0.tar.gz", False),
+        ("requests @ git+https://github.com/psf/requests@v2", False),
     ],
 )
 def test_framework_source_must_be_the_framework_from_a_url(source: str, valid: bool) -> None:

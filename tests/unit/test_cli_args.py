@@ -21,6 +21,11 @@ from tests.unit.test_results import sample
         ),
         (["local", "--concurrency", "1000"], "argument --concurrency: 1000 is out of range; use 1 to 256"),
         (["local", "--concurrency", "16,16"], "argument --concurrency: '16,16' repeats a value"),
+        (
+            ["local", "--fault-key", "1000/999999.txt"],
+            "is not in the data set, whose keys are 150/000000.txt",
+        ),
+        (["seed", "--bucket", "b", "--endpoint-url", "notaurl"], "'notaurl' is not an endpoint URL"),
         (["run", "--memory", ","], "argument --memory: name at least one memory size"),
         (["invoke", "sync", "--memory", "64"], "argument --memory: 64 is out of range; use 128 to 10240"),
         (["local", "--error-rate", "5"], "argument --error-rate: 5 is out of range; use 0 to 1"),
@@ -32,7 +37,11 @@ from tests.unit.test_results import sample
         (["run", "--memory", "lots"], "argument --memory: 'lots' is not a comma-separated list of MB"),
         (["run", "--parallelism", "0"], "argument --parallelism: 0 is out of range"),
         (["run", "--budget", "-1"], "argument --budget: -1 is out of range"),
-        (["publish", "--bucket", "b", "--prefix", "artifacts"], "is not a key prefix: end it with '/'"),
+        (["publish", "--bucket", "b", "--prefix", "artifacts"], "'artifacts' is not a key prefix"),
+        (["publish", "--bucket", "b", "--prefix", "*/"], "'*/' is not a key prefix"),
+        (["publish", "--bucket", "b", "--prefix", "../"], "'../' is not a key prefix"),
+        (["publish", "--bucket", "b", "--framework-source", "garbage"], "is not a pinned git requirement"),
+        (["publish", "--bucket", "b", "--framework-source", "s3fanout"], "is not a pinned git requirement"),
         (["launch"], "invalid choice: 'launch'"),
         ([], "the following arguments are required: COMMAND"),
     ],
@@ -44,6 +53,22 @@ def test_bad_arguments_exit_2_with_the_reason(
         main(argv)
     assert raised.value.code == EXIT_USAGE
     assert message in capsys.readouterr().err
+
+
+def test_outputs_are_checked_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for argv in (
+        ["local", "--output", str(blocker)],
+        ["local", "--output", str(blocker / "below")],
+        ["publish", "--bucket", "b", "--manifest", str(tmp_path / "missing" / "artifacts.json")],
+    ):
+        with pytest.raises(SystemExit) as raised:
+            main(argv)
+        assert raised.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert f"--output: {blocker} is a file, not a folder" in err
+    assert "--manifest: the folder" in err
 
 
 def test_report_of_a_file_that_is_not_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

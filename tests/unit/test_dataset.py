@@ -65,3 +65,14 @@ def test_seeding_twice_uploads_nothing_the_second_time() -> None:
     assert (second.uploaded, second.unchanged) == (0, 25)
     assert third.uploaded == 25
     assert stored == changed.body(changed.magic_index)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-2"])
+def test_a_bucket_is_created_in_the_clients_region(region: str) -> None:
+    # Outside us-east-1, S3 wants the region named as a location constraint
+    spec = DataSetSpec(objects=2, min_size=20, max_size=30)
+    with mock_aws():
+        client = boto3.client("s3", region_name=region)
+        seed(client, f"seed-{region}", spec, create_bucket=True)
+        location = client.get_bucket_location(Bucket=f"seed-{region}")["LocationConstraint"]
+    assert location == (None if region == "us-east-1" else region)

@@ -42,6 +42,9 @@ MALFORMED: list[tuple[object, str, str]] = [
     (with_(s3_bucket_name="-bucket"), "s3_bucket_name", "beginning and ending"),
     (with_(s3_bucket_name="xn--bucket"), "s3_bucket_name", "reserves"),
     (with_(s3_bucket_name="s3://my-bucket"), "s3_bucket_name", "not a valid bucket name"),
+    # A trailing newline must not slip past an anchored pattern ('$' matches before it)
+    (with_(s3_bucket_name="my-bucket\n"), "s3_bucket_name", "not a valid bucket name"),
+    (with_(s3_bucket_name="192.168.5.4\n"), "s3_bucket_name", "not a valid bucket name"),
     (with_(folder=1000), "folder", "must be a string, got int"),
     (with_(folder="x" * 1025), "folder", "1024 bytes"),
     (with_(folder="\ud800"), "folder", "not valid Unicode"),

@@ -82,14 +82,14 @@ def bucket_name_problem(name: str) -> str | None:
     """Say why `name` breaks the S3 bucket naming rules, or None if it follows them."""
     if not 3 <= len(name) <= 63:
         return "it must be 3 to 63 characters long"
-    if not _BUCKET_NAME.match(name):
+    if not _BUCKET_NAME.fullmatch(name):
         return (
             "use only lowercase letters, digits, dots and hyphens, "
             "beginning and ending with a letter or digit"
         )
     if ".." in name or ".-" in name or "-." in name:
         return "dots may not be doubled or next to a hyphen"
-    if _IPV4.match(name):
+    if _IPV4.fullmatch(name):
         return "it must not look like an IP address"
     if name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES):
         return "it uses a prefix or suffix that S3 reserves"
