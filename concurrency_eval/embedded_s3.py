@@ -345,6 +345,11 @@ class EmbeddedS3:
         self.endpoint = ready["endpoint"]
         return self
 
+    @property
+    def pid(self) -> int | None:
+        """The server process, for tests that stop and continue it."""
+        return None if self._process is None else self._process.pid
+
     def _read_ready(self) -> dict[str, str]:
         assert self._process is not None
         assert self._process.stdout is not None

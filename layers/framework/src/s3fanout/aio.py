@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from s3fanout.invocation import Job, run_invocation
 from s3fanout.models import Model
-from s3fanout.s3config import client_options
+from s3fanout.s3config import client_options, endpoint
 from s3fanout.s3errors import error_code, listing_error
 from s3fanout.search import StreamSearch
 from s3fanout.tally import ObjectRef
@@ -39,7 +39,7 @@ class AsyncEnvironment:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stack: contextlib.AsyncExitStack | None = None
-        self._options: dict[str, Any] | None = None
+        self._options: tuple[dict[str, Any], str | None] | None = None
         self._client: S3Client | None = None
 
     @property
@@ -50,12 +50,13 @@ class AsyncEnvironment:
 
     async def client(self, job: Job) -> "S3Client":
         options = client_options(job.settings, job.concurrency)
-        if self._client is None or self._options != options:
+        key = (options, endpoint())
+        if self._client is None or self._options != key:
             await self.aclose()
             stack = contextlib.AsyncExitStack()
             client = get_session().create_client("s3", config=AioConfig(**options))
             self._client = await stack.enter_async_context(client)
-            self._stack, self._options = stack, options
+            self._stack, self._options = stack, key
         return self._client
 
     async def aclose(self) -> None:
@@ -93,7 +94,11 @@ async def _process(job: Job, strategy: AsyncStrategy, environment: AsyncEnvironm
     client = await environment.client(job)
     objects = _objects(client, job)
     try:
-        await strategy(objects, _fetcher(client, job), job.concurrency)
+        # At the deadline less its margin, every task still in flight is cancelled.
+        async with asyncio.timeout(job.deadline.seconds_left()):
+            await strategy(objects, _fetcher(client, job), job.concurrency)
+    except TimeoutError:
+        job.tally.close_at_deadline()
     except BaseExceptionGroup as group:
         # TaskGroup wraps failures; report the first one as the sync models would.
         raise _first_leaf(group) from group
@@ -119,6 +124,7 @@ def _fetcher(client: "S3Client", job: Job) -> AsyncFetch:
 
     async def fetch(ref: ObjectRef) -> None:
         search = StreamSearch(needle)
+        job.tally.start(ref)
         try:
             response = await client.get_object(Bucket=bucket, Key=ref.key)
             async with response["Body"] as body:

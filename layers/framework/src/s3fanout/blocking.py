@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from s3fanout.invocation import Job, run_invocation
 from s3fanout.models import Model
-from s3fanout.s3config import client_options
+from s3fanout.s3config import client_options, endpoint
 from s3fanout.s3errors import error_code, listing_error
 from s3fanout.search import StreamSearch
 from s3fanout.tally import ObjectRef
@@ -34,19 +34,20 @@ class _ClientCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._options: dict[str, Any] | None = None
+        self._options: tuple[dict[str, Any], str | None] | None = None
         self._client: S3Client | None = None
 
     def get(self, job: Job) -> "S3Client":
         options = client_options(job.settings, job.concurrency)
+        key = (options, endpoint())
         with self._lock:
-            if self._client is None or self._options != options:
+            if self._client is None or self._options != key:
                 if self._client is not None:
                     self._client.close()
                 # A session of its own: boto3's default session is not thread-safe.
                 session = boto3.session.Session()
                 self._client = session.client("s3", config=Config(**options))
-                self._options = options
+                self._options = key
             return self._client
 
 
@@ -62,8 +63,30 @@ def blocking_handler(model: Model, strategy: BlockingStrategy) -> LambdaHandler:
 
 
 def _process(job: Job, strategy: BlockingStrategy) -> None:
+    """Run the strategy, and answer at the deadline less its margin even if requests
+    hang: they cannot be interrupted, so the strategy runs in a worker thread that is
+    left behind (its late results are not counted) when the time is up."""
     client = _clients.get(job)
-    strategy(_objects(client, job), _fetcher(client, job), job.concurrency)
+    seconds = job.deadline.seconds_left()
+    if seconds is None:
+        strategy(_objects(client, job), _fetcher(client, job), job.concurrency)
+        return
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            strategy(_objects(client, job), _fetcher(client, job), job.concurrency)
+        except BaseException as error:  # noqa: BLE001 - handed to the handler thread below
+            failure.append(error)
+
+    worker = threading.Thread(target=work, name="fanout", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        job.tally.close_at_deadline()
+        return
+    if failure:
+        raise failure[0]
 
 
 def _objects(client: "S3Client", job: Job) -> Iterator[ObjectRef]:
@@ -83,6 +106,7 @@ def _fetcher(client: "S3Client", job: Job) -> Fetch:
 
     def fetch(ref: ObjectRef) -> None:
         search = StreamSearch(needle)
+        job.tally.start(ref)
         try:
             body = client.get_object(Bucket=bucket, Key=ref.key)["Body"]
             try:

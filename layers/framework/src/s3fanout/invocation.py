@@ -30,6 +30,8 @@ class Job:
     settings: Settings
     listing: Listing
     tally: Tally
+    #: When the answer must be given, whatever requests are still in flight.
+    deadline: Deadline
 
     @property
     def concurrency(self) -> int:
@@ -48,7 +50,7 @@ def run_invocation(
         settings = Settings.from_environ()
         request = parse_event(event, settings.default_concurrency)
         deadline = Deadline(context, settings.deadline_margin_ms)
-        job = Job(model, request, settings, Listing(request, deadline, tally), tally)
+        job = Job(model, request, settings, Listing(request, deadline, tally), tally, deadline)
         process(job)
         error = incomplete_error(tally)
     except FanoutError as failure:
@@ -65,10 +67,12 @@ def run_invocation(
 def incomplete_error(tally: Tally) -> FanoutError | None:
     """A run that skipped or lost objects gets an error, never a partial result."""
     if tally.deadline_hit:
+        abandoned = f", {len(tally.abandoned)} requests in flight abandoned" if tally.abandoned else ""
         return DeadlineExceeded(
-            f"stopped after {tally.objects} objects: less time was left than "
-            "S3FANOUT_DEADLINE_MARGIN_MS; raise the function timeout or lower max_keys",
-            failures=tally.sorted_failures(),
+            f"stopped at the deadline after {tally.objects} objects read{abandoned}, the rest not "
+            "started: less time was left than S3FANOUT_DEADLINE_MARGIN_MS; raise the function timeout "
+            "or lower max_keys",
+            failures=[*tally.abandoned, *tally.sorted_failures()],
         )
     if tally.failures:
         return ObjectsFailed(

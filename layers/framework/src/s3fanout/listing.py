@@ -25,6 +25,12 @@ class Deadline:
     def is_near(self) -> bool:
         return self._remaining is not None and self._remaining() < self._margin_ms
 
+    def seconds_left(self) -> float | None:
+        """Seconds until the margin before the deadline; None without a deadline (no context)."""
+        if self._remaining is None:
+            return None
+        return max(0.0, (self._remaining() - self._margin_ms) / 1000)
+
 
 class Listing:
     """Feeds pages in, hands objects out, and records why it stopped."""
@@ -49,6 +55,9 @@ class Listing:
 
     def take(self, page: Mapping[str, Any]) -> Iterator[ObjectRef]:
         for entry in page.get("Contents", ()):
+            if self._tally.closed:  # the answer has been given at the deadline
+                self.done = True
+                return
             if self._request.max_keys is not None and self._count >= self._request.max_keys:
                 self._tally.truncated = True
                 self.done = True

@@ -1,8 +1,14 @@
 """The botocore client configuration, identical for the boto3 and aiobotocore clients."""
 
+import os
 from typing import Any
 
 from s3fanout.settings import Settings
+
+
+def endpoint() -> str | None:
+    """The S3 endpoint the SDK will use when not AWS's; a client is rebuilt when it changes."""
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
 
 
 def client_options(settings: Settings, pool_size: int) -> dict[str, Any]:

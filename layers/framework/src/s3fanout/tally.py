@@ -25,11 +25,36 @@ class Tally:
     truncated: bool = False
     #: Listing stopped early because the Lambda deadline was near.
     deadline_hit: bool = False
+    #: Keys whose GET has started and not ended.
+    in_flight: set[str] = field(default_factory=set)
+    #: Requests still in flight when the deadline came, and were left behind.
+    abandoned: list[KeyFailure] = field(default_factory=list)
     _first_match: ObjectRef | None = None
+    _closed: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def start(self, ref: ObjectRef) -> None:
+        with self._lock:
+            if not self._closed:
+                self.in_flight.add(ref.key)
+
+    def close_at_deadline(self) -> None:
+        """Stop counting: the answer is given now, whatever requests still in flight do
+        later; the keys still in flight are kept as abandoned."""
+        with self._lock:
+            self._closed = True
+            self.deadline_hit = True
+            self.abandoned = [KeyFailure(key, "DeadlineExceeded") for key in sorted(self.in_flight)]
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def record(self, ref: ObjectRef, search: StreamSearch) -> None:
         with self._lock:
+            if self._closed:
+                return
+            self.in_flight.discard(ref.key)
             self.objects += 1
             self.bytes += search.size
             if search.found:
@@ -41,6 +66,9 @@ class Tally:
 
     def fail(self, ref: ObjectRef, code: str) -> None:
         with self._lock:
+            if self._closed:
+                return
+            self.in_flight.discard(ref.key)
             self.failures.append(KeyFailure(ref.key, code))
 
     @property
