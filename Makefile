@@ -47,12 +47,11 @@ zizmor: sync
 	$(UV) run --locked zizmor --offline --persona pedantic .github/workflows
 
 # What the deploy workflow runs (and what works from a laptop with credentials):
-# both stacks, no prompts; pinned to published artifacts when PUBLISHED_ARTIFACTS holds
-# the manifest `concurrency-eval publish` printed, and trusting the repository
-# GitHub Actions names in GITHUB_REPOSITORY when set.
+# both stacks, no prompts, with the settings committed in cdk.json (the same a laptop
+# deploy reads); only the code's location differs, pinned to published artifacts when
+# PUBLISHED_ARTIFACTS holds the manifest `concurrency-eval publish` printed.
 deploy: sync npm
-	npx cdk deploy --all --require-approval never \
-		$${GITHUB_REPOSITORY:+-c githubRepository="$$GITHUB_REPOSITORY"} \
+	CONCURRENCY_EVAL_DEPLOYING_FOR="$${GITHUB_REPOSITORY:-}" npx cdk deploy --all --require-approval never \
 		$${PUBLISHED_ARTIFACTS:+-c publishedArtifacts="$$PUBLISHED_ARTIFACTS"}
 
 bench: sync

@@ -13,7 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from concurrency_eval.build import Builder, Target
 from stacks.artifacts_stack import ArtifactsStack
-from stacks.config import ConfigError, from_context
+from stacks.config import ConfigError, check_ci_repository, from_context
 from stacks.evaluation_stack import EvaluationStack
 
 ROOT = Path(__file__).resolve().parent
@@ -24,6 +24,7 @@ def build_app(
 ) -> cdk.App:
     app = cdk.App(context=context, outdir=outdir)
     config = from_context(_settings(app))
+    check_ci_repository(config, _ci_repository())
     builder = builder or Builder(
         ROOT, Target(config.architecture, config.python_version), framework_source=config.framework_source
     )
@@ -37,6 +38,12 @@ def build_app(
 def _settings(app: cdk.App) -> dict[str, Any]:
     context: dict[str, Any] = app.node.get_all_context()
     return context
+
+
+def _ci_repository() -> str | None:
+    """The repository `make deploy` deploys for under GitHub Actions (GITHUB_REPOSITORY);
+    synth and pull-request checks set none."""
+    return os.environ.get("CONCURRENCY_EVAL_DEPLOYING_FOR") or None
 
 
 def _environment() -> cdk.Environment | None:

@@ -321,3 +321,18 @@ def _matching(pattern: re.Pattern[str], description: str) -> Callable[[Any], str
         return raw
 
     return parse
+
+
+def check_ci_repository(settings: "AppConfig", ci_repository: str | None) -> None:
+    """Under GitHub Actions, cdk.json must name the repository CI runs for: a deploy
+    without it would delete the OIDC roles it deploys with, and one that created them
+    anew would add a second GitHub OIDC provider (IAM allows one per URL)."""
+    github = settings.github
+    configured = None if github is None else f"{github.owner}/{github.repo}"
+    if ci_repository is not None and configured != ci_repository:
+        raise ConfigError(
+            f"invalid cdk context:\n  githubRepository={configured!r} in cdk.json, but CI runs for "
+            f'{ci_repository!r}: set "githubRepository": "{ci_repository}" (and oidcProviderArn if '
+            "the account already has GitHub's provider) in cdk.json's context and commit it, so that "
+            "a laptop and CI deploy the same stacks"
+        )

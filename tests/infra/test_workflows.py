@@ -22,8 +22,8 @@ KNOWN_COMMANDS = {
     'make "$CHECK"': "make test (.ci/run) runs each check target",
     "scripts/require-vars AWS_REGION AWS_PUBLISH_ROLE_ARN ARTIFACT_BUCKET": "test_require_vars.py",
     "scripts/require-vars AWS_REGION AWS_DEPLOY_ROLE_ARN": "test_require_vars.py",
-    'git config --global url."https://x-access-token:${FRAMEWORK_REPO_TOKEN}@github.com/".insteadOf '
-    '"https://github.com/"': "test_private_repository_rewrite_works",
+    "make sync": "make test (.ci/run) runs it first",
+    "make sync npm": "make test (.ci/run) runs both",
     PUBLISH: "test_publish.py",
     "make deploy": "test_deploy_target_is_synth_plus_deploy (make synth synthesizes its app)",
 }
@@ -152,21 +152,43 @@ def test_deploy_target_is_synth_plus_deploy() -> None:
         env={"PATH": "/usr/bin:/bin", "GITHUB_REPOSITORY": "o/r", "PUBLISHED_ARTIFACTS": "{}"},
     ).stdout  # fmt: skip
     assert "npx cdk deploy --all --require-approval never" in dry
-    assert '-c githubRepository="$GITHUB_REPOSITORY"' in dry
+    # The settings come from cdk.json, as on a laptop; only the code's location differs
+    assert "githubRepository" not in dry
     assert '-c publishedArtifacts="$PUBLISHED_ARTIFACTS"' in dry
 
 
-def test_private_repository_rewrite_works(tmp_path: Path) -> None:
+def test_private_repository_rewrite_works_for_the_publish_step_alone(tmp_path: Path) -> None:
     import subprocess
 
-    (command,) = [c for c in run_commands() if c.startswith("git config")]
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "FRAMEWORK_REPO_TOKEN": "t0ken"}
-    subprocess.run(["bash", "-c", command], env=env, check=True)
+    # Given the publish step's git configuration, as GitHub Actions sets it
+    publish = load(ROOT / ".github/workflows/main.yml")["jobs"]["publish"]
+    (step,) = [s for s in publish["steps"] if s.get("id") == "publish"]
+    variables = {
+        name: value.replace("${{ secrets.FRAMEWORK_REPO_TOKEN }}", "t0ken")
+        for name, value in step["env"].items()
+        if name.startswith("GIT_CONFIG_")
+    }
+    variables["GIT_CONFIG_COUNT"] = "1"  # FRAMEWORK_SOURCE set
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    # Then git rewrites GitHub URLs to carry the token within that step
     rewritten = subprocess.run(
-        ["git", "config", "--global", "--get-regexp", r"^url\..*\.insteadof$"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+        ["git", "config", "--get-regexp", r"^url\..*\.insteadof$"],
+        env=env | variables, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
     assert rewritten.strip() == "url.https://x-access-token:t0ken@github.com/.insteadof https://github.com/"
+    # And no file holds it: a later step's git knows nothing of it
+    after = subprocess.run(
+        ["git", "config", "--get-regexp", r"^url\."], env=env, capture_output=True, text=True, check=False
+    )
+    assert after.stdout == ""
+    assert not any("FRAMEWORK_REPO_TOKEN" in str(s.get("run", "")) for s in publish["steps"])
+
+
+@pytest.mark.parametrize("name", ["publish", "deploy"])
+def test_dependencies_are_installed_before_any_role_is_assumed(name: str) -> None:
+    steps = load(ROOT / ".github/workflows/main.yml")["jobs"][name]["steps"]
+    installs = [i for i, step in enumerate(steps) if str(step.get("run", "")).startswith("make sync")]
+    assumes = [i for i, step in enumerate(steps) if "configure-aws-credentials" in step.get("uses", "")]
+    assert installs
+    assert assumes
+    assert max(installs) < min(assumes)
