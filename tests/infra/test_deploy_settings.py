@@ -3,7 +3,6 @@
 import itertools
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,8 +19,8 @@ COMMITTED = {
 }
 
 
-def ci_context_arguments() -> dict[str, str]:
-    """The -c key=value arguments `make deploy` passes, as GitHub Actions runs it."""
+def ci_deploy() -> tuple[dict[str, str], dict[str, str]]:
+    """The environment and the -c key=value arguments of `make deploy`, as GitHub Actions runs it."""
     dry = subprocess.run(
         ["make", "-n", "deploy"], cwd=ROOT, capture_output=True, text=True, check=True,
         env={"PATH": "/usr/bin:/bin"},
@@ -34,13 +33,13 @@ def ci_context_arguments() -> dict[str, str]:
         env={"PATH": "/usr/bin:/bin", "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_ACTIONS": "true"},
     ).stdout  # fmt: skip
     environment, _, argv = printed.partition("---\n")
-    arguments = argv.splitlines()
-    pairs = {"environment": dict(line.split("=", 1) for line in environment.splitlines() if "=" in line)}
-    for flag, value in itertools.pairwise(arguments):
+    variables = dict(line.split("=", 1) for line in environment.splitlines() if "=" in line)
+    pairs = {}
+    for flag, value in itertools.pairwise(argv.splitlines()):
         if flag == "-c":
             key, _, setting = value.partition("=")
             pairs[key] = setting
-    return pairs
+    return variables, pairs
 
 
 def test_the_ci_deploy_synthesizes_the_laptops_stacks(
@@ -49,11 +48,10 @@ def test_the_ci_deploy_synthesizes_the_laptops_stacks(
     # Given the settings committed in cdk.json, deployed from a laptop
     laptop = synth(tmp_path / "laptop", COMMITTED)
     # When CI deploys with `make deploy`'s arguments, as GitHub Actions runs it
-    arguments: dict[str, Any] = ci_context_arguments()
-    environment = arguments.pop("environment")
+    environment, arguments = ci_deploy()
     assert set(arguments) <= {"publishedArtifacts"}, arguments
     monkeypatch.setenv("CONCURRENCY_EVAL_DEPLOYING_FOR", environment["CONCURRENCY_EVAL_DEPLOYING_FOR"])
-    ci = synth(tmp_path / "ci", COMMITTED | arguments)
+    ci = synth(tmp_path / "ci", {**COMMITTED, **arguments})
     # Then the stacks that hold the OIDC provider, the roles and the prefix are the same
     assert ci["ConcurrencyEvalArtifacts"] == laptop["ConcurrencyEvalArtifacts"]
     assert ci["ConcurrencyEvalEvaluation"] == laptop["ConcurrencyEvalEvaluation"]
@@ -64,8 +62,8 @@ def test_ci_refuses_a_cdk_json_that_does_not_name_its_repository(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, committed: dict[str, str]
 ) -> None:
     # Given `make deploy` under GitHub Actions, for this repository
-    monkeypatch.setenv("CONCURRENCY_EVAL_DEPLOYING_FOR", ci_context_arguments()["environment"][
-        "CONCURRENCY_EVAL_DEPLOYING_FOR"])  # fmt: skip
+    environment, _ = ci_deploy()
+    monkeypatch.setenv("CONCURRENCY_EVAL_DEPLOYING_FOR", environment["CONCURRENCY_EVAL_DEPLOYING_FOR"])
     # When cdk.json does not name it, Then nothing is synthesized, and the fix is named
     with pytest.raises(ConfigError, match=f'set "githubRepository": "{REPOSITORY}"'):
         synth(tmp_path, committed)

@@ -29,7 +29,8 @@ class Deadline:
         """Seconds until the margin before the deadline; None without a deadline (no context)."""
         if self._remaining is None:
             return None
-        return max(0.0, (self._remaining() - self._margin_ms) / 1000)
+        remaining_ms = float(self._remaining())
+        return max(0.0, (remaining_ms - self._margin_ms) / 1000)
 
 
 class Listing:
