@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The `concurrency-eval` command: run the evaluation locally, seed, publish, report.
 
 Exit codes: 0 done, every answer right; 1 the run finished but some invocation
@@ -52,6 +53,10 @@ LOCAL_INVOCATIONS = 5
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    import argcomplete
+
+    # Shell completion: answers and exits only when the shell asks (_ARGCOMPLETE is set).
+    argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     # Piped or redirected output gets room for the whole table instead of 80 columns.
     out = Console() if sys.stdout.isatty() else Console(width=140)
@@ -288,6 +293,36 @@ def _add_dataset_arguments(parser: argparse.ArgumentParser, objects_default: int
     group.add_argument("--prefix", help="key prefix (default: the object count and a slash, as '1000/')")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("concurrency-eval")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _add_aws_arguments(parser: argparse.ArgumentParser) -> None:
+    aws = parser.add_argument_group("AWS credentials")
+    aws.add_argument(
+        "--region", help="the AWS region (default: your AWS configuration's, or AWS_DEFAULT_REGION)"
+    )
+    aws.add_argument(
+        "--profile", help="the AWS profile to use (default: AWS_PROFILE, or the default profile)"
+    )
+
+
+def aws_session(args: argparse.Namespace) -> Any:
+    """The boto3 session every command that talks to AWS uses, from --region and --profile."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.session.Session(region_name=args.region, profile_name=args.profile)
+    except ProfileNotFound as error:
+        _refuse(args, f"--profile: {error}; list yours with `aws configure list-profiles`")
+
+
 def _refuse(args: argparse.Namespace, message: str) -> NoReturn:
     """Stop with the command's usage and `message`, exit 2, as argparse does."""
     parser: argparse.ArgumentParser = args.parser
@@ -307,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 all answers right, 1 some wrong or failed, 2 bad arguments, "
         "3 missing prerequisite, 130 interrupted.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     local = commands.add_parser(
@@ -396,6 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an S3 endpoint other than AWS's (for example the embedded S3)",
     )
     seed.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
+    _add_aws_arguments(seed)
     seed.set_defaults(command=_seed, parser=seed)
 
     sweep = commands.add_parser(
@@ -425,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds per invocation assumed by the estimate (default: %(default)s)",
     )
     aws.add_argument("--yes", action="store_true", help="do not ask: start, and seed a missing data set")
+    _add_aws_arguments(sweep)
     sweep.set_defaults(command=_sweep, parser=sweep)
 
     publish = commands.add_parser(
@@ -473,6 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=_env_path("GITHUB_STEP_SUMMARY"),
         help="append a Markdown summary here (default: $GITHUB_STEP_SUMMARY when set)",
     )
+    _add_aws_arguments(publish)
     publish.set_defaults(command=_publish, parser=publish)
 
     report = commands.add_parser(
@@ -780,13 +819,12 @@ def _read_env_vars(args: argparse.Namespace) -> dict[str, dict[str, str]]:
 
 
 def _seed(args: argparse.Namespace, out: Console, err: Console) -> int:
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
     from concurrency_eval.dataset import seed
 
     spec = _spec(args, args.parser)
-    client = boto3.client("s3", endpoint_url=args.endpoint_url)
+    client = aws_session(args).client("s3", endpoint_url=args.endpoint_url)
     try:
         with _progress(err) as progress:
             task = progress.add_task(f"seeding s3://{args.bucket}/{spec.folder}", total=spec.objects)
@@ -841,7 +879,6 @@ def _confirm(question: str, assume_yes: bool, err: Console) -> bool:
 
 
 def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
-    import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -854,7 +891,7 @@ def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
     resumed, resumed_settings, done = _resumed(args, "aws")
     settings = resumed_settings or _sweep_settings(args, expected_seconds=args.expected_seconds)
     output = _output_dir(args, "aws")
-    session = boto3.session.Session()
+    session = aws_session(args)
     if session.region_name is None:
         err.print(
             "[red]error:[/red] no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a profile's region"
@@ -986,7 +1023,6 @@ def _framework_source(text: str) -> str:
 def _publish(args: argparse.Namespace, out: Console, err: Console) -> int:
     import json
 
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
     from concurrency_eval.build import Builder, Target
@@ -1003,7 +1039,7 @@ def _publish(args: argparse.Namespace, out: Console, err: Console) -> int:
         framework_source=args.framework_source,
         progress=lambda m: err.print(f"[dim]{escape(m)}[/dim]"),
     )
-    client = boto3.client("s3", endpoint_url=args.endpoint_url)
+    client = aws_session(args).client("s3", endpoint_url=args.endpoint_url)
 
     def report(artifact: Any) -> None:
         state = "uploaded" if artifact.uploaded else "unchanged"

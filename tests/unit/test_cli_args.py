@@ -122,3 +122,38 @@ def test_every_command_has_help() -> None:
             check=True,
         )
         assert "usage: concurrency-eval" in completed.stdout
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["--version"])
+    assert raised.value.code == 0
+    assert capsys.readouterr().out.startswith("concurrency-eval 0.")
+
+
+def test_shell_completion_offers_commands_and_options(tmp_path: Path) -> None:
+    # Given the shell asking for completions, as argcomplete's registration makes it
+    answers = tmp_path / "completions"
+    command = str(Path(sys.executable).with_name("concurrency-eval"))
+    for line, expected in (("concurrency-eval lo", "local"), ("concurrency-eval run --reg", "--region")):
+        environment = {
+            "PATH": "/usr/bin:/bin", "_ARGCOMPLETE": "1", "COMP_LINE": line, "COMP_POINT": str(len(line)),
+            "_ARGCOMPLETE_STDOUT_FILENAME": str(answers),
+        }  # fmt: skip
+        # When the command starts, Then it answers and exits without running anything
+        completed = subprocess.run([command], env=environment, capture_output=True, text=True, check=False)
+        assert completed.returncode == 0, completed.stderr
+        assert expected in answers.read_text().split()
+
+
+@pytest.mark.parametrize("command", ["seed", "run", "publish"])
+def test_region_and_profile_reach_the_session(command: str) -> None:
+    from concurrency_eval.cli import aws_session, build_parser
+
+    required = {"seed": ["--bucket", "b"], "run": [], "publish": ["--bucket", "b"]}[command]
+    args = build_parser().parse_args([command, *required, "--region", "eu-west-3"])
+    assert aws_session(args).region_name == "eu-west-3"
+    args = build_parser().parse_args([command, *required, "--profile", "no-such-profile"])
+    with pytest.raises(SystemExit) as raised:
+        aws_session(args)
+    assert raised.value.code == EXIT_USAGE
