@@ -105,7 +105,8 @@ def _durations(axis: Any, chosen: list[Point]) -> None:
     _plain_numbers(axis)
     axis.set_ylabel("warm duration, ms (median, p10-p90 band)")
     axis.set_title("duration against memory (best concurrency per size)")
-    axis.legend()
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend()
 
 
 def _costs(axis: Any, chosen: list[Point], verdict: Any) -> None:
@@ -134,7 +135,8 @@ def _costs(axis: Any, chosen: list[Point], verdict: Any) -> None:
     axis.set_xlabel("warm duration, ms")
     axis.set_ylabel("µ$ per warm invocation")
     axis.set_title("cost against duration (labels: MB; ▲ fastest ▼ cheapest ★ balanced)")
-    axis.legend(fontsize=7, ncol=2)
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(fontsize=7, ncol=2)
 
 
 def _speed_ups(axis: Any, verdict: Any) -> None:
@@ -150,7 +152,8 @@ def _speed_ups(axis: Any, verdict: Any) -> None:
     _memory_axis(axis, [s.memory_mb for s in verdict.speed_ups])
     axis.set_ylabel("warm duration / sync's (95% CI)")
     axis.set_title("against sync at the same size (below 1: faster)")
-    axis.legend()
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend()
 
 
 def _inits(axis: Any, results: Results) -> None:
@@ -164,7 +167,8 @@ def _inits(axis: Any, results: Results) -> None:
     _memory_axis(axis, [r.memory_mb for r in results.models if r.memory_mb])
     axis.set_ylabel("Init Duration, ms")
     axis.set_title("cold start: the INIT phase")
-    axis.legend()
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend()
 
 
 def _heatmap(axis: Any, mine: list[Point], value: Any, title: str, colours: str) -> None:

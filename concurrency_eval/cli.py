@@ -827,7 +827,7 @@ def _seed(args: argparse.Namespace, out: Console, err: Console) -> int:
     client = aws_session(args).client("s3", endpoint_url=args.endpoint_url)
     try:
         with _progress(err) as progress:
-            task = progress.add_task(f"seeding s3://{args.bucket}/{spec.folder}", total=spec.objects)
+            task = progress.add_task(escape(f"seeding s3://{args.bucket}/{spec.folder}"), total=spec.objects)
             result = seed(
                 client, args.bucket, spec, create_bucket=args.create_bucket,
                 on_object=lambda: progress.advance(task),
@@ -891,10 +891,12 @@ def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
     resumed, resumed_settings, done = _resumed(args, "aws")
     settings = resumed_settings or _sweep_settings(args, expected_seconds=args.expected_seconds)
     output = _output_dir(args, "aws")
+    if args.prices is not None:
+        _prices(args, None, err)  # a bad price file is refused before anything else
     session = aws_session(args)
     if session.region_name is None:
         err.print(
-            "[red]error:[/red] no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a profile's region"
+            "[red]error:[/red] no AWS region: pass --region, or set AWS_DEFAULT_REGION or a profile's region"
         )
         return EXIT_ENVIRONMENT
     if session.get_credentials() is None:

@@ -157,3 +157,36 @@ def test_region_and_profile_reach_the_session(command: str) -> None:
     with pytest.raises(SystemExit) as raised:
         aws_session(args)
     assert raised.value.code == EXIT_USAGE
+
+
+def test_a_price_file_with_nan_is_refused_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"gb_second": {"arm64": NaN, "x86_64": 1e-5}, "request": 0}')
+    with pytest.raises(SystemExit) as raised:
+        main(["run", "--prices", str(prices), "--output", str(tmp_path / "out")])
+    assert raised.value.code == EXIT_USAGE
+    assert "is not a price" in capsys.readouterr().err
+
+
+def test_a_bucket_name_with_markup_is_named_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An endpoint where nothing listens: the error names the bucket exactly, markup and all
+    arguments = ["--endpoint-url", "http://127.0.0.1:9", "--objects", "1", "--region", "us-east-1"]
+    code = main(["seed", "--bucket", "[/x]bad/bucket", *arguments])
+    assert code == 3
+    assert "s3://[/x]bad/bucket" in capsys.readouterr().err
+
+
+def test_an_aws_results_file_with_local_style_data_renders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = sample()
+    results.kind = "aws"
+    for run in results.models:
+        run.memory_mb = None
+    first, _ = results.write(tmp_path / "a")
+    assert main(["report", str(first)]) == 0
+    assert "sync" in capsys.readouterr().out
