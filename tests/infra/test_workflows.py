@@ -192,3 +192,16 @@ def test_dependencies_are_installed_before_any_role_is_assumed(name: str) -> Non
     assert installs
     assert assumes
     assert max(installs) < min(assumes)
+
+
+def test_dependabot_keeps_every_pin_current_in_few_pull_requests() -> None:
+    config = load(ROOT / ".github" / "dependabot.yml")
+    assert config["version"] == 2
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    # The pinned actions, uv.lock and package-lock.json
+    assert set(updates) == {"github-actions", "uv", "npm"}
+    for update in updates.values():
+        assert update["directory"] == "/"
+        # Grouped: every dependency falls in a group, so updates arrive as a few pull requests
+        groups = update["groups"]
+        assert any(group["patterns"] == ["*"] for group in groups.values()), update
