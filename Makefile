@@ -2,8 +2,10 @@
 # use and finds Python 3.13 (through pyenv where present); `uv sync` installs the
 # locked dependencies into .venv.
 UV := scripts/uv
-# jsii prints a Node.js end-of-life banner on every start; the CLI still works.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+# The aws-cdk CLI and jsii run on the Node.js LTS that package-lock.json pins (npm's
+# `node` package): `npx` puts node_modules/.bin first on PATH, and jsii starts
+# scripts/jsii-node, which uses it too.
+export JSII_NODE := $(CURDIR)/scripts/jsii-node
 
 .PHONY: help sync npm local test lint typecheck pytest synth zizmor deploy bench
 
@@ -33,7 +35,7 @@ lint: sync
 typecheck: sync
 	$(UV) run --locked mypy
 
-pytest: sync
+pytest: sync npm
 	$(UV) run --locked pytest
 
 # Synthesis must never need AWS: credentials are removed for it.

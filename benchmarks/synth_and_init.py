@@ -76,7 +76,6 @@ def synth_seconds(program: list[str], outdir: Path, cache: Path) -> float:
         "CDK_OUTDIR": str(outdir),
         "CDK_CONTEXT_JSON": json.dumps(cdk_json.context()),
         CACHE_VARIABLE: str(cache),
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
     }
     started = time.perf_counter()
     subprocess.run(

@@ -12,7 +12,8 @@ from concurrency_eval import cdk_json
 if TYPE_CHECKING:
     from concurrency_eval.build import Builder
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+# jsii runs on the Node.js LTS package-lock.json pins, as under `cdk synth`.
+os.environ.setdefault("JSII_NODE", str(Path(__file__).resolve().parents[2] / "scripts" / "jsii-node"))
 
 GITHUB = {
     "githubRepository": "octo-org/concurrency-eval",

@@ -62,3 +62,16 @@ def test_jsii_node_runs_node_with_liftoff_only_and_passes_its_arguments() -> Non
     exec_argv, argv = json.loads(completed.stdout)
     assert "--liftoff-only" in exec_argv
     assert argv == ["first", "second"]
+
+
+def test_jsii_runs_on_the_node_lts_the_lock_file_pins() -> None:
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["node"]
+    if not (ROOT / "node_modules" / ".bin" / "node").exists():
+        pytest.skip("npm ci has not run (make npm installs the pinned Node.js)")
+    version = subprocess.run(
+        [str(ROOT / "scripts" / "jsii-node"), "-e", "console.log(process.version)"],
+        capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"},
+    ).stdout.strip()  # fmt: skip
+    # The pinned LTS, not the machine's own (Node 20 here, which is end-of-life)
+    assert version == f"v{pinned}"
+    assert int(pinned.split(".")[0]) % 2 == 0  # even majors are the LTS lines

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from concurrency_eval.function_config import HANDLER
 from tests.infra.conftest import GITHUB
 
 ARTIFACTS = "ConcurrencyEvalArtifacts"
@@ -171,7 +172,13 @@ def test_an_existing_provider_is_imported_not_created(tmp_path: Any) -> None:
 
 
 def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {name: r["Properties"] for name, r in resources(template, "AWS::Lambda::Function").items()}
+    """The evaluated functions (not CDK's own, such as the auto-delete provider of a
+    destroyed bucket), by logical ID."""
+    return {
+        name: r["Properties"]
+        for name, r in resources(template, "AWS::Lambda::Function").items()
+        if r["Properties"].get("Handler") == HANDLER
+    }
 
 
 def test_three_functions_identical_but_for_their_code(templates: dict[str, Any]) -> None:
