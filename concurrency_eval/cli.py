@@ -178,6 +178,23 @@ def _add_sweep_arguments(
     )
 
 
+def _add_function_arguments(parser: argparse.ArgumentParser) -> None:
+    """The hosted functions' configuration, as the stack sets it (memory, timeout)."""
+    functions = parser.add_argument_group("functions")
+    functions.add_argument(
+        "--memory",
+        type=_int_between(MIN_MEMORY_MB, MAX_MEMORY_MB),
+        default=1024,
+        help="the functions' memory size in MB (default: %(default)s)",
+    )
+    functions.add_argument(
+        "--timeout",
+        type=_int_between(MIN_TIMEOUT_S, MAX_TIMEOUT_S),
+        default=60,
+        help="the functions' timeout in seconds (default: %(default)s)",
+    )
+
+
 def _add_verdict_arguments(group: Any) -> None:
     group.add_argument(
         "--balanced-weight",
@@ -384,10 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(endpoint_url, or AWS_ENDPOINT_URL_LAMBDA) or the AWS CLI (--endpoint-url) at it.",
     )
     _add_dataset_arguments(serve, objects_default=LOCAL_OBJECTS)
-    serve.add_argument("--memory", type=_int_between(MIN_MEMORY_MB, MAX_MEMORY_MB), default=1024,
-                       help="the functions' memory size in MB (default: %(default)s)")  # fmt: skip
-    serve.add_argument("--timeout", type=_int_between(MIN_TIMEOUT_S, MAX_TIMEOUT_S), default=60,
-                       help="the functions' timeout in seconds (default: %(default)s)")  # fmt: skip
+    _add_function_arguments(serve)
     serve.add_argument("--logs", type=Path, help="write each execution environment's log here")
     _add_service_arguments(serve)
     _add_s3_arguments(serve)
@@ -411,10 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
         help='environment overrides as SAM reads them: {"FUNCTION": {"NAME": "value"}, "Parameters": {...}}',
     )
     _add_dataset_arguments(invoke, objects_default=LOCAL_OBJECTS)
-    invoke.add_argument("--memory", type=_int_between(MIN_MEMORY_MB, MAX_MEMORY_MB), default=1024,
-                        help="the function's memory size in MB (default: %(default)s)")  # fmt: skip
-    invoke.add_argument("--timeout", type=_int_between(MIN_TIMEOUT_S, MAX_TIMEOUT_S), default=60,
-                        help="the function's timeout in seconds (default: %(default)s)")  # fmt: skip
+    _add_function_arguments(invoke)
     _add_service_arguments(invoke)
     _add_s3_arguments(invoke)
     invoke.set_defaults(command=_invoke, parser=invoke)

@@ -32,6 +32,8 @@ from types import TracebackType
 from typing import Any, Literal, Self, get_args
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+from concurrency_eval.child_process import stop_child
+
 CONTROL_PREFIX = "/_embedded_s3/"
 Operation = Literal["list", "get", "head", "put", "delete", "other"]
 OPERATIONS: tuple[str, ...] = (*get_args(Operation), "any")
@@ -358,18 +360,8 @@ class EmbeddedS3:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            process.stdin.close()
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        if process is not None:
+            stop_child(process, grace_s=5)
 
     def __enter__(self) -> Self:
         return self.start()

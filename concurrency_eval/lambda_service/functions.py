@@ -80,23 +80,14 @@ class Configuration:
 
 def validate(configuration: Configuration) -> None:
     """Lambda's own checks, with its error types and wording."""
-    problems = []
-    if not MIN_MEMORY_MB <= configuration.memory_mb <= MAX_MEMORY_MB:
-        bound = "greater than or equal to 128" if configuration.memory_mb < MIN_MEMORY_MB else (
-            f"less than or equal to {MAX_MEMORY_MB}"
-        )  # fmt: skip
-        problems.append(
-            f"Value '{configuration.memory_mb}' at 'memorySize' failed to satisfy constraint: "
-            f"Member must have value {bound}"
+    problems = [
+        problem
+        for problem in (
+            _outside("memorySize", configuration.memory_mb, MIN_MEMORY_MB, MAX_MEMORY_MB),
+            _outside("timeout", configuration.timeout_s, MIN_TIMEOUT_S, MAX_TIMEOUT_S),
         )
-    if not MIN_TIMEOUT_S <= configuration.timeout_s <= MAX_TIMEOUT_S:
-        bound = "greater than or equal to 1" if configuration.timeout_s < MIN_TIMEOUT_S else (
-            f"less than or equal to {MAX_TIMEOUT_S}"
-        )  # fmt: skip
-        problems.append(
-            f"Value '{configuration.timeout_s}' at 'timeout' failed to satisfy constraint: "
-            f"Member must have value {bound}"
-        )
+        if problem is not None
+    ]
     if problems:
         count = len(problems)
         raise LambdaApiError(
@@ -118,6 +109,14 @@ def validate(configuration: Configuration) -> None:
             "'reservedConcurrentExecutions' failed to satisfy constraint: "
             "Member must have value greater than or equal to 0",
         )
+
+
+def _outside(field: str, value: int, low: int, high: int) -> str | None:
+    """Lambda's wording for a value outside its range, or None when it is inside."""
+    if low <= value <= high:
+        return None
+    bound = f"greater than or equal to {low}" if value < low else f"less than or equal to {high}"
+    return f"Value '{value}' at '{field}' failed to satisfy constraint: Member must have value {bound}"
 
 
 class HostedFunction:

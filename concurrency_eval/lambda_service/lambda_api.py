@@ -9,11 +9,8 @@ to loopback.
 
 import json
 import re
-import sys
-import threading
 import urllib.parse
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from concurrency_eval.lambda_service.functions import (
@@ -22,6 +19,7 @@ from concurrency_eval.lambda_service.functions import (
     LambdaApiError,
     function_arn,
 )
+from concurrency_eval.lambda_service.loopback import KeepAliveHandler, LoopbackServer
 from concurrency_eval.lambda_service.service import LambdaService
 
 #: Extra headers Invoke answers with, beyond Lambda's: what the service measured.
@@ -43,56 +41,31 @@ def _route(method: str, path: str) -> Callable[[Callable[..., None]], Callable[.
 _ROUTES: list[Route] = []
 
 
-class LambdaApiServer(ThreadingHTTPServer):
-    daemon_threads = True
+class LambdaApiServer(LoopbackServer):
     request_queue_size = 128
 
     def __init__(self, service: LambdaService, host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__((host, port), _Handler)
+        super().__init__(_Handler, "lambda-api", host, port)
         self.service = service
-        self._thread = threading.Thread(target=self.serve_forever, name="lambda-api", daemon=True)
 
     @property
     def endpoint(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that hung up (a runtime killed mid-request, a caller gone) is
-        # routine here, not worth a traceback on the console.
-        error = sys.exc_info()[1]
-        if not isinstance(error, (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-    def start(self) -> "LambdaApiServer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
+        return f"http://{self.address}"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes; with Nagle's algorithm the second waits
-    # for the client's delayed ACK, 40 ms a response on Linux.
-    disable_nagle_algorithm = True
+class _Handler(KeepAliveHandler):
     server: LambdaApiServer
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - the names http.server calls
         self._dispatch("GET")
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - the names http.server calls
         self._dispatch("POST")
 
-    def do_PUT(self) -> None:
+    def do_PUT(self) -> None:  # noqa: N802 - the names http.server calls
         self._dispatch("PUT")
 
-    def do_DELETE(self) -> None:
+    def do_DELETE(self) -> None:  # noqa: N802 - the names http.server calls
         self._dispatch("DELETE")
 
     def _dispatch(self, method: str) -> None:

@@ -10,11 +10,10 @@ environment's business (the `RuntimeSide` it is given).
 
 import json
 import re
-import sys
-import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
+
+from concurrency_eval.lambda_service.loopback import KeepAliveHandler, LoopbackServer
 
 API_VERSION = "2018-06-01"
 _NEXT = f"/{API_VERSION}/runtime/invocation/next"
@@ -43,48 +42,19 @@ class RuntimeSide(Protocol):
     def init_error(self, body: bytes, error_type: str | None) -> None: ...
 
 
-class RuntimeApiServer(ThreadingHTTPServer):
-    daemon_threads = True
+class RuntimeApiServer(LoopbackServer):
     # The runtime client keeps one connection open; a backlog is never needed.
     request_queue_size = 8
 
     def __init__(self, side: RuntimeSide) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler, "runtime-api")
         self.side = side
-        self._thread = threading.Thread(target=self.serve_forever, name="runtime-api", daemon=True)
-
-    @property
-    def address(self) -> str:
-        host, port = self.server_address[:2]
-        return f"{host!s}:{port}"
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that hung up (a runtime killed mid-request, a caller gone) is
-        # routine here, not worth a traceback on the console.
-        error = sys.exc_info()[1]
-        if not isinstance(error, (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-    def start(self) -> "RuntimeApiServer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out as two writes; with Nagle's algorithm the second waits
-    # for the client's delayed ACK, 40 ms a response on Linux.
-    disable_nagle_algorithm = True
+class _Handler(KeepAliveHandler):
     server: RuntimeApiServer
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # a line per request would cost more than the request
-
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - the names http.server calls
         if self.path != _NEXT:
             self._send(HTTPStatus.NOT_FOUND, {"errorMessage": f"no such resource: {self.path}"})
             return
@@ -103,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(invocation.payload)
         self.wfile.flush()
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - the names http.server calls
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         error_type = self.headers.get(ERROR_TYPE_HEADER)
         if self.path == _INIT_ERROR:

@@ -8,7 +8,6 @@ cgroup goes with it.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import signal
@@ -22,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from concurrency_eval.child_process import stop_child
 from concurrency_eval.lambda_service import limits
 from concurrency_eval.lambda_service.environment import EnvironmentPlan, ExecutionEnvironment
 from concurrency_eval.lambda_service.functions import REGION, Code, Configuration, HostedFunction
@@ -221,17 +221,8 @@ class LocalLambda:
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:
-            if process.stdin is not None:
-                with contextlib.suppress(BrokenPipeError):
-                    process.stdin.close()
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+            # Its environments and cgroups go with it: give it time to end them.
+            stop_child(process, grace_s=15)
         if self._spec_file is not None:
             self._spec_file.unlink(missing_ok=True)
             self._spec_file = None
