@@ -30,16 +30,23 @@ def load_handler_module(model: str) -> ModuleType:
 
 
 def invoke(model: str, event: object, context: object = None) -> dict[str, Any]:
-    response: dict[str, Any] = load_handler_module(model).handler(event, context)
+    """One invocation, with Lambda's context (15 minutes left, Lambda's longest, by default)."""
+    response: dict[str, Any] = load_handler_module(model).handler(event, context or FakeContext(900_000))
     return response
 
 
 class FakeContext:
-    """The part of Lambda's context object the handlers use."""
+    """Lambda's context object, as the runtime hands it to a handler, with a fixed time left."""
 
     def __init__(self, remaining_ms: int, request_id: str = "test-request") -> None:
         self._remaining_ms = remaining_ms
         self.aws_request_id = request_id
+        self.function_name = "concurrency-eval-test"
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:concurrency-eval-test"
+        self.memory_limit_in_mb = 1024
+        self.log_group_name = "/aws/lambda/concurrency-eval-test"
+        self.log_stream_name = "2026/11/23/[$LATEST]0000"
 
     def get_remaining_time_in_millis(self) -> int:
         return self._remaining_ms

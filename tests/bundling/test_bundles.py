@@ -26,7 +26,12 @@ PROBE = r"""
 import json, sys
 sys.path[:0] = sys.argv[1:4]
 import handler
-response = handler.handler({"s3_bucket_name": "Not_A_Bucket", "folder": ""}, None)
+class Context:  # Lambda's context object, as the runtime gives it
+    function_name, function_version, memory_limit_in_mb = "probe", "$LATEST", 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
+    aws_request_id, log_group_name, log_stream_name = "probe-request", "/aws/lambda/probe", "probe"
+    def get_remaining_time_in_millis(self): return 60_000
+response = handler.handler({"s3_bucket_name": "Not_A_Bucket", "folder": ""}, Context())
 print(json.dumps({
     "error": response["error"],
     "handler_cached": handler.__cached__,

@@ -8,7 +8,7 @@ import boto3.session
 import pytest
 
 from concurrency_eval.embedded_s3 import EmbeddedS3, Faults
-from tests.handlers import MAGIC, MODELS, invoke, load_handler_module
+from tests.handlers import MAGIC, MODELS, FakeContext, invoke, load_handler_module
 from tests.local.conftest import BUCKET, Data
 
 pytestmark = pytest.mark.timeout(180)
@@ -96,7 +96,7 @@ def test_warm_invocations_reuse_one_client_created_at_first_use(
     # A concurrency no other test uses, so the first invocation must build a client
     event = {"s3_bucket_name": BUCKET, "folder": data.small.prefix, "find": None, "concurrency": 17}
     # When it is invoked three times with the same settings
-    answers = [module.handler(event, None)["result"] for _ in range(3)]
+    answers = [module.handler(event, FakeContext(900_000))["result"] for _ in range(3)]
     # Then all three answer, and only the first built a client (of its model's kind)
     assert answers == ["20", "20", "20"]
     assert created == (["aiobotocore"] if model == "asyncio" else ["boto3"])

@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from concurrency_eval.embedded_s3 import EmbeddedS3, FaultRule, Faults
-from tests.handlers import MODELS, invoke
+from tests.handlers import MODELS, FakeContext, invoke
 from tests.local.conftest import BUCKET
 
 pytestmark = pytest.mark.timeout(120)
@@ -23,12 +23,12 @@ DEADLINE_MS, MARGIN_MS = 4000, 1000
 TOLERANCE_S = 1.0
 
 
-class Countdown:
+class Countdown(FakeContext):
     """A Lambda context whose remaining time runs down in real time."""
 
     def __init__(self, milliseconds: int) -> None:
+        super().__init__(milliseconds, "deadline-test")
         self._deadline = time.monotonic() + milliseconds / 1000
-        self.aws_request_id = "deadline-test"
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))

@@ -202,3 +202,33 @@ def test_a_failing_restore_still_restores_the_others_and_names_the_failure(
         Environment=originals["sync"]["Environment"],
     )
     target.client.get_waiter("function_updated_v2").wait(FunctionName=refused, WaiterConfig={"Delay": 1})
+
+
+def test_a_cold_start_metric_per_environment_from_powertools(deployment: LocalDeployment) -> None:
+    # Given a new execution environment of the asyncio function (a configuration change)
+    target = deployment.target()
+    name = deployment.functions["asyncio"]
+    configuration = target.client.get_function_configuration(FunctionName=name)
+    variables = {**configuration["Environment"]["Variables"], "COLD_START_TEST": "1"}
+    target.client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
+    target.client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+    event = json.dumps(DATASET.event(target.data_bucket)).encode()
+    try:
+        # When it is invoked twice
+        for _ in range(2):
+            target.client.invoke(FunctionName=name, Payload=event)["Payload"].read()
+        # Then its log stream holds one ColdStart metric (the first invocation's), as
+        # Powertools' log_metrics(capture_cold_start_metric=True) publishes it
+        assert deployment.logs_dir is not None
+        newest = max((deployment.logs_dir / name).glob("*.log"), key=lambda path: path.stat().st_mtime)
+        lines = newest.read_text().splitlines()
+        documents = [json.loads(line) for line in lines if line.startswith('{"_aws"')]
+        cold = [d for d in documents if "ColdStart" in d]
+        assert len(cold) == 1
+        assert cold[0]["ColdStart"] == [1.0]
+        assert sum("ObjectsRead" in d for d in documents) == 2
+    finally:
+        target.client.update_function_configuration(
+            FunctionName=name, Environment=configuration["Environment"]
+        )
+        target.client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})

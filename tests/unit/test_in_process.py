@@ -3,15 +3,19 @@
 import json
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from s3fanout import observability
 from s3fanout.blocking import blocking_handler
 from s3fanout.models import Model
 from tests.handlers import MAGIC, FakeContext, invoke
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 BUCKET = "in-process-bucket"
 BLOCKING_MODELS = ("sync", "threaded")
@@ -47,7 +51,7 @@ def test_success_emits_metrics_by_model(
     response = invoke(model, {"s3_bucket_name": BUCKET, "folder": "data/", "find": MAGIC})
     # Then it answers, and publishes one EMF document dimensioned by its model
     assert response["result"] == "data/07"
-    metrics = emf_documents(capsys.readouterr().out)
+    metrics = [d for d in emf_documents(capsys.readouterr().out) if "ObjectsRead" in d]
     assert len(metrics) == 1
     document = metrics[0]
     directive = document["_aws"]["CloudWatchMetrics"][0]
@@ -73,7 +77,8 @@ def test_error_is_counted_and_logged(
 ) -> None:
     response = invoke(model, {"s3_bucket_name": BUCKET, "folder": "data/", "find": MAGIC, "concurrency": 0})
     assert response["error"]["type"] == "InvalidEvent"
-    assert emf_documents(capsys.readouterr().out)[0]["Errors"] == [1.0]
+    (document,) = [d for d in emf_documents(capsys.readouterr().out) if "Errors" in d]
+    assert document["Errors"] == [1.0]
     records = our_records(caplog)
     assert [record.levelname for record in records] == ["WARNING"]
     assert records[0].__dict__["error"]["field"] == "concurrency"
@@ -88,7 +93,8 @@ def test_a_bug_in_a_strategy_is_an_internal_error_not_a_raise(
 
     handler = blocking_handler(Model.SYNC, broken)
     # When it runs
-    response = handler({"s3_bucket_name": BUCKET, "folder": "data/", "find": MAGIC}, None)
+    context = cast("LambdaContext", FakeContext(60_000))
+    response = handler({"s3_bucket_name": BUCKET, "folder": "data/", "find": MAGIC}, context)
     # Then the caller gets a structured InternalError and the traceback goes to the log
     assert response["error"]["type"] == "InternalError"
     assert "ZeroDivisionError: a bug" in response["error"]["message"]
@@ -99,9 +105,16 @@ def test_a_bug_in_a_strategy_is_an_internal_error_not_a_raise(
 
 
 @pytest.mark.parametrize("model", BLOCKING_MODELS)
-def test_request_id_is_logged(model: str, bucket: None, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_lambda_context_is_in_every_log_line(
+    model: str, bucket: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Powertools' inject_lambda_context: the request id, the function, the cold start
     invoke(model, {"s3_bucket_name": BUCKET, "folder": "data/", "find": None}, FakeContext(60_000, "req-42"))
-    assert our_records(caplog)[-1].__dict__["request_id"] == "req-42"
+    (record,) = [record for record in our_records(caplog) if record.message == "processed"]
+    line = json.loads(observability.logger().registered_formatter.format(record))
+    assert line["function_request_id"] == "req-42"
+    assert line["function_name"] == "concurrency-eval-test"
+    assert isinstance(line["cold_start"], bool)
 
 
 @pytest.mark.parametrize("model", BLOCKING_MODELS)

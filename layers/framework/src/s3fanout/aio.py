@@ -19,18 +19,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from s3fanout.invocation import Job, run_invocation
 from s3fanout.models import Model
+from s3fanout.observability import instrumented
 from s3fanout.s3config import client_options, endpoint
 from s3fanout.s3errors import error_code, listing_error
 from s3fanout.search import StreamSearch
 from s3fanout.tally import ObjectRef
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from types_aiobotocore_s3 import S3Client
 
 AsyncFetch = Callable[[ObjectRef], Coroutine[Any, Any, None]]
 #: (objects to read, fetch one of them, requests in flight at most) -> awaitable
 AsyncStrategy = Callable[[AsyncIterator[ObjectRef], AsyncFetch, int], Awaitable[None]]
-LambdaHandler = Callable[[object, object], dict[str, Any]]
+LambdaHandler = Callable[[object, "LambdaContext"], dict[str, Any]]
 
 
 class AsyncEnvironment:
@@ -81,13 +83,13 @@ def async_handler(
     """A Lambda handler running `strategy`; `environment` is the process-wide one by default."""
     env = _shared if environment is None else environment
 
-    def handler(event: object, context: object) -> dict[str, Any]:
+    def handler(event: object, context: "LambdaContext") -> dict[str, Any]:
         return run_invocation(
             model, event, context, lambda job: env.loop.run_until_complete(_process(job, strategy, env))
         )
 
     handler.__doc__ = f"The {model.value} model's Lambda handler."
-    return handler
+    return instrumented(handler)
 
 
 async def _process(job: Job, strategy: AsyncStrategy, environment: AsyncEnvironment) -> None:

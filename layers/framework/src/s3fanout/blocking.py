@@ -15,18 +15,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from s3fanout.invocation import Job, run_invocation
 from s3fanout.models import Model
+from s3fanout.observability import instrumented
 from s3fanout.s3config import client_options, endpoint
 from s3fanout.s3errors import error_code, listing_error
 from s3fanout.search import StreamSearch
 from s3fanout.tally import ObjectRef
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from types_boto3_s3 import S3Client
 
 Fetch = Callable[[ObjectRef], None]
 #: (objects to read, fetch one of them, requests in flight at most) -> None
 BlockingStrategy = Callable[[Iterator[ObjectRef], Fetch, int], None]
-LambdaHandler = Callable[[object, object], dict[str, Any]]
+LambdaHandler = Callable[[object, "LambdaContext"], dict[str, Any]]
 
 
 class _ClientCache:
@@ -55,11 +57,11 @@ _clients = _ClientCache()
 
 
 def blocking_handler(model: Model, strategy: BlockingStrategy) -> LambdaHandler:
-    def handler(event: object, context: object) -> dict[str, Any]:
+    def handler(event: object, context: "LambdaContext") -> dict[str, Any]:
         return run_invocation(model, event, context, lambda job: _process(job, strategy))
 
     handler.__doc__ = f"The {model.value} model's Lambda handler."
-    return handler
+    return instrumented(handler)
 
 
 def _process(job: Job, strategy: BlockingStrategy) -> None:

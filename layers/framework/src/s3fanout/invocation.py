@@ -60,7 +60,7 @@ def run_invocation(
         observability.logger().exception("unexpected failure")
     elapsed = time.perf_counter() - started
     response = build_response(model, job, tally, elapsed, error)
-    observability.record(model, response, context)
+    observability.record(model, response)
     return response
 
 
