@@ -7,7 +7,7 @@ UV := scripts/uv
 # scripts/jsii-node, which uses it too.
 export JSII_NODE := $(CURDIR)/scripts/jsii-node
 
-.PHONY: help sync npm local test lint typecheck pytest synth zizmor deploy bench
+.PHONY: help sync npm local test lint typecheck pytest synth zizmor deploy smoke bench
 
 help:
 	@echo "make local     the memory sweep on this machine: local Lambda service, embedded S3 (about 3 minutes)"
@@ -55,6 +55,10 @@ zizmor: sync
 deploy: sync npm
 	CONCURRENCY_EVAL_DEPLOYING_FOR="$${GITHUB_REPOSITORY:-}" npx cdk deploy --all --require-approval never \
 		$${PUBLISHED_ARTIFACTS:+-c publishedArtifacts="$$PUBLISHED_ARTIFACTS"}
+
+# After a deploy: each function's live alias answers a small search right.
+smoke: sync
+	$(UV) run --locked concurrency-eval smoke
 
 bench: sync
 	$(UV) run --locked python benchmarks/synth_and_init.py

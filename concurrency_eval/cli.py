@@ -476,6 +476,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_aws_arguments(sweep)
     sweep.set_defaults(command=_sweep, parser=sweep)
 
+    smoke = commands.add_parser(
+        "smoke",
+        help="after a deploy: each function's live alias answers a small search right",
+        description="Seed a small data set of its own into the deployed data bucket (once), invoke each "
+        "function's live alias once, and check the answer. Exit 0 when all answer right, 1 when one does "
+        "not, 3 when the stack or AWS cannot be reached.",
+    )
+    smoke.add_argument(
+        "--stack", default=_default_stack(), help="the evaluation stack's name (default: %(default)s)"
+    )
+    smoke.add_argument("--alias", default="live", help="the qualifier to invoke (default: %(default)s)")
+    _add_aws_arguments(smoke)
+    smoke.set_defaults(command=_smoke, parser=smoke)
+
     publish = commands.add_parser(
         "publish",
         help="build the layer and function zips and upload the changed ones to the artifact bucket",
@@ -1008,6 +1022,38 @@ def _endpoint_url(text: str) -> str:
             f"{text!r} is not an endpoint URL; use one like http://127.0.0.1:5000"
         )
     return text
+
+
+def _smoke(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from concurrency_eval.build import FUNCTIONS as MODELS
+    from concurrency_eval.smoke import smoke_test
+    from concurrency_eval.sweep.aws import DeploymentNotFound, discover
+
+    session = aws_session(args)
+    if session.region_name is None or session.get_credentials() is None:
+        err.print("[red]error:[/red] no AWS region or credentials: pass --region/--profile, or configure AWS")
+        return EXIT_ENVIRONMENT
+    try:
+        deployment = discover(session.client("cloudformation"), args.stack, MODELS)
+        answers = smoke_test(
+            session.client("lambda"),
+            session.client("s3"),
+            deployment.functions,
+            deployment.data_bucket,
+            args.alias,
+        )
+    except DeploymentNotFound as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        return EXIT_ENVIRONMENT
+    except (ClientError, BotoCoreError) as error:
+        err.print(f"[red]error:[/red] AWS: {escape(str(error))}")
+        return EXIT_ENVIRONMENT
+    for answer in answers:
+        mark = "[green]ok[/green]" if answer.ok else "[red]FAILED[/red]"
+        out.print(f"{mark} {escape(f'{answer.model} ({answer.function}:{args.alias}): {answer.detail}')}")
+    return EXIT_OK if all(answer.ok for answer in answers) else EXIT_WRONG
 
 
 def _env_path(variable: str) -> Path | None:

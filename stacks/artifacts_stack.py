@@ -26,6 +26,7 @@ class ArtifactsStack(cdk.Stack):
                 artifact_bucket=artifacts.bucket,
                 artifact_prefix=config.artifact_prefix,
                 provider_arn=config.oidc_provider_arn,
+                evaluation_stack=f"{config.stack_prefix}Evaluation",
             )
             cdk.CfnOutput(self, "PublisherRoleArn", value=oidc.publisher.role_arn)
             cdk.CfnOutput(self, "DeployerRoleArn", value=oidc.deployer.role_arn)

@@ -30,6 +30,7 @@ class GitHubOidc(Construct):
         artifact_bucket: s3.IBucket,
         artifact_prefix: str,
         provider_arn: str | None,
+        evaluation_stack: str,
     ) -> None:
         super().__init__(scope, construct_id)
         if provider_arn is None:
@@ -91,6 +92,38 @@ class GitHubOidc(Construct):
                 ],
             )
         )
+        self._allow_smoke_test(evaluation_stack)
+
+    def _allow_smoke_test(self, stack: str) -> None:
+        """After deploying, the deployer checks each function's live alias answers
+        (`make smoke`): read the stack's outputs, seed the smoke data set, invoke."""
+        region_account = "${AWS::Region}:${AWS::AccountId}"
+        # The evaluation stack's resources are named after it by CloudFormation.
+        functions = cdk.Fn.sub(f"arn:${{AWS::Partition}}:lambda:{region_account}:function:{stack}-*:live")
+        bucket = cdk.Fn.sub(f"arn:${{AWS::Partition}}:s3:::{stack.lower()}-data*")
+        stack_arn = cdk.Fn.sub(f"arn:${{AWS::Partition}}:cloudformation:{region_account}:stack/{stack}/*")
+        statements = (
+            ("SmokeTestReadStack", ["cloudformation:DescribeStacks"], [stack_arn], None),
+            ("SmokeTestInvokeLiveAliases", ["lambda:InvokeFunction"], [functions], None),
+            ("SmokeTestListData", ["s3:ListBucket"], [bucket], {"StringLike": {"s3:prefix": ["smoke/*"]}}),
+            ("SmokeTestSeedData", ["s3:PutObject"], [cdk.Fn.join("", [bucket, "/smoke/*"])], None),
+        )
+        for sid, actions, resources, conditions in statements:
+            self.deployer.add_to_policy(
+                iam.PolicyStatement(sid=sid, actions=actions, resources=resources, conditions=conditions)
+            )
+        reason = (
+            "The smoke test reaches the evaluation stack's functions (live alias only), its data bucket (the "
+            "smoke/ prefix only) and the stack itself by the names CloudFormation gives them."
+        )
+        where = "<AWS::Region>:<AWS::AccountId>"
+        for resource in (
+            f"arn:<AWS::Partition>:cloudformation:{where}:stack/{stack}/*",
+            f"arn:<AWS::Partition>:lambda:{where}:function:{stack}-*:live",
+            f"arn:<AWS::Partition>:s3:::{stack.lower()}-data*",
+            f"arn:<AWS::Partition>:s3:::{stack.lower()}-data*/smoke/*",
+        ):
+            acknowledge(self.deployer, f"AwsSolutions-IAM5[Resource::{resource}]", reason)
 
     def _role(
         self, construct_id: str, provider: iam.IOidcProvider, subject: str, description: str

@@ -138,9 +138,21 @@ def test_publisher_may_only_write_and_read_under_the_prefix(templates: dict[str,
     ]
 
 
-def test_deployer_may_only_assume_the_cdk_bootstrap_roles(templates: dict[str, Any]) -> None:
+def test_deployer_may_only_assume_the_cdk_bootstrap_roles_and_smoke_test(templates: dict[str, Any]) -> None:
     template = templates[ARTIFACTS]
-    (statement,) = policy_of_role(template, role_id(template, "Deploys"))
+    statements = {s["Sid"]: s for s in policy_of_role(template, role_id(template, "Deploys"))}
+    assert set(statements) == {
+        "AssumeCdkBootstrapRoles", "SmokeTestReadStack", "SmokeTestInvokeLiveAliases",
+        "SmokeTestListData", "SmokeTestSeedData",
+    }  # fmt: skip
+    # The smoke test: the live aliases of the evaluation stack's functions only, and the
+    # smoke/ prefix of its data bucket only
+    invoke = statements["SmokeTestInvokeLiveAliases"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    assert invoke["Resource"]["Fn::Sub"].endswith(":function:ConcurrencyEvalEvaluation-*:live")
+    assert statements["SmokeTestSeedData"]["Action"] == "s3:PutObject"
+    assert statements["SmokeTestListData"]["Condition"] == {"StringLike": {"s3:prefix": ["smoke/*"]}}
+    statement = statements["AssumeCdkBootstrapRoles"]
     assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
     roles = [resource["Fn::Sub"] for resource in statement["Resource"]]
     assert roles == [

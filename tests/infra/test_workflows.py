@@ -26,6 +26,7 @@ KNOWN_COMMANDS = {
     "make sync npm": "make test (.ci/run) runs both",
     PUBLISH: "test_publish.py",
     "make deploy": "test_deploy_target_is_synth_plus_deploy (make synth synthesizes its app)",
+    "make smoke": "test_the_smoke_test_reads_each_live_alias_and_says_which_answered_wrong (local service)",
 }
 
 
@@ -205,3 +206,9 @@ def test_dependabot_keeps_every_pin_current_in_few_pull_requests() -> None:
         # Grouped: every dependency falls in a group, so updates arrive as a few pull requests
         groups = update["groups"]
         assert any(group["patterns"] == ["*"] for group in groups.values()), update
+
+
+def test_the_deploy_is_smoke_tested_with_the_deployers_credentials() -> None:
+    steps = load(ROOT / ".github/workflows/main.yml")["jobs"]["deploy"]["steps"]
+    runs = [str(step.get("run", "")) for step in steps]
+    assert runs.index("make smoke") == runs.index("make deploy") + 1

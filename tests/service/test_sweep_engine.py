@@ -229,6 +229,22 @@ def test_a_cold_start_metric_per_environment_from_powertools(deployment: LocalDe
         assert sum("ObjectsRead" in d for d in documents) == 2
     finally:
         target.client.update_function_configuration(
-            FunctionName=name, Environment=configuration["Environment"]
+            FunctionName=name, Environment={"Variables": configuration["Environment"]["Variables"]}
         )
         target.client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+
+
+def test_the_smoke_test_reads_each_live_alias_and_says_which_answered_wrong(
+    deployment: LocalDeployment,
+) -> None:
+    from concurrency_eval.smoke import SMOKE_DATA, smoke_test
+
+    target = deployment.target()
+    # Given the deployment as deployed, When the smoke test runs against the live aliases
+    answers = smoke_test(target.client, deployment.s3_client(), target.functions, target.data_bucket)
+    # Then every function answers with the key that holds the magic string
+    assert [(a.model, a.ok) for a in answers] == [(model, True) for model in MODELS]
+    assert all(SMOKE_DATA.magic_key in a.detail for a in answers)
+    # And against an alias that does not exist, each is reported, not raised
+    wrong = smoke_test(target.client, deployment.s3_client(), target.functions, target.data_bucket, "nope")
+    assert [(a.ok, a.detail.split(":")[0]) for a in wrong] == [(False, "ResourceNotFoundException")] * 3

@@ -120,7 +120,9 @@ def test_discover_reads_stack_outputs() -> None:
             discover(client, "S", ("sync",))
 
 
-def _run(tmp_path: Path, environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    tmp_path: Path, environment: dict[str, str], *arguments: str, command: tuple[str, ...] = ("run", "--yes")
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     nowhere = str(tmp_path / "none")
     isolated = {
@@ -129,7 +131,7 @@ def _run(tmp_path: Path, environment: dict[str, str], *arguments: str) -> subpro
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     return subprocess.run(
-        [COMMAND, "run", "--yes", "--output", str(tmp_path / "out"), *arguments],
+        [COMMAND, *command, *arguments],
         capture_output=True, text=True, check=False, cwd=tmp_path, env=clean | isolated | environment,
     )  # fmt: skip
 
@@ -149,7 +151,7 @@ def _run(tmp_path: Path, environment: dict[str, str], *arguments: str) -> subpro
 def test_aws_prerequisites_exit_3_with_a_message(
     tmp_path: Path, environment: dict[str, str], message: str
 ) -> None:
-    completed = _run(tmp_path, environment)
+    completed = _run(tmp_path, environment, "--output", str(tmp_path / "out"))
     assert completed.returncode == 3, completed.stderr
     assert message in completed.stderr
     assert "Traceback" not in completed.stderr
@@ -161,3 +163,9 @@ def test_prices_from_a_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(document))
     prices = Prices.load(path)
     assert prices.invocation_cost(2000, 512, "arm64") == pytest.approx(0.00001)
+
+
+def test_the_smoke_test_without_aws_exits_3(tmp_path: Path) -> None:
+    completed = _run(tmp_path, {}, command=("smoke",))
+    assert completed.returncode == 3
+    assert "no AWS region or credentials" in completed.stderr
