@@ -11,10 +11,11 @@ from typing import Any
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from concurrency_eval.build import Builder, Target
+from bundling.build import Builder, Target
+from contracts.stack import artifacts_stack_name, evaluation_stack_name
 from stacks.artifacts_stack import ArtifactsStack
-from stacks.config import ConfigError, check_ci_repository, from_context
 from stacks.evaluation_stack import EvaluationStack
+from stacks.settings import SettingsError, check_ci_repository, from_context
 
 ROOT = Path(__file__).resolve().parent
 
@@ -23,19 +24,23 @@ def build_app(
     context: dict[str, Any] | None = None, outdir: str | None = None, builder: Builder | None = None
 ) -> cdk.App:
     app = cdk.App(context=context, outdir=outdir)
-    config = from_context(_settings(app))
-    check_ci_repository(config, _ci_repository())
+    settings = from_context(_context(app))
+    check_ci_repository(settings, _ci_repository())
     builder = builder or Builder(
-        ROOT, Target(config.architecture, config.python_version), framework_source=config.framework_source
+        ROOT,
+        Target(settings.architecture, settings.python_version),
+        framework_source=settings.framework_source,
     )
     env = _environment()
-    ArtifactsStack(app, f"{config.stack_prefix}Artifacts", config=config, env=env)
-    EvaluationStack(app, f"{config.stack_prefix}Evaluation", config=config, builder=builder, env=env)
+    ArtifactsStack(app, artifacts_stack_name(settings.stack_prefix), settings=settings, env=env)
+    EvaluationStack(
+        app, evaluation_stack_name(settings.stack_prefix), settings=settings, builder=builder, env=env
+    )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 
 
-def _settings(app: cdk.App) -> dict[str, Any]:
+def _context(app: cdk.App) -> dict[str, Any]:
     context: dict[str, Any] = app.node.get_all_context()
     return context
 
@@ -55,7 +60,7 @@ def _environment() -> cdk.Environment | None:
 def main() -> None:
     try:
         app = build_app()
-    except ConfigError as error:
+    except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
     app.synth()

@@ -24,12 +24,13 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from concurrency_eval.build import RUNTIME, Builder, Target, find_python
-from concurrency_eval.function_config import FUNCTION_ENVIRONMENT, HANDLER
-from concurrency_eval.lambda_logs import decode_tail, parse_report
-from concurrency_eval.lambda_quotas import MB_PER_VCPU
-from concurrency_eval.lambda_service.functions import Code, Configuration
-from concurrency_eval.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
+from bundling.build import Builder, Target, find_python
+from concurrency_eval.emulators.lambda_service.functions import Code, Configuration
+from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
+from contracts.bundles import RUNTIME
+from contracts.function import FUNCTION_ENVIRONMENT, HANDLER
+from contracts.lambda_limits import MB_PER_VCPU
+from contracts.lambda_logs import decode_tail, parse_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SPIN = """

@@ -10,12 +10,12 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from concurrency_eval.dataset import DataSetSpec
-from concurrency_eval.pricing import DEFAULT_PRICES
-from concurrency_eval.results import Invocation, ModelRun
+from concurrency_eval.backends.local import LocalDeployment, LocalOptions
+from concurrency_eval.results.document import Invocation, ModelRun
+from concurrency_eval.results.pricing import DEFAULT_PRICES
 from concurrency_eval.sweep.engine import Sweep
-from concurrency_eval.sweep.local import LocalDeployment, LocalOptions
 from concurrency_eval.sweep.settings import Step, SweepSettings
+from concurrency_eval.workload.dataset import DataSetSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -27,9 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from concurrency_eval import cdk_json
-from concurrency_eval.build import BUNDLES, CACHE_VARIABLE, FUNCTIONS, Builder, Target, find_python
-from concurrency_eval.reproducible_zip import write_zip
+from bundling.build import CACHE_VARIABLE, Builder, Target, find_python
+from bundling.reproducible_zip import write_zip
+from contracts import cdk_json
+from contracts.bundles import BUNDLES, MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = [cdk_json.APP_PROGRAM]
@@ -154,9 +155,9 @@ def main() -> None:
         print("init: host bundles ...", file=sys.stderr, flush=True)
         host = Builder(ROOT, Target.host(), cache_dir=cache, progress=lambda _: None).build_all()
         plain = {name: without_bytecode(host[name].path, scratch / "plain" / name) for name in BUNDLES}
-        init: dict[str, dict[str, list[float]]] = {model: {"with": [], "without": []} for model in FUNCTIONS}
+        init: dict[str, dict[str, list[float]]] = {model: {"with": [], "without": []} for model in MODELS}
         for _ in range(args.rounds + 2):
-            for model in FUNCTIONS:
+            for model in MODELS:
                 layers = (host["framework"].path / "python", host["pypi"].path / "python")
                 init[model]["with"].append(import_seconds(host[model].path, *layers))
                 bare = (plain["framework"] / "python", plain["pypi"] / "python")
@@ -187,7 +188,7 @@ def main() -> None:
         print(f"  {label:<32}{value:>9.0f} ms {value / floor:>11.2f}x{value / smallest:>16.2f}x")
     print(f"\ncold import of the handler from its bundle (median of {args.rounds + 2})")
     print(f"  {'function':<10}{'bytecode':>12}{'no bytecode':>14}{'ratio':>8}")
-    for model in FUNCTIONS:
+    for model in MODELS:
         with_, without = median_ms(init[model]["with"]), median_ms(init[model]["without"])
         ratio = with_ / without
         print(f"  {model:<10}{with_:>9.0f} ms{without:>11.0f} ms{ratio:>8.2f}")

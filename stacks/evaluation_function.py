@@ -11,11 +11,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from concurrency_eval.function_config import FUNCTION_ENVIRONMENT, HANDLER
-from stacks.config import LOG_RETENTION_DAYS, AppConfig
+from contracts.function import ALIAS, FUNCTION_ENVIRONMENT, HANDLER
+from contracts.lambda_limits import LOG_RETENTION_PERIODS
 from stacks.nag import acknowledge, arn_of
-
-ALIAS = "live"
+from stacks.settings import AppSettings
 
 
 class EvaluationFunction(Construct):
@@ -30,14 +29,14 @@ class EvaluationFunction(Construct):
         runtime: lambda_.Runtime,
         architecture: lambda_.Architecture,
         data_bucket: s3.IBucket,
-        config: AppConfig,
+        settings: AppSettings,
         removal_policy: cdk.RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
             self,
             "Logs",
-            retention=retention_days(config.log_retention_days),
+            retention=retention_days(settings.log_retention_days),
             removal_policy=removal_policy,
         )
         # A role of its own instead of AWSLambdaBasicExecutionRole: write to this log
@@ -74,16 +73,16 @@ class EvaluationFunction(Construct):
             handler=HANDLER,
             code=code,
             layers=layers,
-            memory_size=config.memory_mb,
-            timeout=cdk.Duration.seconds(config.timeout_seconds),
+            memory_size=settings.memory_mb,
+            timeout=cdk.Duration.seconds(settings.timeout_seconds),
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            reserved_concurrent_executions=config.reserved_concurrency,
+            reserved_concurrent_executions=settings.reserved_concurrency,
             environment=dict(FUNCTION_ENVIRONMENT),
         )
         self.alias = self.function.add_alias(
-            ALIAS, provisioned_concurrent_executions=config.provisioned_concurrency
+            ALIAS, provisioned_concurrent_executions=settings.provisioned_concurrency
         )
         acknowledge(
             self.role,
@@ -98,19 +97,5 @@ class EvaluationFunction(Construct):
         )
 
 
-_RETENTIONS = dict(
-    zip(
-        LOG_RETENTION_DAYS,
-        (
-            "ONE_DAY", "THREE_DAYS", "FIVE_DAYS", "ONE_WEEK", "TWO_WEEKS", "ONE_MONTH", "TWO_MONTHS",
-            "THREE_MONTHS", "FOUR_MONTHS", "FIVE_MONTHS", "SIX_MONTHS", "ONE_YEAR", "THIRTEEN_MONTHS",
-            "EIGHTEEN_MONTHS", "TWO_YEARS", "THREE_YEARS", "FIVE_YEARS", "SIX_YEARS", "SEVEN_YEARS",
-            "EIGHT_YEARS", "NINE_YEARS", "TEN_YEARS",
-        ),
-        strict=True,
-    )
-)  # fmt: skip
-
-
 def retention_days(days: int) -> logs.RetentionDays:
-    return getattr(logs.RetentionDays, _RETENTIONS[days])  # type: ignore[no-any-return]
+    return getattr(logs.RetentionDays, LOG_RETENTION_PERIODS[days])  # type: ignore[no-any-return]

@@ -13,13 +13,15 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from concurrency_eval.build import FUNCTIONS, Builder
-from stacks.bundling import bundle_code
-from stacks.config import AppConfig
+from bundling.build import Builder
+from contracts.bundles import MODELS
+from contracts.stack import CODE_SOURCE_OUTPUT, DATA_BUCKET_OUTPUT, alias_output, function_output
+from stacks.bundle_assets import bundle_code
 from stacks.dashboard import EvaluationDashboard
 from stacks.evaluation_function import EvaluationFunction
 from stacks.nag import acknowledge
 from stacks.private_bucket import private_bucket
+from stacks.settings import AppSettings
 
 
 class EvaluationStack(cdk.Stack):
@@ -28,7 +30,7 @@ class EvaluationStack(cdk.Stack):
         scope: Construct,
         construct_id: str,
         *,
-        config: AppConfig,
+        settings: AppSettings,
         builder: Builder,
         env: cdk.Environment | None = None,
     ) -> None:
@@ -39,7 +41,7 @@ class EvaluationStack(cdk.Stack):
             env=env,
         )
         removal_policy = (
-            cdk.RemovalPolicy.DESTROY if config.removal_policy == "destroy" else cdk.RemovalPolicy.RETAIN
+            cdk.RemovalPolicy.DESTROY if settings.removal_policy == "destroy" else cdk.RemovalPolicy.RETAIN
         )
         destroy = removal_policy == cdk.RemovalPolicy.DESTROY
         # CloudFormation deletes only empty buckets: a seeded one is emptied on delete.
@@ -51,10 +53,10 @@ class EvaluationStack(cdk.Stack):
         )
         if destroy:
             self._acknowledge_auto_delete()
-        code = self._code_source(config, builder)
-        runtime = lambda_.Runtime(config.runtime, lambda_.RuntimeFamily.PYTHON)
+        code = self._code_source(settings, builder)
+        runtime = lambda_.Runtime(settings.runtime, lambda_.RuntimeFamily.PYTHON)
         architecture = (
-            lambda_.Architecture.ARM_64 if config.architecture == "arm64" else lambda_.Architecture.X86_64
+            lambda_.Architecture.ARM_64 if settings.architecture == "arm64" else lambda_.Architecture.X86_64
         )
         layers: list[lambda_.ILayerVersion] = [
             lambda_.LayerVersion(
@@ -81,18 +83,18 @@ class EvaluationStack(cdk.Stack):
                 runtime=runtime,
                 architecture=architecture,
                 data_bucket=self.data_bucket,
-                config=config,
+                settings=settings,
                 removal_policy=removal_policy,
             )
-            for model in FUNCTIONS
+            for model in MODELS
         }
         EvaluationDashboard(self, "Dashboard", functions={m: f.function for m, f in self.functions.items()})
 
-        cdk.CfnOutput(self, "DataBucketName", value=self.data_bucket.bucket_name)
-        cdk.CfnOutput(self, "CodeSource", value="published" if config.published else "local assets")
+        cdk.CfnOutput(self, DATA_BUCKET_OUTPUT, value=self.data_bucket.bucket_name)
+        cdk.CfnOutput(self, CODE_SOURCE_OUTPUT, value="published" if settings.published else "local assets")
         for model, evaluated in self.functions.items():
-            cdk.CfnOutput(self, f"{model.capitalize()}FunctionName", value=evaluated.function.function_name)
-            cdk.CfnOutput(self, f"{model.capitalize()}AliasName", value=evaluated.alias.alias_name)
+            cdk.CfnOutput(self, function_output(model), value=evaluated.function.function_name)
+            cdk.CfnOutput(self, alias_output(model), value=evaluated.alias.alias_name)
 
     def _acknowledge_auto_delete(self) -> None:
         """The provider CDK adds to empty the bucket on delete is CDK's own, not ours to shape."""
@@ -103,9 +105,9 @@ class EvaluationStack(cdk.Stack):
         for rule in ("AwsSolutions-IAM4", "AwsSolutions-L1"):
             acknowledge(provider, rule, reason)
 
-    def _code_source(self, config: AppConfig, builder: Builder) -> Callable[[str], lambda_.Code]:
+    def _code_source(self, settings: AppSettings, builder: Builder) -> Callable[[str], lambda_.Code]:
         """Local bundles as assets by default; published zips pinned by version if given."""
-        published = config.published
+        published = settings.published
         if published is None:
             return lambda name: bundle_code(builder, name)
         bucket = s3.Bucket.from_bucket_name(self, "ArtifactBucket", published.bucket)

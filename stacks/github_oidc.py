@@ -11,8 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.config import GitHubConfig
 from stacks.nag import acknowledge, arn_of
+from stacks.settings import GitHubSettings
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
@@ -26,7 +26,7 @@ class GitHubOidc(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        github: GitHubConfig,
+        github: GitHubSettings,
         artifact_bucket: s3.IBucket,
         artifact_prefix: str,
         provider_arn: str | None,

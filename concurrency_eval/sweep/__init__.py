@@ -1,8 +1,9 @@
 """The memory sweep: one engine over two backends that speak the Lambda API.
 
-Owns the plan (steps, invocations, estimated cost, budget), the engine (update, wait,
-cold and warm invocations, Lambda's report, price, restore), and the two backends
-that give it a Lambda client and a deployment: AWS (`run`) and the local Lambda
-service on the embedded S3 (`local`). May import the build, the data set, the
-results, Lambda's log formats and the local service; never the command line.
+Owns the settings (memory sizes x models x concurrency), the plan (invocations,
+estimated cost, budget), the engine (update, wait, cold and warm invocations, Lambda's
+report, price, restore), the flow of a sweep on AWS (data set, plan, budget,
+confirmation), the runner that writes results as it goes, and the smoke test of the
+deployed aliases. May import the backends, the results, the workload, `bundling` and
+`contracts`; never the commands.
 """

@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from concurrency_eval.pricing import Prices
-from concurrency_eval.results import Invocation, ModelRun
-from concurrency_eval.sweep.configure import Configurator
+from concurrency_eval.results.document import Invocation, ModelRun
+from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.invoke import Answer, invoke_once
 from concurrency_eval.sweep.plan import architecture_of
 from concurrency_eval.sweep.settings import Step, SweepSettings
+from concurrency_eval.sweep.updates import Configurator
 
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient

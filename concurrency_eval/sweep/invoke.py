@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from concurrency_eval.lambda_logs import Report, ReportError, decode_tail, parse_report
+from contracts.lambda_logs import Report, ReportError, decode_tail, parse_report
 
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient

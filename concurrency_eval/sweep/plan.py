@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from concurrency_eval.pricing import Prices
+from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.settings import SweepSettings
 
 

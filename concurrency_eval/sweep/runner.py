@@ -11,8 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.pricing import Prices
-from concurrency_eval.results import ModelRun, Results, ResultsError, started_now
+from concurrency_eval.results.document import ModelRun, Results, ResultsError, started_now
+from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Sweep
 from concurrency_eval.sweep.settings import SweepSettings
 

@@ -4,9 +4,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from concurrency_eval.build import FUNCTIONS
-from concurrency_eval.dataset import DataSetSpec
-from concurrency_eval.lambda_quotas import MAX_MEMORY_MB, MIN_MEMORY_MB
+from concurrency_eval.workload.dataset import DataSetSpec
+from contracts.bundles import MODELS
+from contracts.lambda_limits import MAX_MEMORY_MB, MIN_MEMORY_MB
 
 #: The models whose requests in flight are bounded by the event's `concurrency`;
 #: sync always runs one request at a time.
@@ -39,7 +39,7 @@ class Step:
 @dataclass(frozen=True)
 class SweepSettings:
     memory_sizes: tuple[int, ...]
-    models: tuple[str, ...] = FUNCTIONS
+    models: tuple[str, ...] = MODELS
     #: Requests in flight per invocation for threaded and asyncio; (None,) keeps the
     #: functions' default.
     concurrencies: tuple[int | None, ...] = (None,)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from concurrency_eval.build import Builder, Bundle, Target
+from bundling.build import Builder, Bundle, Target
 from tests.handlers import ROOT
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from concurrency_eval.build import FUNCTIONS, Builder, BuildError, Bundle, Target, find_python
-from concurrency_eval.reproducible_zip import write_zip
+from bundling.build import Builder, BuildError, Bundle, Target, find_python
+from bundling.reproducible_zip import write_zip
+from contracts.bundles import MODELS
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(600)
@@ -67,7 +68,7 @@ def run_like_lambda(code: Path, framework: Path, pypi: Path) -> dict[str, object
     return result
 
 
-@pytest.mark.parametrize("model", FUNCTIONS)
+@pytest.mark.parametrize("model", MODELS)
 def test_each_handler_runs_from_its_bundles_alone(model: str, host_bundles: dict[str, Bundle]) -> None:
     # Given the host bundles, and nothing else on the path
     before = {name: files_under(bundle.path) for name, bundle in host_bundles.items()}
@@ -124,7 +125,7 @@ def test_target_bundle_is_built_for_lambda(architecture: str, arm64_bundles: dic
     assert list(bundles["pypi"].path.glob("python/attrs-*.dist-info/METADATA"))
     # Each function with both layers fits Lambda's unzipped limit
     layers = sum(size(bundles[name].path) for name in ("pypi", "framework"))
-    for model in FUNCTIONS:
+    for model in MODELS:
         assert layers + size(bundles[model].path) < LAMBDA_UNZIPPED_LIMIT
 
 
@@ -170,10 +171,7 @@ def test_unknown_bundle_names_the_known_ones() -> None:
 
 
 def test_build_module_does_not_import_cdk() -> None:
-    probe = (
-        "import sys, concurrency_eval.build; "
-        "print(sorted(m for m in sys.modules if 'cdk' in m or 'jsii' in m))"
-    )
+    probe = "import sys, bundling.build; print(sorted(m for m in sys.modules if 'cdk' in m or 'jsii' in m))"
     completed = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )

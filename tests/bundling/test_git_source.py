@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from concurrency_eval.build import Builder, Target
+from bundling.build import Builder, Target
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(300)
@@ -58,7 +58,7 @@ def test_framework_layer_builds_from_a_git_tag(framework_repository: Path, tmp_p
 
 
 def test_a_missing_tag_fails_the_build_with_uvs_reason(framework_repository: Path, tmp_path: Path) -> None:
-    from concurrency_eval.build import BuildError
+    from bundling.build import BuildError
 
     source = f"s3fanout @ git+file://{framework_repository}@v9.9.9"
     builder = Builder(

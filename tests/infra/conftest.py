@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from concurrency_eval import cdk_json
+from contracts import cdk_json
 
 if TYPE_CHECKING:
-    from concurrency_eval.build import Builder
+    from bundling.build import Builder
 
 # jsii runs on the Node.js LTS package-lock.json pins, as under `cdk synth`.
 os.environ.setdefault("JSII_NODE", str(Path(__file__).resolve().parents[2] / "scripts" / "jsii-node"))

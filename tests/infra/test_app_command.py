@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from concurrency_eval import cdk_json
+from contracts import cdk_json
 from tests.handlers import ROOT
 
 PRINT_JSII_NODE = "import os; print(os.environ['JSII_NODE'])"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from concurrency_eval.build import Builder, Target
+from bundling.build import Builder, Target
 from tests.handlers import ROOT
 from tests.infra.conftest import lambda_code, synth
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from concurrency_eval import cdk_json
+from contracts import cdk_json
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(300)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks.config import ConfigError
+from stacks.settings import SettingsError
 from tests.handlers import ROOT
 from tests.infra.conftest import synth
 
@@ -65,5 +65,5 @@ def test_ci_refuses_a_cdk_json_that_does_not_name_its_repository(
     environment, _ = ci_deploy()
     monkeypatch.setenv("CONCURRENCY_EVAL_DEPLOYING_FOR", environment["CONCURRENCY_EVAL_DEPLOYING_FOR"])
     # When cdk.json does not name it, Then nothing is synthesized, and the fix is named
-    with pytest.raises(ConfigError, match=f'set "githubRepository": "{REPOSITORY}"'):
+    with pytest.raises(SettingsError, match=f'set "githubRepository": "{REPOSITORY}"'):
         synth(tmp_path, committed)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import aws_cdk
 
-from concurrency_eval import cdk_json
+from contracts import cdk_json
 
 
 def recommended_flags() -> dict[str, object]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stacks.config import ConfigError, from_context
+from stacks.settings import SettingsError, from_context
 from tests.infra.conftest import lambda_code, synth
 
 BUCKET = "ci-artifacts-bucket"
@@ -55,7 +55,7 @@ def test_code_comes_from_the_pinned_versions(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_manifest_is_named(value: str, fragment: str) -> None:
-    with pytest.raises(ConfigError) as raised:
+    with pytest.raises(SettingsError) as raised:
         from_context({"publishedArtifacts": value})
     assert "publishedArtifacts" in str(raised.value)
     assert fragment in str(raised.value)
@@ -79,5 +79,5 @@ def test_framework_source_must_be_the_framework_from_a_url(source: str, valid: b
     if valid:
         assert from_context({"frameworkSource": source}).framework_source == source
     else:
-        with pytest.raises(ConfigError, match="frameworkSource"):
+        with pytest.raises(SettingsError, match="frameworkSource"):
             from_context({"frameworkSource": source})

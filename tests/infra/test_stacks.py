@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from concurrency_eval.function_config import HANDLER
+from contracts.function import HANDLER
 from tests.infra.conftest import GITHUB
 
 ARTIFACTS = "ConcurrencyEvalArtifacts"

@@ -7,7 +7,7 @@ import aiobotocore.session
 import boto3.session
 import pytest
 
-from concurrency_eval.embedded_s3 import EmbeddedS3, Faults
+from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, Faults
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke, load_handler_module
 from tests.local.conftest import BUCKET, Data
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from concurrency_eval.embedded_s3 import EmbeddedS3, FaultRule, Faults
+from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, FaultRule, Faults
 from tests.handlers import MODELS, FakeContext, invoke
 from tests.local.conftest import BUCKET
 

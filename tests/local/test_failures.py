@@ -2,7 +2,7 @@
 
 import pytest
 
-from concurrency_eval.embedded_s3 import EmbeddedS3, FaultRule, Faults
+from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, FaultRule, Faults
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke
 from tests.local.conftest import BUCKET, Data
 

@@ -11,9 +11,9 @@ import boto3
 import pytest
 import yaml
 
-from concurrency_eval.build import Builder, Target
-from concurrency_eval.embedded_s3 import EmbeddedS3
-from concurrency_eval.publish import publish
+from bundling.build import Builder, Target
+from concurrency_eval.artifacts.publish import publish
+from concurrency_eval.emulators.embedded_s3 import EmbeddedS3
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(600)

@@ -8,9 +8,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from concurrency_eval.build import RUNTIME, Builder, Target, find_python
-from concurrency_eval.lambda_service.functions import Code, Configuration
-from concurrency_eval.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
+from bundling.build import Builder, Target, find_python
+from concurrency_eval.emulators.lambda_service.functions import Code, Configuration
+from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
+from contracts.bundles import RUNTIME
 from tests.handlers import ROOT
 
 #: Each test function's handler module, by name.

@@ -85,7 +85,7 @@ def test_serve_leaves_no_process_and_no_cgroup(how: signal.Signals, tmp_path: Pa
         )
         assert answer["error"] is None
     tree = descendants(process.pid)
-    service_pids = {pid for pid in tree if "concurrency_eval.lambda_service" in _cmdline(pid)}
+    service_pids = {pid for pid in tree if "concurrency_eval.emulators.lambda_service" in _cmdline(pid)}
     assert len(service_pids) == 1
     assert len(tree) >= 5  # the S3, the service, and an environment per function
     (service_pid,) = service_pids

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from concurrency_eval.lambda_logs import decode_tail, parse_report
-from concurrency_eval.lambda_service.server import LocalLambda
+from concurrency_eval.emulators.lambda_service.server import LocalLambda
+from contracts.lambda_logs import decode_tail, parse_report
 from tests.service.conftest import lambda_client
 
 pytestmark = pytest.mark.timeout(300)

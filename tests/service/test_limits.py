@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from concurrency_eval.lambda_service import limits
+from concurrency_eval.emulators.lambda_service import limits
 
 pytestmark = pytest.mark.timeout(120)
 SPIN = "import time\nt = time.perf_counter()\nsum(i * i for i in range(int(__import__('sys').argv[1])))\n" \

@@ -14,15 +14,15 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from concurrency_eval.dataset import DataSetSpec
-from concurrency_eval.lambda_logs import parse_report
-from concurrency_eval.pricing import DEFAULT_PRICES
-from concurrency_eval.results import Results
-from concurrency_eval.sweep.configure import SWEEP_VARIABLE, RestoreFailed
+from concurrency_eval.backends.local import LocalDeployment, LocalOptions
+from concurrency_eval.results.document import Results
+from concurrency_eval.results.pricing import DEFAULT_PRICES
 from concurrency_eval.sweep.engine import Sweep, Target
-from concurrency_eval.sweep.local import LocalDeployment, LocalOptions
 from concurrency_eval.sweep.runner import new_results, resume, run_sweep
 from concurrency_eval.sweep.settings import SweepSettings
+from concurrency_eval.sweep.updates import SWEEP_VARIABLE, RestoreFailed
+from concurrency_eval.workload.dataset import DataSetSpec
+from contracts.lambda_logs import parse_report
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(600)
@@ -237,7 +237,7 @@ def test_a_cold_start_metric_per_environment_from_powertools(deployment: LocalDe
 def test_the_smoke_test_reads_each_live_alias_and_says_which_answered_wrong(
     deployment: LocalDeployment,
 ) -> None:
-    from concurrency_eval.smoke import SMOKE_DATA, smoke_test
+    from concurrency_eval.sweep.smoke import SMOKE_DATA, smoke_test
 
     target = deployment.target()
     # Given the deployment as deployed, When the smoke test runs against the live aliases

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from concurrency_eval.cli import EXIT_USAGE, main
+from concurrency_eval.commands.cli import EXIT_USAGE, main
 from tests.unit.test_results import sample
 
 
@@ -116,7 +116,7 @@ def test_report_as_json_and_a_chart_under_a_file(tmp_path: Path, capsys: pytest.
 def test_every_command_has_help() -> None:
     for command in ("local", "serve", "invoke", "seed", "run", "publish", "report"):
         completed = subprocess.run(
-            [sys.executable, "-m", "concurrency_eval.cli", command, "--help"],
+            [sys.executable, "-m", "concurrency_eval.commands.cli", command, "--help"],
             capture_output=True,
             text=True,
             check=True,
@@ -148,7 +148,7 @@ def test_shell_completion_offers_commands_and_options(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["seed", "run", "publish"])
 def test_region_and_profile_reach_the_session(command: str) -> None:
-    from concurrency_eval.cli import aws_session, build_parser
+    from concurrency_eval.commands.cli import aws_session, build_parser
 
     required = {"seed": ["--bucket", "b"], "run": [], "publish": ["--bucket", "b"]}[command]
     args = build_parser().parse_args([command, *required, "--region", "eu-west-3"])

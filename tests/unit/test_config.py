@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from concurrency_eval import cdk_json
-from stacks.config import AppConfig, ConfigError, GitHubConfig, from_context
+from contracts import cdk_json
+from stacks.settings import AppSettings, GitHubSettings, SettingsError, from_context
 from tests.handlers import ROOT
 
 PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 
 
 def test_defaults() -> None:
-    assert from_context({}) == AppConfig()
+    assert from_context({}) == AppSettings()
 
 
 def test_command_line_strings_are_parsed() -> None:
@@ -33,7 +33,7 @@ def test_github_subjects() -> None:
     config = from_context(
         {"githubRepository": "octo/eval", "githubBranch": "release/1", "githubEnvironment": "prod"}
     )
-    assert config.github == GitHubConfig("octo", "eval", "release/1", "prod")
+    assert config.github == GitHubSettings("octo", "eval", "release/1", "prod")
     assert config.github.branch_subject == "repo:octo/eval:ref:refs/heads/release/1"
     assert config.github.environment_subject == "repo:octo/eval:environment:prod"
 
@@ -74,13 +74,13 @@ def test_cdk_own_keys_are_not_settings() -> None:
     ],
 )
 def test_each_bad_value_is_named_with_its_fix(context: dict[str, Any], fragment: str) -> None:
-    with pytest.raises(ConfigError) as raised:
+    with pytest.raises(SettingsError) as raised:
         from_context(context)
     assert fragment in str(raised.value)
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    with pytest.raises(ConfigError) as raised:
+    with pytest.raises(SettingsError) as raised:
         from_context({"memory": "x", "timeout": "y", "architecture": "z"})
     message = str(raised.value)
     assert "memory=" in message

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from concurrency_eval.dataset import MAGIC, DataSetSpec, seed
+from concurrency_eval.workload.dataset import MAGIC, DataSetSpec, seed
 
 
 def test_same_seed_same_files_other_seed_other_files() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from concurrency_eval.lambda_logs import (
+from contracts.lambda_logs import (
     JSON,
     TEXT,
     Report,

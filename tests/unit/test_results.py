@@ -7,10 +7,17 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from concurrency_eval.charts import write_chart
-from concurrency_eval.report import comparison_table, sweep_table, verdict_lines
-from concurrency_eval.results import Invocation, ModelRun, Results, ResultsError, percentile, summarize
-from concurrency_eval.verdict import decide
+from concurrency_eval.results.charts import write_chart
+from concurrency_eval.results.document import (
+    Invocation,
+    ModelRun,
+    Results,
+    ResultsError,
+    percentile,
+    summarize,
+)
+from concurrency_eval.results.report import comparison_table, sweep_table, verdict_lines
+from concurrency_eval.results.verdict import decide
 
 
 def invocation(model: str, kind: str, index: int, ms: float, error: str | None = None) -> Invocation:

@@ -15,11 +15,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from concurrency_eval.dataset import DataSetSpec
-from concurrency_eval.pricing import DEFAULT_PRICES, Prices
-from concurrency_eval.sweep.aws import Deployment, DeploymentNotFound, discover
+from concurrency_eval.backends.aws import Deployment, DeploymentNotFound, discover
+from concurrency_eval.results.pricing import DEFAULT_PRICES, Prices
 from concurrency_eval.sweep.plan import OverBudget, check_budget, plan
 from concurrency_eval.sweep.settings import Step, SweepSettings, validate_memory_sizes
+from concurrency_eval.workload.dataset import DataSetSpec
 
 SPEC = DataSetSpec(objects=10, min_size=20, max_size=40)
 COMMAND = str(Path(sys.executable).with_name("concurrency-eval"))

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from concurrency_eval.pricing import DEFAULT_PRICES, Prices, prices_for
-from concurrency_eval.report import summary_document
-from concurrency_eval.results import Invocation, ModelRun, Results
-from concurrency_eval.verdict import MIN_WARM, Point, balanced, decide, ratio_interval
+from concurrency_eval.results.document import Invocation, ModelRun, Results
+from concurrency_eval.results.pricing import DEFAULT_PRICES, Prices, prices_for
+from concurrency_eval.results.report import summary_document
+from concurrency_eval.results.verdict import MIN_WARM, Point, balanced, decide, ratio_interval
 
 
 def run(model: str, memory: int, durations: list[float], concurrency: int | None = None) -> ModelRun:

@@ -1,0 +1,285 @@
+"""The local backend: the embedded S3, seeded, and the local Lambda service hosting
+the three functions from the bundles the deployment uses.
+
+`LocalDeployment` starts both (and stops both, whatever happens), and gives the sweep
+the same thing the AWS backend gives it: a Lambda client, the function names and the
+data bucket. It also meters the embedded S3 around each group of invocations, since
+the emulator's own CPU can set the pace of the concurrent models.
+"""
+
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, Self
+
+import boto3
+from botocore.config import Config
+
+from bundling.build import Builder, Target, find_python
+from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, FaultRule, Faults
+from concurrency_eval.emulators.lambda_service.functions import Code, Configuration
+from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
+from concurrency_eval.results.document import ModelRun
+from concurrency_eval.sweep.engine import Target as SweepTarget
+from concurrency_eval.workload.dataset import DataSetSpec, seed
+from contracts.bundles import RUNTIME
+from contracts.function import FUNCTION_ENVIRONMENT, HANDLER
+
+if TYPE_CHECKING:
+    from types_boto3_lambda import LambdaClient
+
+BUCKET = "concurrency-eval-local"
+FUNCTION_PREFIX = "concurrency-eval-"
+#: Median S3 latency for small GETs is "in the tens of milliseconds" (AWS whitepaper
+#: "Best Practices Design Patterns: Optimizing Amazon S3 Performance", section
+#: "Timeouts and Retries for Latency-Sensitive Applications"); 20 ms sits there.
+DEFAULT_LATENCY_MS = 20.0
+DEFAULT_JITTER_MS = 5.0
+#: The embedded S3 and the service accept any credentials; these keep the SDK away
+#: from real ones.
+LOCAL_KEY = "local"
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    """How the local stand-ins behave: the S3's latency and faults, the functions' settings."""
+
+    latency_ms: float = DEFAULT_LATENCY_MS
+    jitter_ms: float = DEFAULT_JITTER_MS
+    error_rate: float = 0.0
+    server_error_rate: float = 0.0
+    slow_rate: float = 0.0
+    slow_ms: float = 1000.0
+    fault_keys: tuple[str, ...] = ()
+    #: The functions' timeout (seconds) and initial memory size, as the stack configures them.
+    timeout_s: int = 60
+    memory_mb: int = 1024
+    #: S3FANOUT_MAX_ATTEMPTS and S3FANOUT_RETRY_MODE; None keeps the framework's defaults.
+    max_attempts: int | None = None
+    retry_mode: str | None = None
+    #: The functions' LoggingConfig.LogFormat: JSON, as the stacks deploy, or Text.
+    log_format: str = "JSON"
+    #: How the service enforces each environment's CPU share ("auto", "none", ...).
+    cpu_limit: str = "auto"
+    #: The runtime client's pure-Python transport even where its C extension loads.
+    pure_python_client: bool = False
+    #: Extra environment variables per function name (from `invoke --env-vars`).
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def function_settings(self) -> dict[str, str]:
+        settings = dict(FUNCTION_ENVIRONMENT)
+        if self.max_attempts is not None:
+            settings["S3FANOUT_MAX_ATTEMPTS"] = str(self.max_attempts)
+        if self.retry_mode is not None:
+            settings["S3FANOUT_RETRY_MODE"] = self.retry_mode
+        return settings
+
+    def faults(self, seed: int) -> Faults:
+        rules = [FaultRule(key=key, status=503, code="SlowDown") for key in self.fault_keys]
+        if self.error_rate:
+            rules.append(FaultRule(rate=self.error_rate, status=503, code="SlowDown"))
+        if self.server_error_rate:
+            rules.append(FaultRule(rate=self.server_error_rate, status=500, code="InternalError"))
+        if self.slow_rate:
+            rules.append(FaultRule(rate=self.slow_rate, delay_ms=self.slow_ms))
+        return Faults(latency_ms=self.latency_ms, jitter_ms=self.jitter_ms, rules=tuple(rules), seed=seed)
+
+
+class Progress(Protocol):
+    """What starting the local deployment reports; the command line draws it."""
+
+    def phase(self, description: str, total: int | None = None) -> None: ...
+
+    def advance(self, steps: int = 1) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+class _Silent:
+    def phase(self, description: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+
+def function_name(model: str) -> str:
+    return f"{FUNCTION_PREFIX}{model}"
+
+
+class LocalDeployment:
+    """The embedded S3 with the data set and the local Lambda service with the functions."""
+
+    def __init__(
+        self,
+        root: Path,
+        options: LocalOptions,
+        dataset: DataSetSpec,
+        models: tuple[str, ...],
+        logs_dir: Path | None,
+        progress: Progress | None = None,
+    ) -> None:
+        self._root = root
+        self._options = options
+        self._dataset = dataset
+        self._models = models
+        self._logs_dir = logs_dir
+        self._progress = progress or _Silent()
+        self._builder = Builder(root, Target.host(), progress=self._progress.note)
+        self.s3 = EmbeddedS3()
+        self.service: LocalLambda | None = None
+        self.functions = {model: function_name(model) for model in models}
+
+    def start(self) -> Self:
+        """Start the S3 and the service (once); on any failure, stop whatever had started."""
+        if self.service is not None:
+            return self
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        progress = self._progress
+        self.s3.start()
+        progress.note(f"embedded S3 on {self.s3.endpoint}")
+        objects = self._dataset.objects
+        progress.phase(f"seeding {objects} objects", total=objects)
+        seeded = seed(self.s3_client(), BUCKET, self._dataset, create_bucket=True, on_object=progress.advance)
+        progress.note(f"seeded: {seeded.uploaded} uploaded, {seeded.unchanged} unchanged")
+        progress.phase("building the bundles and AWS's runtime client with uv")
+        bundles = self._builder.build_all(("pypi", "framework", RUNTIME, *self._models))
+        self.s3.set_faults(self._options.faults(self._dataset.seed))
+        python = find_python(self._builder.target.python_version)
+        layers = (bundles["pypi"].path, bundles["framework"].path)
+        functions = tuple(
+            FunctionSpec(
+                name=name,
+                code=Code(
+                    task_root=bundles[model].path,
+                    layers=layers,
+                    handler=HANDLER,
+                    runtime=f"python{self._builder.target.python_version}",
+                    architecture=host_architecture(),
+                ),
+                configuration=Configuration(
+                    memory_mb=self._options.memory_mb,
+                    timeout_s=self._options.timeout_s,
+                    environment={
+                        **self._options.function_settings(),
+                        **self._options.overrides.get(model, {}),
+                    },
+                    log_format=self._options.log_format,
+                ),
+            )
+            for model, name in self.functions.items()
+        )
+        spec = ServiceSpec(
+            functions=functions,
+            python=python,
+            runtime_dir=bundles[RUNTIME].path,
+            pure_python_client=self._options.pure_python_client,
+            cpu_limit=self._options.cpu_limit,
+            logs_dir=self._logs_dir,
+            update_seconds=0.3,
+            base_environment={
+                "AWS_ACCESS_KEY_ID": LOCAL_KEY,
+                "AWS_SECRET_ACCESS_KEY": LOCAL_KEY,
+                "AWS_SESSION_TOKEN": LOCAL_KEY,
+                "AWS_ENDPOINT_URL_S3": self.s3.endpoint,
+            },
+        )
+        progress.phase("starting the local Lambda service")
+        self.service = LocalLambda(spec).start()
+        progress.note(
+            f"local Lambda service on {self.service.endpoint} (CPU limit: {self.service.cpu_limit})"
+        )
+
+    @property
+    def logs_dir(self) -> Path | None:
+        """Where each execution environment's log stream is written."""
+        return self._logs_dir
+
+    def s3_client(self) -> Any:
+        return boto3.client(
+            "s3", endpoint_url=self.s3.endpoint, region_name="us-east-1",
+            aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
+            config=Config(max_pool_connections=16, retries={"mode": "standard"}),
+        )  # fmt: skip
+
+    def lambda_client(self) -> "LambdaClient":
+        assert self.service is not None
+        # One attempt per invoke, so a throttle is recorded, not hidden by a retry; a
+        # read timeout beyond Lambda's longest timeout.
+        config = Config(read_timeout=960, retries={"total_max_attempts": 1}, max_pool_connections=64)
+        return boto3.client(
+            "lambda", endpoint_url=self.service.endpoint, region_name="us-east-1", config=config,
+            aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
+        )  # fmt: skip
+
+    def target(self) -> SweepTarget:
+        return SweepTarget(self.lambda_client(), dict(self.functions), BUCKET, poll_seconds=0.1)
+
+    def meter(self) -> "S3Meter":
+        return S3Meter(self.s3)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "region": "us-east-1",
+            "runner_python": sys.version.split()[0],
+            "function_python": str(self._builder.python()),
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "cpu_limit": self.service.cpu_limit if self.service else None,
+            "log_format": self._options.log_format,
+            "bundle_keys": {name: self._builder.key(name)[:16] for name in ("pypi", "framework", RUNTIME)},
+        }
+
+    def close(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+            self.service = None
+        self.s3.stop()
+
+
+class S3Meter:
+    """The embedded S3's CPU time, requests and injected faults while one group ran."""
+
+    def __init__(self, server: EmbeddedS3) -> None:
+        self._server = server
+        self._cpu = 0.0
+        self._started = 0.0
+
+    def begin(self) -> None:
+        self._cpu = self._server.reset_stats()["cpu_seconds"]
+        self._started = time.perf_counter()
+
+    def end(self, run: ModelRun) -> None:
+        stats = self._server.stats()
+        run.wall_s = time.perf_counter() - self._started
+        run.server_cpu_s = stats["cpu_seconds"] - self._cpu
+        run.server_requests = stats["requests"]
+        run.faults_injected = stats["faults_injected"]
+
+
+def host_architecture() -> str:
+    """This machine as Lambda names architectures (the local bundles are built for it)."""
+    return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"

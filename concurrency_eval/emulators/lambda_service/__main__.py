@@ -1,0 +1,3 @@
+from concurrency_eval.emulators.lambda_service.server import main
+
+main()

@@ -1,0 +1,412 @@
+"""One execution environment: a runtime process, its Runtime API, its limits, its logs.
+
+An environment serves one invocation at a time, as on Lambda. It starts its process
+inside its confinement (CPU share and memory limit from the first instruction), and
+its INIT phase ends when the runtime client first asks for an event. Each invocation
+is handed over through the Runtime API and lasts until the runtime posts its answer;
+one that outlives the function's timeout, or whose process dies, ends the
+environment. Everything is measured from outside the process: durations on the
+service's clock, CPU time and peak memory from the operating system.
+"""
+
+import contextlib
+import itertools
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from concurrency_eval.emulators.lambda_service.functions import Code, Configuration, function_arn
+from concurrency_eval.emulators.lambda_service.limits import Confinement
+from concurrency_eval.emulators.lambda_service.runtime_api import RuntimeApiServer
+
+#: How often a waiting invocation checks that the process is still alive.
+_POLL_S = 0.02
+_READ_CHUNK = 1 << 16
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class EnvironmentPlan:
+    """How to start one environment: the command, and the variables Lambda sets."""
+
+    command: list[str]
+    environment: dict[str, str]
+    log_file: Path | None = None
+
+
+@dataclass
+class InitOutcome:
+    init_ms: float
+    cpu_ms: float
+    #: Lambda's error document and type when the INIT phase failed.
+    error: dict[str, object] | None = None
+    error_type: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What one invocation produced, as the platform saw it."""
+
+    request_id: str
+    #: Invoke's response payload: the handler's answer, or Lambda's error document.
+    payload: bytes
+    #: Invoke's X-Amz-Function-Error: "Unhandled" for any function error, else None.
+    function_error: str | None
+    #: The report's status: "success", "failure" (a function error), "error" (the
+    #: runtime failed) or "timeout".
+    status: str
+    #: The report's error type, where the platform names one.
+    error_type: str | None
+    duration_ms: float
+    cpu_ms: float
+    max_memory_used_mb: int
+    #: What the function wrote during the invocation (its log lines).
+    output: bytes
+    #: The environment cannot serve again (timeout, crash, out of memory).
+    lost: bool = False
+
+
+@dataclass
+class _Pending:
+    request_id: str
+    payload: bytes
+    timeout_s: float
+    function_arn: str
+    handed_over: threading.Event = field(default_factory=threading.Event)
+    answered: threading.Event = field(default_factory=threading.Event)
+    started: float = 0.0
+    cpu_started: float = 0.0
+    finished: float = 0.0
+    cpu_finished: float = 0.0
+    body: bytes = b""
+    error_type: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        deadline_ms = int((time.time() + self.timeout_s) * 1000)
+        trace = (
+            f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+        )
+        return {
+            "Lambda-Runtime-Aws-Request-Id": self.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": self.function_arn,
+            "Lambda-Runtime-Trace-Id": trace,
+        }
+
+
+class ExecutionEnvironment:
+    """A runtime process serving one function's invocations, one at a time."""
+
+    def __init__(
+        self,
+        function_name: str,
+        code: Code,
+        configuration: Configuration,
+        generation: int,
+        confinement: Confinement,
+    ) -> None:
+        self.id = next(_ids)
+        self.function_name = function_name
+        self.code = code
+        self.configuration = configuration
+        self.generation = generation
+        self.confinement = confinement
+        self._api = RuntimeApiServer(self)
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._current: _Pending | None = None
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._init_error: tuple[bytes, str | None] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._spawned = 0.0
+        self._init_done = 0.0
+        self._init_cpu = 0.0
+        self._output = bytearray()
+        self._output_lock = threading.Lock()
+        self._log: IO[bytes] | None = None
+        self._closed = False
+        self.invocations = 0
+
+    # -- the Runtime API side (called from its server's threads) ----------------
+
+    def next_invocation(self) -> _Pending | None:
+        if not self._ready.is_set():
+            self._init_done = time.perf_counter()
+            self._init_cpu = self.confinement.cpu_seconds()
+            self._ready.set()
+        pending = self._queue.get()
+        if pending is not None:
+            pending.cpu_started = self.confinement.cpu_seconds()
+            pending.started = time.perf_counter()
+            pending.handed_over.set()
+        return pending
+
+    def invocation_result(self, request_id: str, body: bytes, error_type: str | None) -> bool:
+        finished = time.perf_counter()
+        with self._lock:
+            pending = self._current
+        if pending is None or pending.request_id != request_id or pending.answered.is_set():
+            return False
+        pending.finished, pending.cpu_finished = finished, self.confinement.cpu_seconds()
+        pending.body, pending.error_type = body, error_type
+        pending.answered.set()
+        return True
+
+    def init_error(self, body: bytes, error_type: str | None) -> None:
+        self._init_error = (body, error_type)
+        self._ready.set()
+
+    # -- the service side ---------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        return self._api.address
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def start(self, plan: EnvironmentPlan) -> None:
+        """Start the runtime process, inside its confinement, talking to our Runtime API."""
+        self._api.start()
+        environment = {**plan.environment, "AWS_LAMBDA_RUNTIME_API": self._api.address}
+        if plan.log_file is not None:
+            plan.log_file.parent.mkdir(parents=True, exist_ok=True)
+            self._log = plan.log_file.open("ab")
+        self._spawned = time.perf_counter()
+        self._process = subprocess.Popen(
+            self.confinement.command(plan.command),
+            # Never written: its end-of-file tells the runtime process the service is gone.
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=environment,
+            cwd=self.code.task_root,
+            # Terminal signals (Ctrl-C) go to the tool; the service ends environments itself.
+            start_new_session=True,
+        )
+        assert self._process.stdout is not None
+        os.set_blocking(self._process.stdout.fileno(), False)
+        self.confinement.started(self._process.pid)
+        threading.Thread(target=self._pump_output, name=f"env-{self.id}-output", daemon=True).start()
+
+    def wait_init(self, timeout_s: float) -> InitOutcome:
+        """Wait for the INIT phase: the first `next`, an init error, a crash, or the timeout."""
+        give_up = time.perf_counter() + timeout_s
+        while not self._ready.wait(_POLL_S):
+            if self._exited() or time.perf_counter() >= give_up:
+                break
+        if self._ready.is_set() and self._init_error is None:
+            return InitOutcome((self._init_done - self._spawned) * 1000, self._init_cpu * 1000)
+        elapsed_ms = (time.perf_counter() - self._spawned) * 1000
+        cpu_ms = self.confinement.cpu_seconds() * 1000
+        if self._init_error is not None:
+            body, error_type = self._init_error
+            document = _json_object(body)
+            return InitOutcome(elapsed_ms, cpu_ms, document, error_type or str(document.get("errorType")))
+        if self._exited():
+            error_type, message = self._exit_error()
+            return InitOutcome(
+                elapsed_ms, cpu_ms, {"errorType": error_type, "errorMessage": message}, error_type
+            )
+        self.kill()
+        message = f"Init timed out after {timeout_s:.2f} seconds"
+        return InitOutcome(
+            elapsed_ms, cpu_ms, {"errorType": "Sandbox.Timedout", "errorMessage": message}, "Sandbox.Timedout"
+        )
+
+    def invoke(self, request_id: str, payload: bytes, qualifier: str | None = None) -> Outcome:
+        """Hand one event to the runtime and wait for its answer, or its end."""
+        timeout_s = float(self.configuration.timeout_s)
+        arn = function_arn(self.function_name) + (f":{qualifier}" if qualifier else "")
+        pending = _Pending(request_id, payload, timeout_s, arn)
+        # What the function wrote since the last invocation (its INIT logs, or a
+        # background thread's) belongs to the stream, not to this invocation.
+        self.write_log(self.take_output())
+        with self._lock:
+            self._current = pending
+        self.invocations += 1
+        self._queue.put(pending)
+        try:
+            return self._await(pending)
+        finally:
+            with self._lock:
+                self._current = None
+
+    def _await(self, pending: _Pending) -> Outcome:
+        # The runtime is waiting in `next` already (INIT ended there); a runtime that
+        # died in between is caught by the same loop.
+        while not pending.handed_over.wait(_POLL_S):
+            if self._exited():
+                return self._lost(pending, time.perf_counter())
+        deadline = pending.started + pending.timeout_s
+        while not pending.answered.wait(min(_POLL_S, max(0.0, deadline - time.perf_counter()))):
+            if self._exited():
+                return self._lost(pending, time.perf_counter())
+            if time.perf_counter() >= deadline:
+                return self._timed_out(pending)
+        output = self.take_output()
+        duration_ms = (pending.finished - pending.started) * 1000
+        cpu_ms = (pending.cpu_finished - pending.cpu_started) * 1000
+        memory = self._max_memory_used_mb()
+        if pending.error_type is None:
+            return Outcome(
+                pending.request_id, pending.body, None, "success", None, duration_ms, cpu_ms, memory, output
+            )
+        document = _json_object(pending.body)
+        error_type = str(document.get("errorType") or pending.error_type)
+        return Outcome(
+            pending.request_id,
+            pending.body,
+            "Unhandled",
+            "error",
+            error_type,
+            duration_ms,
+            cpu_ms,
+            memory,
+            output,
+        )
+
+    def _timed_out(self, pending: _Pending) -> Outcome:
+        cpu_ms = (self.confinement.cpu_seconds() - pending.cpu_started) * 1000
+        memory = self._max_memory_used_mb()
+        self.kill()
+        output = self.take_output()
+        message = (
+            f"RequestId: {pending.request_id} Error: Task timed out after {pending.timeout_s:.2f} seconds"
+        )
+        document = {"errorType": "Sandbox.Timedout", "errorMessage": message}
+        return Outcome(
+            pending.request_id, json.dumps(document).encode(), "Unhandled", "timeout", "Sandbox.Timedout",
+            pending.timeout_s * 1000, cpu_ms, memory, output, lost=True,
+        )  # fmt: skip
+
+    def _lost(self, pending: _Pending, ended: float) -> Outcome:
+        started = pending.started or ended
+        memory = self._max_memory_used_mb()
+        error_type, message = self._exit_error()
+        output = self.take_output()
+        document = {
+            "errorType": error_type,
+            "errorMessage": f"RequestId: {pending.request_id} Error: {message}",
+        }
+        return Outcome(
+            pending.request_id, json.dumps(document).encode(), "Unhandled", "error", error_type,
+            (ended - started) * 1000, (self.confinement.cpu_seconds() - pending.cpu_started) * 1000,
+            memory, output, lost=True,
+        )  # fmt: skip
+
+    def _exit_error(self) -> tuple[str, str]:
+        """Lambda's error type and message for a runtime process that ended."""
+        assert self._process is not None
+        code = self._process.wait()
+        how = f"signal: {_signal_name(-code)}" if code < 0 else f"exit status {code}"
+        if self.confinement.out_of_memory():
+            return "Runtime.OutOfMemory", f"Runtime exited with error: {how}"
+        return "Runtime.ExitError", f"Runtime exited with error: {how}"
+
+    def _max_memory_used_mb(self) -> int:
+        # Lambda reports whole megabytes, rounded up: 40.2 MB used is "41 MB".
+        peak = self.confinement.peak_rss_mb()
+        return max(1, int(-(-peak // 1)))
+
+    def _exited(self) -> bool:
+        return self._process is None or self._process.poll() is not None
+
+    # -- output ---------------------------------------------------------------------
+
+    def _pump_output(self) -> None:
+        """Read the process's output as it comes, so a chatty function never blocks on a full pipe."""
+        assert self._process is not None
+        assert self._process.stdout is not None
+        stream = self._process.stdout
+        while True:
+            with contextlib.suppress(OSError, ValueError):
+                select.select([stream], [], [], 0.05)
+            if not self._drain() and self._process.poll() is not None:
+                self._drain()
+                return
+
+    def _drain(self) -> bool:
+        """Move what the pipe holds into the buffer; True if anything was there."""
+        assert self._process is not None
+        assert self._process.stdout is not None
+        got = False
+        with self._output_lock:
+            while True:
+                try:
+                    chunk = os.read(self._process.stdout.fileno(), _READ_CHUNK)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except (OSError, ValueError):
+                    break
+                if not chunk:
+                    break
+                got = True
+                self._output.extend(chunk)
+        return got
+
+    def take_output(self) -> bytes:
+        """Everything the process wrote since the last call.
+
+        The runtime writes its logs before it posts an answer, so once the answer has
+        arrived, draining the pipe gives the whole invocation's output, in order.
+        """
+        self._drain()
+        with self._output_lock:
+            output = bytes(self._output)
+            self._output.clear()
+        return output
+
+    def write_log(self, data: bytes) -> None:
+        """Append to this environment's log stream file (the CloudWatch stream's stand-in)."""
+        if self._log is not None:
+            self._log.write(data)
+            self._log.flush()
+
+    # -- ending ---------------------------------------------------------------------
+
+    def kill(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+            self._process.wait()
+
+    def close(self) -> None:
+        """End the process and free everything; safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        self.kill()
+        self._api.stop()
+        self.confinement.close()
+        if self._process is not None:
+            for stream in (self._process.stdin, self._process.stdout):
+                if stream is not None:
+                    stream.close()
+        if self._log is not None:
+            self._log.close()
+
+
+def _json_object(body: bytes) -> dict[str, object]:
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        return {"errorMessage": body.decode("utf-8", "replace")}
+    return document if isinstance(document, dict) else {"errorMessage": str(document)}
+
+
+def _signal_name(number: int) -> str:
+    """A signal as Lambda's runtime errors name it ("killed", "segmentation fault")."""
+    description = signal.strsignal(number)
+    return description.lower() if description else str(number)

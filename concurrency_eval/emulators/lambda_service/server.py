@@ -1,0 +1,257 @@
+"""The service's process: what it hosts (a spec), how it runs, and how the tool starts it.
+
+`python -m concurrency_eval.emulators.lambda_service --spec FILE` serves the Lambda API on
+loopback until SIGTERM, SIGINT, or (with --exit-with-stdin) until the tool that
+started it is gone. `LocalLambda` is the tool's side: it starts that process, reads
+its endpoint, and stops it, whatever happens; every execution environment and
+cgroup goes with it.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from concurrency_eval.emulators.child_process import stop_child
+from concurrency_eval.emulators.lambda_service import limits
+from concurrency_eval.emulators.lambda_service.environment import EnvironmentPlan, ExecutionEnvironment
+from concurrency_eval.emulators.lambda_service.functions import REGION, Code, Configuration, HostedFunction
+from concurrency_eval.emulators.lambda_service.lambda_api import LambdaApiServer
+from concurrency_eval.emulators.lambda_service.runtime import runtime_command
+from concurrency_eval.emulators.lambda_service.service import LambdaService, log_file, log_stream_name
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    code: Code
+    configuration: Configuration
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Everything the service process needs to host its functions."""
+
+    functions: tuple[FunctionSpec, ...]
+    #: The Python interpreter of the runtime's version, and AWS's runtime client bundle.
+    python: Path
+    runtime_dir: Path
+    #: Use the pure-Python transport even where the runtime client's C extension loads.
+    pure_python_client: bool = False
+    #: "auto", "cgroup-v2", "cgroup-v1", "duty-cycle", or "none" (no CPU limit).
+    cpu_limit: str = "auto"
+    logs_dir: Path | None = None
+    #: How long an UpdateFunctionConfiguration stays InProgress.
+    update_seconds: float = 0.3
+    max_environments: int = 32
+    #: Variables every environment gets, as Lambda gives credentials and the region.
+    base_environment: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ServiceSpec":
+        data = json.loads(text)
+        functions = tuple(
+            FunctionSpec(
+                name=f["name"],
+                code=Code(
+                    task_root=Path(f["code"]["task_root"]),
+                    layers=tuple(Path(p) for p in f["code"]["layers"]),
+                    handler=f["code"]["handler"],
+                    runtime=f["code"]["runtime"],
+                    architecture=f["code"]["architecture"],
+                ),
+                configuration=Configuration(**f["configuration"]),
+            )
+            for f in data.pop("functions")
+        )
+        logs_dir = data.pop("logs_dir", None)
+        return cls(
+            functions=functions,
+            python=Path(data.pop("python")),
+            runtime_dir=Path(data.pop("runtime_dir")),
+            logs_dir=Path(logs_dir) if logs_dir else None,
+            **data,
+        )
+
+
+def environment_variables(
+    spec: ServiceSpec, function: HostedFunction, environment: ExecutionEnvironment
+) -> dict[str, str]:
+    """What Lambda puts in a function's environment: its own variables, then the reserved ones."""
+    configuration = environment.configuration
+    version = function.code.runtime.removeprefix("python")
+    reserved = {
+        "_HANDLER": function.code.handler,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
+        "AWS_LAMBDA_FUNCTION_NAME": function.name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(configuration.memory_mb),
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name(function, environment),
+        "AWS_LAMBDA_LOG_FORMAT": configuration.log_format,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "LAMBDA_TASK_ROOT": str(function.code.task_root),
+        "LAMBDA_RUNTIME_DIR": str(spec.runtime_dir),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+    }
+    return {**configuration.environment, **spec.base_environment, **reserved}
+
+
+class _Planner:
+    def __init__(self, spec: ServiceSpec) -> None:
+        self._spec = spec
+
+    def __call__(self, function: HostedFunction, environment: ExecutionEnvironment) -> EnvironmentPlan:
+        spec = self._spec
+        command = runtime_command(
+            spec.python, function.code.task_root, function.code.layers, spec.runtime_dir,
+            pure_python_client=spec.pure_python_client,
+        )  # fmt: skip
+        return EnvironmentPlan(
+            command=command,
+            environment=environment_variables(spec, function, environment),
+            log_file=None if spec.logs_dir is None else log_file(spec.logs_dir, function, environment),
+        )
+
+
+def build_service(spec: ServiceSpec) -> LambdaService:
+    method = limits.choose_method(spec.cpu_limit)
+    functions = [HostedFunction(f.name, f.code, f.configuration, spec.update_seconds) for f in spec.functions]
+    return LambdaService(functions, _Planner(spec), method, spec.max_environments)
+
+
+def serve(spec: ServiceSpec, host: str, port: int, exit_with_stdin: bool) -> None:
+    """Serve until SIGTERM or SIGINT, or until standard input closes (the tool is gone)."""
+    limits.remove_stale()
+    service = build_service(spec)
+    api = LambdaApiServer(service, host, port)
+    stop = threading.Event()
+
+    def shutdown(*_: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    if exit_with_stdin:
+
+        def shutdown_when_stdin_closes() -> None:
+            sys.stdin.read()
+            stop.set()
+
+        threading.Thread(target=shutdown_when_stdin_closes, daemon=True).start()
+    api.start()
+    ready = {"endpoint": api.endpoint, "pid": os.getpid(), "cpu_limit": service.cpu_limit}
+    print(json.dumps(ready), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        api.stop()
+        service.close()
+
+
+class ServiceError(RuntimeError):
+    """The service could not start; the message says why and what to do."""
+
+
+class LocalLambda:
+    """Start the local Lambda service in a child process; stop it, whatever happens, on exit."""
+
+    def __init__(self, spec: ServiceSpec, start_timeout: float = 60.0) -> None:
+        self._spec = spec
+        self._start_timeout = start_timeout
+        self._process: subprocess.Popen[str] | None = None
+        self._spec_file: Path | None = None
+        self.endpoint = ""
+        self.cpu_limit = ""
+
+    def start(self) -> Self:
+        handle, name = tempfile.mkstemp(prefix="lambda-service-", suffix=".json")
+        with os.fdopen(handle, "w") as spec_file:
+            spec_file.write(self._spec.to_json())
+        self._spec_file = Path(name)
+        command = [
+            sys.executable, "-m", "concurrency_eval.emulators.lambda_service",
+            "--spec", name, "--port", "0", "--exit-with-stdin",
+        ]  # fmt: skip
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True
+        )
+        ready: dict[str, Any] = {}
+        reader = threading.Thread(target=lambda: ready.update(self._read_ready()), daemon=True)
+        reader.start()
+        reader.join(self._start_timeout)
+        if "error" in ready:
+            self.stop()
+            raise ServiceError(ready["error"])
+        if "endpoint" not in ready:
+            assert self._process is not None
+            exited = self._process.poll()
+            self.stop()
+            raise ServiceError(
+                f"the local Lambda service did not start within {self._start_timeout:.0f} s"
+                if exited is None
+                else f"the local Lambda service failed to start (exit {exited}); its error is printed above"
+            )
+        self.endpoint, self.cpu_limit = ready["endpoint"], ready["cpu_limit"]
+        return self
+
+    def _read_ready(self) -> dict[str, Any]:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        return json.loads(line) if line.strip() else {}
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            # Its environments and cgroups go with it: give it time to end them.
+            stop_child(process, grace_s=15)
+        if self._spec_file is not None:
+            self._spec_file.unlink(missing_ok=True)
+            self._spec_file = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m concurrency_eval.emulators.lambda_service",
+        description="Serve the Lambda API on loopback for the functions a spec file names.",
+    )
+    parser.add_argument("--spec", type=Path, required=True, help="the service spec (JSON)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--exit-with-stdin", action="store_true", help="stop when standard input closes")
+    args = parser.parse_args(argv)
+    try:
+        spec = ServiceSpec.from_json(args.spec.read_text())
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        parser.error(f"--spec: {error}")
+    try:
+        serve(spec, args.host, args.port, args.exit_with_stdin)
+    except limits.LimitsUnavailable as error:
+        print(json.dumps({"error": str(error)}), flush=True)
+        sys.exit(3)

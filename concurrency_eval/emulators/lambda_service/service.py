@@ -1,0 +1,299 @@
+"""The service: hosted functions, their execution environments, and Invoke.
+
+Environments are made on demand and kept while their function's configuration is
+unchanged: an invocation takes an idle environment of the current configuration
+(warm), or gets a new one (cold, with an INIT phase) when every environment is busy,
+up to the function's reserved concurrency and the service's own limit, beyond which
+it is throttled, as Lambda throttles. A configuration change retires environments:
+idle ones at once, busy ones when their invocation ends.
+"""
+
+import base64
+import datetime
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from concurrency_eval.emulators.lambda_service.environment import (
+    EnvironmentPlan,
+    ExecutionEnvironment,
+    InitOutcome,
+    Outcome,
+)
+from concurrency_eval.emulators.lambda_service.functions import (
+    QUALIFIERS,
+    HostedFunction,
+    LambdaApiError,
+    not_found,
+)
+from concurrency_eval.emulators.lambda_service.limits import confine
+from contracts import lambda_logs
+from contracts.lambda_limits import INIT_TIMEOUT_S, LOG_TAIL_BYTES, MAX_PAYLOAD_BYTES
+
+#: Planned per environment: the command and variables that start its runtime.
+Planner = Callable[[HostedFunction, ExecutionEnvironment], EnvironmentPlan]
+
+
+@dataclass
+class InvokeResult:
+    """Invoke's answer: payload, function error, log tail, and what the service measured."""
+
+    payload: bytes
+    function_error: str | None
+    log_result: str | None
+    request_id: str
+    #: Measured from outside the process; not part of Lambda's answer.
+    cpu_ms: float
+    init_cpu_ms: float | None
+    cold: bool
+
+
+@dataclass
+class _Pool:
+    environments: list[ExecutionEnvironment] = field(default_factory=list)
+    busy: set[int] = field(default_factory=set)
+
+
+class LambdaService:
+    """Functions by name, each with its pool of execution environments."""
+
+    def __init__(
+        self,
+        functions: list[HostedFunction],
+        planner: Planner,
+        cpu_limit: str,
+        max_environments: int = 32,
+    ) -> None:
+        self._functions = {function.name: function for function in functions}
+        self._planner = planner
+        self._cpu_limit = cpu_limit
+        self._max_environments = max_environments
+        self._pools = {name: _Pool() for name in self._functions}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def cpu_limit(self) -> str:
+        return self._cpu_limit
+
+    def function(self, name: str) -> HostedFunction:
+        try:
+            return self._functions[name]
+        except KeyError:
+            raise not_found(name) from None
+
+    def functions(self) -> list[HostedFunction]:
+        return list(self._functions.values())
+
+    def update(self, name: str, changes: dict[str, object]) -> HostedFunction:
+        function = self.function(name)
+        function.update(changes, on_applied=self._retire_idle)
+        return function
+
+    # -- Invoke -------------------------------------------------------------------
+
+    def invoke(self, name: str, qualifier: str | None, payload: bytes, tail: bool) -> InvokeResult:
+        function = self.function(name)
+        if qualifier is not None and qualifier not in QUALIFIERS:
+            raise LambdaApiError(
+                404, "ResourceNotFoundException", f"Function not found: {function.name}:{qualifier}"
+            )
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            raise LambdaApiError(
+                413,
+                "RequestTooLargeException",
+                f"Request must be smaller than {MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation",
+            )
+        try:
+            json.loads(payload or b"{}")
+        except ValueError as error:
+            raise LambdaApiError(
+                400, "InvalidRequestContentException", f"Could not parse request body into json: {error}"
+            ) from None
+        environment, cold = self._acquire(function)
+        request_id = str(uuid.uuid4())
+        try:
+            init = environment.wait_init(INIT_TIMEOUT_S) if cold else None
+            if init is not None and init.error is not None:
+                outcome = _init_failure(request_id, init.error, init.error_type, environment)
+                return self._answer(function, environment, outcome, init, b"", tail)
+            start = _lines(lambda_logs.start_lines(environment.configuration.log_format, _now(), request_id))
+            outcome = environment.invoke(request_id, payload or b"{}", qualifier)
+            return self._answer(function, environment, outcome, init, start, tail)
+        finally:
+            self._release(function, environment)
+
+    def _answer(
+        self,
+        function: HostedFunction,
+        environment: ExecutionEnvironment,
+        outcome: Outcome,
+        init: InitOutcome | None,
+        start: bytes,
+        tail: bool,
+    ) -> InvokeResult:
+        init_ms = None if init is None else init.init_ms
+        report = lambda_logs.Report(
+            request_id=outcome.request_id,
+            duration_ms=outcome.duration_ms,
+            billed_ms=lambda_logs.billed_duration_ms(outcome.duration_ms, init_ms),
+            memory_size_mb=environment.configuration.memory_mb,
+            max_memory_used_mb=outcome.max_memory_used_mb,
+            init_ms=init_ms,
+            status=outcome.status,
+            error_type=outcome.error_type,
+        )
+        end = _lines(lambda_logs.end_lines(environment.configuration.log_format, _now(), report))
+        log = start + outcome.output + end
+        environment.write_log(log)
+        payload, function_error = outcome.payload, outcome.function_error
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            payload = json.dumps(
+                {
+                    "errorMessage": f"Response payload size ({len(payload)} bytes) exceeded maximum "
+                    f"allowed payload size ({MAX_PAYLOAD_BYTES} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge",
+                }
+            ).encode()
+            function_error = "Unhandled"
+        if outcome.lost:
+            self._discard(function, environment)
+        return InvokeResult(
+            payload=payload,
+            function_error=function_error,
+            log_result=base64.b64encode(log[-LOG_TAIL_BYTES:]).decode() if tail else None,
+            request_id=outcome.request_id,
+            cpu_ms=outcome.cpu_ms,
+            init_cpu_ms=None if init is None else init.cpu_ms,
+            cold=init is not None,
+        )
+
+    # -- environments ----------------------------------------------------------------
+
+    def _acquire(self, function: HostedFunction) -> tuple[ExecutionEnvironment, bool]:
+        configuration, generation = function.snapshot()
+        with self._lock:
+            if self._closed:
+                raise LambdaApiError(503, "ServiceException", "the local Lambda service is shutting down")
+            pool = self._pools[function.name]
+            # Concurrency is invocations in flight: the reservation bounds them, warm or cold.
+            reserved = configuration.reserved_concurrency
+            if reserved is not None and len(pool.busy) >= reserved:
+                raise _throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+            for environment in pool.environments:
+                if environment.id not in pool.busy and environment.generation == generation:
+                    pool.busy.add(environment.id)
+                    return environment, False
+            if sum(len(p.environments) for p in self._pools.values()) >= self._max_environments:
+                self._evict_idle_locked()
+                if sum(len(p.environments) for p in self._pools.values()) >= self._max_environments:
+                    raise _throttled("ConcurrentInvocationLimitExceeded")
+            confinement = confine(
+                f"{function.name}-{uuid.uuid4().hex[:8]}", configuration.memory_mb, self._cpu_limit
+            )
+            environment = ExecutionEnvironment(
+                function.name, function.code, configuration, generation, confinement
+            )
+            pool.environments.append(environment)
+            pool.busy.add(environment.id)
+        try:
+            environment.start(self._planner(function, environment))
+        except BaseException:
+            self._discard(function, environment)
+            raise
+        return environment, True
+
+    def _release(self, function: HostedFunction, environment: ExecutionEnvironment) -> None:
+        _, generation = function.snapshot()
+        with self._lock:
+            pool = self._pools[function.name]
+            pool.busy.discard(environment.id)
+            retire = environment.generation != generation and environment in pool.environments
+            if retire:
+                pool.environments.remove(environment)
+        if retire:
+            environment.close()
+
+    def _discard(self, function: HostedFunction, environment: ExecutionEnvironment) -> None:
+        with self._lock:
+            pool = self._pools[function.name]
+            if environment in pool.environments:
+                pool.environments.remove(environment)
+        environment.close()
+
+    def _retire_idle(self, function: HostedFunction) -> None:
+        """After a configuration change: idle environments of older generations end now."""
+        _, generation = function.snapshot()
+        with self._lock:
+            pool = self._pools[function.name]
+            retired = [e for e in pool.environments if e.id not in pool.busy and e.generation != generation]
+            for environment in retired:
+                pool.environments.remove(environment)
+        for environment in retired:
+            environment.close()
+
+    def _evict_idle_locked(self) -> None:
+        """Make room: end idle environments of any function (Lambda reclaims idle ones too)."""
+        for pool in self._pools.values():
+            for environment in [e for e in pool.environments if e.id not in pool.busy]:
+                pool.environments.remove(environment)
+                threading.Thread(target=environment.close, daemon=True).start()
+
+    def environments(self, name: str) -> list[ExecutionEnvironment]:
+        with self._lock:
+            return list(self._pools[self.function(name).name].environments)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            environments = [e for pool in self._pools.values() for e in pool.environments]
+            for pool in self._pools.values():
+                pool.environments.clear()
+        for function in self._functions.values():
+            function.cancel_pending()
+        for environment in environments:
+            environment.close()
+
+
+def _init_failure(
+    request_id: str, error: dict[str, object], error_type: str | None, environment: ExecutionEnvironment
+) -> Outcome:
+    """An invocation whose environment failed to initialise answers with the init error."""
+    environment.kill()
+    return Outcome(
+        request_id=request_id,
+        payload=json.dumps(error).encode(),
+        function_error="Unhandled",
+        status="error",
+        error_type=error_type,
+        duration_ms=0.0,
+        cpu_ms=0.0,
+        max_memory_used_mb=1,
+        output=environment.take_output(),
+        lost=True,
+    )
+
+
+def _throttled(reason: str) -> LambdaApiError:
+    return LambdaApiError(429, "TooManyRequestsException", "Rate Exceeded.", Reason=reason)
+
+
+def _lines(lines: list[str]) -> bytes:
+    return "".join(line + "\n" for line in lines).encode()
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def log_stream_name(function: HostedFunction, environment: ExecutionEnvironment) -> str:
+    """Lambda's log stream naming: date, version, and the environment's id."""
+    day = _now().strftime("%Y/%m/%d")
+    return f"{day}/[$LATEST]{environment.id:032x}"
+
+
+def log_file(logs: Path, function: HostedFunction, environment: ExecutionEnvironment) -> Path:
+    return logs / function.name / f"environment-{environment.id:04d}.log"

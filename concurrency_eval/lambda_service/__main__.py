@@ -1,3 +1,0 @@
-from concurrency_eval.lambda_service.server import main
-
-main()

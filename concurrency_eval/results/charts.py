@@ -1,0 +1,210 @@
+"""A sweep as one PNG: duration and cost against memory, speed-up over sync, cold starts,
+and, where concurrency was swept, heatmaps over memory x concurrency per model.
+
+matplotlib is imported when a chart is drawn, not before: it takes a while to import.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from concurrency_eval.results.document import Results, percentile
+from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT, Point, decide, points
+
+COLOURS = {"sync": "#4c72b0", "threaded": "#dd8452", "asyncio": "#55a868"}
+#: Memory sizes people know, as axis ticks, where they fall in the swept range.
+MEMORY_TICKS = (128, 256, 512, 1024, 1769, 3008, 5120, 10240)
+#: Above this share of a CPU, the S3 emulator rather than the function sets the pace.
+EMULATOR_LIMIT_SHARE = 0.7
+
+
+def write_chart(results: Results, path: Path, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    every = points(results)
+    verdict = decide(results, balanced_weight)
+    concurrencies = sorted({p.concurrency or 0 for p in every if p.model != "sync"})
+    heat_models = (
+        [m for m in ("threaded", "asyncio") if any(p.model == m for p in every)]
+        if len(concurrencies) > 1
+        else []
+    )
+    rows = 2 + len(heat_models)
+    figure, axes = plt.subplots(rows, 2, figsize=(14, 5 * rows), squeeze=False)
+    figure.suptitle(_title(results, every))
+    best = {(v.model, m): c for v in verdict.models for m, c in v.best_concurrency.items()}
+    chosen = [p for p in every if best.get((p.model, p.memory_mb), p.concurrency) == p.concurrency]
+
+    _durations(axes[0][0], chosen)
+    _costs(axes[0][1], chosen, verdict)
+    _speed_ups(axes[1][0], verdict)
+    _inits(axes[1][1], results)
+    for row, model in enumerate(heat_models, start=2):
+        mine = [p for p in every if p.model == model]
+        _heatmap(axes[row][0], mine, lambda p: p.median_ms, f"{model}: warm median ms", "viridis_r")
+        _heatmap(
+            axes[row][1],
+            mine,
+            lambda p: (p.cost_usd or 0) * 1e6,
+            f"{model}: µ$ per warm invocation",
+            "magma_r",
+        )
+    note = _emulator_note(results)
+    if note:
+        figure.text(0.5, 0.005, note, ha="center", fontsize=9, color="#a33")
+    figure.tight_layout(rect=(0, 0.02, 1, 0.97))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def _title(results: Results, every: list[Point]) -> str:
+    where = results.settings.get("stack") or "local"
+    region = results.environment.get("region") or "no region"
+    warm = sorted({p.warm for p in every})
+    n = f"n = {warm[0]}" if len(warm) == 1 else f"n = {warm[0]}-{warm[-1]}" if warm else "n = 0"
+    partial = " (partial)" if results.partial else ""
+    day = results.started_at[:10]
+    return f"concurrency-eval: {where}, {region}, {day}, {n} warm invocations per point{partial}"
+
+
+def _plain_numbers(axis: Any) -> None:
+    """1,500 rather than 1.5 x 10^3 on log axes: people read durations, not exponents."""
+    from matplotlib.ticker import FuncFormatter
+
+    plain = FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")
+    axis.yaxis.set_major_formatter(plain)
+    axis.yaxis.set_minor_formatter(plain)
+
+
+def _memory_axis(axis: Any, memories: list[int]) -> None:
+    axis.set_xscale("log", base=2)
+    if memories:
+        low, high = min(memories), max(memories)
+        ticks = [t for t in MEMORY_TICKS if low <= t <= high] or sorted(set(memories))
+        axis.set_xticks(ticks)
+        axis.set_xticklabels([str(t) for t in ticks])
+        axis.minorticks_off()
+    axis.set_xlabel("memory (MB)")
+
+
+def _durations(axis: Any, chosen: list[Point]) -> None:
+    for model in dict.fromkeys(p.model for p in chosen):
+        mine = sorted((p for p in chosen if p.model == model), key=lambda p: p.memory_mb)
+        memory = [p.memory_mb for p in mine]
+        colour = COLOURS.get(model, "#8172b2")
+        axis.plot(memory, [p.median_ms for p in mine], marker="o", color=colour, label=model)
+        low = [percentile(sorted(p.durations), 10) or p.median_ms for p in mine]
+        high = [percentile(sorted(p.durations), 90) or p.median_ms for p in mine]
+        axis.fill_between(memory, low, high, color=colour, alpha=0.2)
+    _memory_axis(axis, [p.memory_mb for p in chosen])
+    axis.set_yscale("log")
+    _plain_numbers(axis)
+    axis.set_ylabel("warm duration, ms (median, p10-p90 band)")
+    axis.set_title("duration against memory (best concurrency per size)")
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend()
+
+
+def _costs(axis: Any, chosen: list[Point], verdict: Any) -> None:
+    for model in dict.fromkeys(p.model for p in chosen):
+        mine = sorted(
+            (p for p in chosen if p.model == model and p.cost_usd is not None), key=lambda p: p.memory_mb
+        )
+        colour = COLOURS.get(model, "#8172b2")
+        axis.plot([p.median_ms for p in mine], [(p.cost_usd or 0) * 1e6 for p in mine], marker="o",
+                  color=colour, label=model, alpha=0.7)  # fmt: skip
+        for p in mine:
+            axis.annotate(f"{p.memory_mb}", (p.median_ms, (p.cost_usd or 0) * 1e6), fontsize=7,
+                          textcoords="offset points", xytext=(3, 3))  # fmt: skip
+    for model in verdict.models:
+        colour = COLOURS.get(model.model, "#8172b2")
+        choices = ((model.fastest, "^", "fastest"), (model.cheapest, "v", "cheapest"))
+        for point, marker, label in (*choices, (model.balanced, "*", "balanced")):
+            if point is not None and point.cost_usd is not None:
+                axis.scatter([point.median_ms], [point.cost_usd * 1e6], marker=marker, s=160, color=colour,
+                             edgecolors="black", zorder=5, label=f"{model.model} {label}")  # fmt: skip
+    axis.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter
+
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    axis.xaxis.set_minor_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    axis.set_xlabel("warm duration, ms")
+    axis.set_ylabel("µ$ per warm invocation")
+    axis.set_title("cost against duration (labels: MB; ▲ fastest ▼ cheapest ★ balanced)")
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(fontsize=7, ncol=2)
+
+
+def _speed_ups(axis: Any, verdict: Any) -> None:
+    for model in dict.fromkeys(s.model for s in verdict.speed_ups):
+        mine = [s for s in verdict.speed_ups if s.model == model]
+        colour = COLOURS.get(model, "#8172b2")
+        axis.errorbar(
+            [s.memory_mb for s in mine], [s.ratio for s in mine],
+            yerr=[[s.ratio - s.low for s in mine], [s.high - s.ratio for s in mine]],
+            marker="o", capsize=4, color=colour, label=model,
+        )  # fmt: skip
+    axis.axhline(1.0, color=COLOURS["sync"], linestyle="--", label="sync")
+    _memory_axis(axis, [s.memory_mb for s in verdict.speed_ups])
+    axis.set_ylabel("warm duration / sync's (95% CI)")
+    axis.set_title("against sync at the same size (below 1: faster)")
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend()
+
+
+def _inits(axis: Any, results: Results) -> None:
+    for model in dict.fromkeys(run.model for run in results.models):
+        runs = sorted(
+            (r for r in results.models if r.model == model and r.init_ms is not None and r.memory_mb),
+            key=lambda r: r.memory_mb or 0,
+        )
+        axis.plot([r.memory_mb for r in runs], [r.init_ms for r in runs], marker="s",
+                  color=COLOURS.get(model, "#8172b2"), label=model)  # fmt: skip
+    _memory_axis(axis, [r.memory_mb for r in results.models if r.memory_mb])
+    axis.set_ylabel("Init Duration, ms")
+    axis.set_title("cold start: the INIT phase")
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend()
+
+
+def _heatmap(axis: Any, mine: list[Point], value: Any, title: str, colours: str) -> None:
+    memories = sorted({p.memory_mb for p in mine})
+    concurrencies = sorted({p.concurrency or 0 for p in mine})
+    grid = [[float("nan")] * len(memories) for _ in concurrencies]
+    for p in mine:
+        grid[concurrencies.index(p.concurrency or 0)][memories.index(p.memory_mb)] = value(p)
+    image = axis.imshow(grid, cmap=colours, aspect="auto", origin="lower")
+    axis.set_xticks(range(len(memories)), [str(m) for m in memories])
+    axis.set_yticks(range(len(concurrencies)), [str(c or "default") for c in concurrencies])
+    for row, line in enumerate(grid):
+        for column, cell in enumerate(line):
+            if cell == cell:  # not NaN
+                axis.text(column, row, f"{cell:,.0f}" if cell >= 10 else f"{cell:.2f}", ha="center",
+                          va="center", fontsize=8, color="white")  # fmt: skip
+    axis.set_xlabel("memory (MB)")
+    axis.set_ylabel("requests in flight")
+    axis.set_title(title)
+    axis.figure.colorbar(image, ax=axis)
+
+
+def _emulator_note(results: Results) -> str:
+    if results.kind != "local":
+        return ""
+    busy = [
+        (run.server_cpu_s / run.wall_s, run)
+        for run in results.models
+        if run.server_cpu_s is not None
+        and run.wall_s
+        and run.server_cpu_s / run.wall_s > EMULATOR_LIMIT_SHARE
+    ]
+    if not busy:
+        return ""
+    share, run = max(busy, key=lambda item: item[0])
+    return (
+        f"The S3 emulator used up to {share:.0%} of a CPU ({run.model} at {run.memory_mb} MB): "
+        "at such points it, not the function, sets the pace."
+    )

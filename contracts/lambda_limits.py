@@ -1,0 +1,27 @@
+"""AWS Lambda's documented quotas and constants that the tool, the stacks and the
+local Lambda service all follow (Lambda developer guide, "Lambda quotas" and
+"Configuring Lambda function memory").
+"""
+
+MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
+MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1, 900
+#: At 1,769 MB a function has the equivalent of one vCPU; at 10,240 MB, six.
+MB_PER_VCPU = 1_769
+MAX_VCPUS = 6
+#: `LoggingConfig.LogFormat` values.
+LOG_FORMATS = ("Text", "JSON")
+#: Invoke's `LogType=Tail` returns the last 4 KB of the invocation's log.
+LOG_TAIL_BYTES = 4_096
+#: Synchronous invocation payload, request and response: 6 MB.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+#: The INIT phase of an on-demand function is limited to 10 seconds.
+INIT_TIMEOUT_S = 10.0
+#: The retention periods CloudWatch Logs accepts, in days, with the name
+#: `aws_logs.RetentionDays` gives each.
+LOG_RETENTION_PERIODS = {
+    1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH",
+    60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS", 150: "FIVE_MONTHS", 180: "SIX_MONTHS",
+    365: "ONE_YEAR", 400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1096: "THREE_YEARS",
+    1827: "FIVE_YEARS", 2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS",
+    3653: "TEN_YEARS",
+}  # fmt: skip

@@ -1,0 +1,28 @@
+"""The stacks' names and the outputs the tool reads from them: the stacks write these
+outputs, the `run` and `smoke` commands find the deployment by them."""
+
+DEFAULT_STACK_PREFIX = "ConcurrencyEval"
+#: The evaluation stack's output naming the data bucket.
+DATA_BUCKET_OUTPUT = "DataBucketName"
+#: The evaluation stack's output saying where the code came from.
+CODE_SOURCE_OUTPUT = "CodeSource"
+
+
+def artifacts_stack_name(prefix: str) -> str:
+    """The stack holding the artifact bucket and the GitHub OIDC roles."""
+    return f"{prefix}Artifacts"
+
+
+def evaluation_stack_name(prefix: str) -> str:
+    """The stack holding the data bucket, the layers and the three functions."""
+    return f"{prefix}Evaluation"
+
+
+def function_output(model: str) -> str:
+    """The evaluation stack's output naming a model's function."""
+    return f"{model.capitalize()}FunctionName"
+
+
+def alias_output(model: str) -> str:
+    """The evaluation stack's output naming a model's alias."""
+    return f"{model.capitalize()}AliasName"
