@@ -20,11 +20,11 @@ import boto3
 from botocore.config import Config
 
 from bundling.build import Builder, Target, find_python
+from concurrency_eval.backends.under_test import FunctionsUnderTest
 from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, FaultRule, Faults
 from concurrency_eval.emulators.lambda_service.functions import Code, Configuration
 from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
 from concurrency_eval.results.document import ModelRun
-from concurrency_eval.sweep.engine import Target as SweepTarget
 from concurrency_eval.workload.dataset import DataSetSpec, seed
 from contracts.bundles import RUNTIME
 from contracts.function import FUNCTION_ENVIRONMENT, HANDLER
@@ -234,8 +234,8 @@ class LocalDeployment:
             aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
         )  # fmt: skip
 
-    def target(self) -> SweepTarget:
-        return SweepTarget(self.lambda_client(), dict(self.functions), BUCKET, poll_seconds=0.1)
+    def target(self) -> FunctionsUnderTest:
+        return FunctionsUnderTest(self.lambda_client(), dict(self.functions), BUCKET, poll_seconds=0.1)
 
     def meter(self) -> "S3Meter":
         return S3Meter(self.s3)

@@ -906,7 +906,7 @@ def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from concurrency_eval.backends.aws import DeploymentNotFound, discover
+    from concurrency_eval.backends.aws import StackNotFound, discover
     from concurrency_eval.sweep.engine import Sweep, Target
     from concurrency_eval.sweep.plan import OverBudget, check_budget, plan
     from concurrency_eval.sweep.runner import new_results, run_sweep
@@ -961,7 +961,7 @@ def _sweep(args: argparse.Namespace, out: Console, err: Console) -> int:
     except OverBudget as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         return EXIT_USAGE
-    except (DeploymentNotFound, ConfigurationError) as error:
+    except (StackNotFound, ConfigurationError) as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         _interrupted_note(err, output, "run")
         return EXIT_ENVIRONMENT
@@ -1026,7 +1026,7 @@ def _endpoint_url(text: str) -> str:
 def _smoke(args: argparse.Namespace, out: Console, err: Console) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from concurrency_eval.backends.aws import DeploymentNotFound, discover
+    from concurrency_eval.backends.aws import StackNotFound, discover
     from concurrency_eval.sweep.smoke import smoke_test
     from contracts.bundles import MODELS
 
@@ -1043,7 +1043,7 @@ def _smoke(args: argparse.Namespace, out: Console, err: Console) -> int:
             deployment.data_bucket,
             args.alias,
         )
-    except DeploymentNotFound as error:
+    except StackNotFound as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         return EXIT_ENVIRONMENT
     except (ClientError, BotoCoreError) as error:

@@ -11,18 +11,15 @@ so that nothing measured is lost). Whatever happens, the functions are restored.
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from concurrency_eval.backends.under_test import FunctionsUnderTest
 from concurrency_eval.results.document import Invocation, ModelRun
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.invoke import Answer, invoke_once
 from concurrency_eval.sweep.plan import architecture_of
 from concurrency_eval.sweep.settings import Step, SweepSettings
 from concurrency_eval.sweep.updates import Configurator
-
-if TYPE_CHECKING:
-    from types_boto3_lambda import LambdaClient
 
 #: A group of invocations is identified by model, memory size and concurrency.
 GroupKey = tuple[str, int, int | None]
@@ -52,21 +49,10 @@ class _NoMeter:
         pass
 
 
-@dataclass(frozen=True)
-class Target:
-    """The deployment under test, as the Lambda API names it."""
-
-    client: "LambdaClient"
-    functions: dict[str, str]
-    data_bucket: str
-    #: How often to poll an update's status: a second on AWS, less locally.
-    poll_seconds: float = 1.0
-
-
 class Sweep:
     def __init__(
         self,
-        target: Target,
+        target: FunctionsUnderTest,
         settings: SweepSettings,
         prices: Prices,
         observer: Observer,

@@ -15,9 +15,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from concurrency_eval.backends.local import LocalDeployment, LocalOptions
+from concurrency_eval.backends.under_test import FunctionsUnderTest
 from concurrency_eval.results.document import Results
 from concurrency_eval.results.pricing import DEFAULT_PRICES
-from concurrency_eval.sweep.engine import Sweep, Target
+from concurrency_eval.sweep.engine import Sweep
 from concurrency_eval.sweep.runner import new_results, resume, run_sweep
 from concurrency_eval.sweep.settings import SweepSettings
 from concurrency_eval.sweep.updates import SWEEP_VARIABLE, RestoreFailed
@@ -62,7 +63,7 @@ def start(
     return sweep, originals, results
 
 
-def configurations(target: Target) -> dict[str, tuple[int, dict[str, str], str]]:
+def configurations(target: FunctionsUnderTest) -> dict[str, tuple[int, dict[str, str], str]]:
     found: dict[str, tuple[int, dict[str, str], str]] = {}
     for model, name in target.functions.items():
         configuration = target.client.get_function_configuration(FunctionName=name)

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from concurrency_eval.backends.aws import Deployment, DeploymentNotFound, discover
+from concurrency_eval.backends.aws import DeployedStack, StackNotFound, discover
 from concurrency_eval.results.pricing import DEFAULT_PRICES, Prices
 from concurrency_eval.sweep.plan import OverBudget, check_budget, plan
 from concurrency_eval.sweep.settings import Step, SweepSettings, validate_memory_sizes
@@ -107,16 +107,16 @@ def test_discover_reads_stack_outputs() -> None:
         stubber.add_response(
             "describe_stacks", {"Stacks": [{**stack, "Outputs": outputs}]}, {"StackName": "S"}
         )
-        assert discover(client, "S", ("sync", "asyncio")) == Deployment(
+        assert discover(client, "S", ("sync", "asyncio")) == DeployedStack(
             "S", "data-b", {"sync": "s", "asyncio": "a"}
         )
         stubber.add_response(
             "describe_stacks", {"Stacks": [{**stack, "Outputs": outputs}]}, {"StackName": "S"}
         )
-        with pytest.raises(DeploymentNotFound, match="lacks the outputs ThreadedFunctionName"):
+        with pytest.raises(StackNotFound, match="lacks the outputs ThreadedFunctionName"):
             discover(client, "S", ("sync", "threaded"))
         stubber.add_client_error("describe_stacks", "ValidationError", "Stack with id S does not exist")
-        with pytest.raises(DeploymentNotFound, match="npx cdk deploy"):
+        with pytest.raises(StackNotFound, match="npx cdk deploy"):
             discover(client, "S", ("sync",))
 
 
