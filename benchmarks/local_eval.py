@@ -46,7 +46,7 @@ def main() -> None:
         tempfile.TemporaryDirectory() as logs,
         LocalDeployment(ROOT, LocalOptions(), settings.dataset, settings.models, Path(logs)) as local,
     ):
-        sweep = Sweep(local.target(), settings, DEFAULT_PRICES, Quiet(), local.meter())
+        sweep = Sweep(local.functions_under_test(), settings, DEFAULT_PRICES, Quiet(), local.meter())
         sweep.run(sweep.configurations(), runs.append)
         cpu_limit = local.service.cpu_limit if local.service else "?"
     medians = {

@@ -234,7 +234,7 @@ class LocalDeployment:
             aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
         )  # fmt: skip
 
-    def target(self) -> FunctionsUnderTest:
+    def functions_under_test(self) -> FunctionsUnderTest:
         return FunctionsUnderTest(self.lambda_client(), dict(self.functions), BUCKET, poll_seconds=0.1)
 
     def meter(self) -> "S3Meter":

@@ -14,10 +14,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts.bundles import ARCHITECTURES
+
 PRICES_DATE = "2025-06-01"
 PRICES_SOURCE = "https://aws.amazon.com/lambda/pricing/"
 PRICES_REGION = "us-east-1"
-ARCHITECTURES = ("arm64", "x86_64")
 #: Regions whose published Lambda prices are those of us-east-1.
 STANDARD_PRICE_REGIONS = (
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",

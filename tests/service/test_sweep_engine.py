@@ -57,7 +57,9 @@ def settings(**overrides: Any) -> SweepSettings:
 def start(
     deployment: LocalDeployment, sweep_settings: SweepSettings
 ) -> tuple[Sweep, dict[str, Any], Results]:
-    sweep = Sweep(deployment.target(), sweep_settings, DEFAULT_PRICES, Quiet(), deployment.meter())
+    sweep = Sweep(
+        deployment.functions_under_test(), sweep_settings, DEFAULT_PRICES, Quiet(), deployment.meter()
+    )
     originals = sweep.configurations()
     results = new_results("local", sweep_settings, DEFAULT_PRICES, deployment.describe(), event={})
     return sweep, originals, results
@@ -116,7 +118,7 @@ def test_the_sweep_records_what_lambda_reports(deployment: LocalDeployment, tmp_
             assert invocation.cpu_ms is not None
             assert invocation.cpu_ms > 0
     # And the functions are as they were
-    assert configurations(deployment.target()) == {
+    assert configurations(deployment.functions_under_test()) == {
         model: (o["MemorySize"], o["Environment"]["Variables"], "Successful")
         for model, o in originals.items()
     }
@@ -131,7 +133,7 @@ def test_an_interrupt_restores_every_function_and_resume_completes(
     # second size was accepted (still InProgress), or after an invocation at that size
     sweep_settings = settings(models=("sync", "asyncio"), invocations=1)
     sweep, originals, results = start(deployment, sweep_settings)
-    target = deployment.target()
+    target = deployment.functions_under_test()
     calls = []
 
     def interrupt(**kwargs: Any) -> None:
@@ -174,7 +176,7 @@ def test_a_failing_restore_still_restores_the_others_and_names_the_failure(
     # Given a sweep whose restore of the sync function is refused
     sweep_settings = settings(memory_sizes=(640,), invocations=1)
     sweep, originals, results = start(deployment, sweep_settings)
-    target = deployment.target()
+    target = deployment.functions_under_test()
     refused = deployment.functions["sync"]
 
     def refuse(params: dict[str, Any], **kwargs: Any) -> None:
@@ -207,7 +209,7 @@ def test_a_failing_restore_still_restores_the_others_and_names_the_failure(
 
 def test_a_cold_start_metric_per_environment_from_powertools(deployment: LocalDeployment) -> None:
     # Given a new execution environment of the asyncio function (a configuration change)
-    target = deployment.target()
+    target = deployment.functions_under_test()
     name = deployment.functions["asyncio"]
     configuration = target.client.get_function_configuration(FunctionName=name)
     variables = {**configuration["Environment"]["Variables"], "COLD_START_TEST": "1"}
@@ -240,7 +242,7 @@ def test_the_smoke_test_reads_each_live_alias_and_says_which_answered_wrong(
 ) -> None:
     from concurrency_eval.sweep.smoke import SMOKE_DATA, smoke_test
 
-    target = deployment.target()
+    target = deployment.functions_under_test()
     # Given the deployment as deployed, When the smoke test runs against the live aliases
     answers = smoke_test(target.client, deployment.s3_client(), target.functions, target.data_bucket)
     # Then every function answers with the key that holds the magic string

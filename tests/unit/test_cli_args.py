@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from concurrency_eval.commands.cli import EXIT_USAGE, main
+from concurrency_eval.commands.cli import main
+from concurrency_eval.commands.console import EXIT_USAGE
 from tests.unit.test_results import sample
 
 
@@ -148,7 +149,8 @@ def test_shell_completion_offers_commands_and_options(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["seed", "run", "publish"])
 def test_region_and_profile_reach_the_session(command: str) -> None:
-    from concurrency_eval.commands.cli import aws_session, build_parser
+    from concurrency_eval.commands.arguments import aws_session
+    from concurrency_eval.commands.cli import build_parser
 
     required = {"seed": ["--bucket", "b"], "run": [], "publish": ["--bucket", "b"]}[command]
     args = build_parser().parse_args([command, *required, "--region", "eu-west-3"])

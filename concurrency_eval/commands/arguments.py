@@ -1,0 +1,319 @@
+"""What several commands take: argument types that say what was wrong and what is
+accepted, the argument groups commands share, and the checks made before any work."""
+
+import argparse
+import os
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from concurrency_eval.backends.local import DEFAULT_JITTER_MS, DEFAULT_LATENCY_MS, LocalOptions
+from concurrency_eval.sweep.settings import validate_memory_sizes
+from concurrency_eval.workload.dataset import MAGIC, DataSetSpec
+from contracts import cdk_json, validation
+from contracts.bundles import MODELS
+from contracts.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, DEPLOYED_LOG_FORMAT
+from contracts.lambda_limits import LOG_FORMATS, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S
+from contracts.ranges import NotANumber, OutOfRange, float_between, int_between
+from contracts.stack import DEFAULT_STACK_PREFIX, evaluation_stack_name
+from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY
+
+MAX_OBJECTS = 1_000_000
+
+
+# -- argument types ------------------------------------------------------------------
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    parse = int_between(low, high)
+
+    def argument(text: str) -> int:
+        try:
+            return parse(text)
+        except NotANumber:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        except OutOfRange as error:
+            raise argparse.ArgumentTypeError(f"{error.value} is out of range; use {low} to {high}") from None
+
+    return argument
+
+
+def number(low: float, high: float, unit: str = "") -> Callable[[str], float]:
+    parse = float_between(low, high)
+
+    def argument(text: str) -> float:
+        try:
+            return parse(text)
+        except NotANumber:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        except OutOfRange as error:
+            raise argparse.ArgumentTypeError(
+                f"{error.value:g} is out of range; use {low:g} to {high:g}{unit}"
+            ) from None
+
+    return argument
+
+
+def models(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [model for model in chosen if model not in MODELS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown model {unknown[0] if unknown else text!r}; choose from {', '.join(MODELS)}"
+        )
+    return chosen
+
+
+def concurrencies(text: str) -> tuple[int, ...]:
+    parse = whole_number(MIN_CONCURRENCY, MAX_CONCURRENCY)
+    values = tuple(parse(part.strip()) for part in text.split(",") if part.strip())
+    if not values:
+        raise argparse.ArgumentTypeError(f"{text!r} names no concurrency; give one or more, as 16,64")
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"{text!r} repeats a value")
+    return values
+
+
+def memory_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of MB") from None
+    try:
+        return validate_memory_sizes(sizes)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def endpoint_url(text: str) -> str:
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an endpoint URL; use one like http://127.0.0.1:5000"
+        )
+    return text
+
+
+def _checked(check: Callable[[str], str]) -> Callable[[str], str]:
+    """A check shared with cdk.json's settings, as an argument type."""
+
+    def argument(text: str) -> str:
+        try:
+            return check(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return argument
+
+
+key_prefix = _checked(validation.key_prefix)
+framework_source = _checked(validation.framework_source)
+
+
+def env_path(variable: str) -> Path | None:
+    value = os.environ.get(variable)
+    return Path(value) if value else None
+
+
+# -- argument groups -----------------------------------------------------------------
+
+
+def add_dataset_arguments(parser: argparse.ArgumentParser, objects_default: int) -> None:
+    group = parser.add_argument_group("data set")
+    group.add_argument(
+        "--objects",
+        type=whole_number(1, MAX_OBJECTS),
+        default=objects_default,
+        help="number of files (default: %(default)s)",
+    )
+    for bound, default in (("min", 1_000), ("max", 50_000)):
+        group.add_argument(
+            f"--{bound}-size",
+            type=whole_number(len(MAGIC), 100_000_000),
+            default=default,
+            help=f"{'smallest' if bound == 'min' else 'largest'} file in bytes (default: %(default)s)",
+        )
+    group.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same files")
+    group.add_argument("--prefix", help="key prefix (default: the object count and a slash, as '1000/')")
+
+
+def add_function_arguments(parser: argparse.ArgumentParser, *, memory: bool = True) -> Any:
+    """The hosted functions' configuration, as the stack sets it (memory, timeout)."""
+    functions = parser.add_argument_group("functions")
+    if memory:
+        functions.add_argument(
+            "--memory",
+            type=whole_number(MIN_MEMORY_MB, MAX_MEMORY_MB),
+            default=DEFAULT_MEMORY_MB,
+            help="the functions' memory size in MB (default: %(default)s)",
+        )
+    functions.add_argument(
+        "--timeout",
+        type=whole_number(MIN_TIMEOUT_S, MAX_TIMEOUT_S),
+        default=DEFAULT_TIMEOUT_S,
+        help="the functions' timeout in seconds (default: %(default)s, as the stack's)",
+    )
+    return functions
+
+
+def add_verdict_arguments(group: Any) -> None:
+    group.add_argument(
+        "--balanced-weight",
+        type=number(0, 1),
+        default=0.5,
+        metavar="W",
+        help="the balanced choice's trade-off, as Power Tuning's: 0 favours speed, 1 cost "
+        "(default: %(default)s)",
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary and verdict as one JSON document instead of a table",
+    )
+
+
+def add_local_arguments(parser: argparse.ArgumentParser) -> None:
+    """How the local Lambda service and the embedded S3 behave."""
+    service = parser.add_argument_group("local Lambda service")
+    service.add_argument(
+        "--log-format",
+        choices=sorted(LOG_FORMATS),
+        default=DEPLOYED_LOG_FORMAT,
+        help="the functions' LoggingConfig.LogFormat (default: %(default)s, as the stacks deploy)",
+    )
+    service.add_argument(
+        "--cpu-limit",
+        choices=("auto", "cgroup-v2", "cgroup-v1", "duty-cycle"),
+        default="auto",
+        help="how each environment's CPU share (memory/1769 of a vCPU) is enforced (default: %(default)s)",
+    )
+    service.add_argument(
+        "--no-cpu-limit",
+        dest="cpu_limit",
+        action="store_const",
+        const="none",
+        help="run every environment with the whole machine (the results then say so)",
+    )
+    service.add_argument(
+        "--pure-python-client",
+        action="store_true",
+        help="use the runtime client's pure-Python transport even where its C extension loads",
+    )
+    _add_s3_arguments(parser)
+
+
+def _add_s3_arguments(parser: argparse.ArgumentParser) -> None:
+    s3 = parser.add_argument_group("embedded S3 behaviour")
+    milliseconds = number(0, 10_000, " ms")
+    s3.add_argument(
+        "--latency-ms",
+        type=milliseconds,
+        default=DEFAULT_LATENCY_MS,
+        help="added to every S3 request; real S3 answers small GETs in tens of ms (default: %(default)s)",
+    )
+    s3.add_argument(
+        "--jitter-ms",
+        type=milliseconds,
+        default=DEFAULT_JITTER_MS,
+        help="random extra latency, up to this (default: %(default)s)",
+    )
+    for option, answer in (
+        ("--error-rate", "answered 503 SlowDown"),
+        ("--server-error-rate", "answered 500 InternalError"),
+        ("--slow-rate", "answered slowly"),
+    ):
+        s3.add_argument(
+            option, type=number(0, 1), default=0.0, help=f"share of requests {answer} (default: %(default)s)"
+        )
+    s3.add_argument(
+        "--slow-ms",
+        type=number(0, 600_000, " ms"),
+        default=1000.0,
+        help="how slowly (default: %(default)s)",
+    )
+    s3.add_argument(
+        "--fault-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a key whose GETs always fail with 503 SlowDown (repeatable)",
+    )
+
+
+def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
+    aws = parser.add_argument_group("AWS credentials")
+    aws.add_argument(
+        "--region", help="the AWS region (default: your AWS configuration's, or AWS_DEFAULT_REGION)"
+    )
+    aws.add_argument(
+        "--profile", help="the AWS profile to use (default: AWS_PROFILE, or the default profile)"
+    )
+
+
+# -- checks and what they build --------------------------------------------------------
+
+
+def refuse(args: argparse.Namespace, message: str) -> NoReturn:
+    """Stop with the command's usage and `message`, exit 2, as argparse does."""
+    parser: argparse.ArgumentParser = args.parser
+    parser.error(message)
+
+
+def dataset(args: argparse.Namespace) -> DataSetSpec:
+    if args.min_size > args.max_size:
+        refuse(args, f"--min-size {args.min_size} is larger than --max-size {args.max_size}")
+    return DataSetSpec(args.objects, args.min_size, args.max_size, seed=args.seed, prefix=args.prefix)
+
+
+def local_options(args: argparse.Namespace, spec: DataSetSpec, *, memory_mb: int = 1024) -> LocalOptions:
+    keys = {key for key, _ in spec.items()}
+    strangers = [key for key in args.fault_key if key not in keys]
+    if strangers:
+        refuse(
+            args,
+            f"--fault-key {strangers[0]!r} is not in the data set, whose keys are "
+            f"{spec.key(0)} to {spec.key(spec.objects - 1)}",
+        )
+    return LocalOptions(
+        latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, error_rate=args.error_rate,
+        server_error_rate=args.server_error_rate, slow_rate=args.slow_rate, slow_ms=args.slow_ms,
+        fault_keys=tuple(args.fault_key), timeout_s=args.timeout, memory_mb=memory_mb,
+        max_attempts=getattr(args, "max_attempts", None), retry_mode=getattr(args, "retry_mode", None),
+        log_format=args.log_format, cpu_limit=args.cpu_limit, pure_python_client=args.pure_python_client,
+    )  # fmt: skip
+
+
+def aws_session(args: argparse.Namespace) -> Any:
+    """The boto3 session every command that talks to AWS uses, from --region and --profile."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.session.Session(region_name=args.region, profile_name=args.profile)
+    except ProfileNotFound as error:
+        refuse(args, f"--profile: {error}; list yours with `aws configure list-profiles`")
+
+
+def check_writable_folder(args: argparse.Namespace, directory: Path, option: str) -> None:
+    """A folder, or a path a folder can be made at, that can be written to."""
+    blocker = next((p for p in (directory, *directory.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        refuse(args, f"{option}: {blocker} is a file, not a folder; name a folder for the results")
+    if blocker is not None and not os.access(blocker, os.W_OK):
+        refuse(args, f"{option}: {blocker} cannot be written to")
+
+
+def add_stack_argument(parser: Any) -> None:
+    parser.add_argument(
+        "--stack", default=_default_stack(), help="the evaluation stack's name (default: %(default)s)"
+    )
+
+
+def _default_stack() -> str:
+    """The evaluation stack's name as cdk.json's stackPrefix makes it."""
+    try:
+        prefix = cdk_json.context().get("stackPrefix", DEFAULT_STACK_PREFIX)
+    except (OSError, ValueError, KeyError):
+        prefix = DEFAULT_STACK_PREFIX
+    return evaluation_stack_name(prefix)

@@ -1,0 +1,60 @@
+"""`concurrency-eval local`: the memory sweep on this machine, on the local Lambda
+service and the embedded S3, with no AWS account."""
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from concurrency_eval.commands import arguments, console, sweep_options
+from concurrency_eval.sweep.flow import sweep_locally
+
+ROOT = Path(__file__).resolve().parents[2]
+#: A size below 512 MB, the stack's 1024 and one full vCPU at 1769, on a data set small
+#: enough that `make local` takes about 3 minutes on two cores (at 256 MB a function
+#: gets a seventh of a CPU).
+MEMORY_SIZES = (256, 1024, 1769)
+OBJECTS = 150
+INVOCATIONS = 5
+
+
+def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "local",
+        help="sweep memory sizes on this machine: the local Lambda service on an embedded S3",
+        description="Start an S3 on loopback and seed the data set, build the bundles, host the three "
+        "functions in the local Lambda service (AWS's runtime client, Lambda's CPU share, memory limit and "
+        "timeout), and sweep their memory sizes as `run` does on AWS, reading Lambda's own reports. Prints "
+        "a table and a verdict and writes results.json, results.csv, chart.png and the functions' logs.",
+    )
+    arguments.add_dataset_arguments(parser, objects_default=OBJECTS)
+    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations_default=INVOCATIONS)
+    functions = arguments.add_function_arguments(parser, memory=False)
+    functions.add_argument(
+        "--max-attempts",
+        type=arguments.whole_number(1, 20),
+        help="S3 attempts per request in the functions, the first included (default: theirs, 5)",
+    )
+    functions.add_argument(
+        "--retry-mode",
+        choices=("standard", "adaptive"),
+        help="botocore retry mode in the functions (default: theirs, standard)",
+    )
+    arguments.add_local_arguments(parser)
+    parser.set_defaults(command=run, parser=parser)
+
+
+def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    settings, resumed = sweep_options.settings_and_resumed(args, "local")
+    output = sweep_options.output_dir(args, "local")
+    options = arguments.local_options(args, settings.dataset)
+    prices = sweep_options.prices(args, "us-east-1", err)
+    try:
+        with console.progress_bar(err) as bar:
+            results = sweep_locally(
+                ROOT, settings, options, prices, output, console.Progress(bar, out), resumed
+            )
+    except KeyboardInterrupt:
+        console.resume_hint(err, output, "local")
+        raise
+    return console.show_sweep(results, output, args.balanced_weight, args.json, out)

@@ -1,0 +1,98 @@
+"""`concurrency-eval publish`: reproducible zips of the bundles, uploaded to the
+versioned artifact bucket when changed; the manifest the stacks deploy from."""
+
+import argparse
+import json
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+from rich.markup import escape
+
+from bundling.build import Builder, Target
+from concurrency_eval.artifacts.publish import Artifact, PublishError, manifest, publish, write_github_files
+from concurrency_eval.commands import arguments, console
+from concurrency_eval.commands.local import ROOT
+from contracts.bundles import ARCHITECTURES, DEFAULT_PYTHON_VERSION, PYTHON_VERSIONS
+
+
+def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "publish",
+        help="build the layer and function zips and upload the changed ones to the artifact bucket",
+        description="Build reproducible zips of both layers and the three functions for Lambda's platform, "
+        "upload those whose content changed to the versioned artifact bucket, and report each object's "
+        "key and version (as a manifest for the stacks, and as GitHub Actions outputs and summary).",
+    )
+    parser.add_argument("--bucket", required=True, help="the versioned artifact bucket")
+    parser.add_argument(
+        "--prefix", default="artifacts/", type=arguments.key_prefix, help="key prefix (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--architecture",
+        choices=ARCHITECTURES,
+        default=ARCHITECTURES[0],
+        help="Lambda architecture to build for (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--python-version",
+        default=DEFAULT_PYTHON_VERSION,
+        choices=sorted(PYTHON_VERSIONS),
+        help="Lambda runtime's Python version (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--framework-source",
+        type=arguments.framework_source,
+        metavar="REQUIREMENT",
+        help="build the framework layer from this requirement, such as "
+        "'s3fanout @ git+https://github.com/org/s3fanout@v1.2.0' (default: layers/framework)",
+    )
+    parser.add_argument("--endpoint-url", type=arguments.endpoint_url, help="an S3 endpoint other than AWS's")
+    parser.add_argument(
+        "--manifest", type=Path, help="also write the manifest (the stacks' publishedArtifacts) here"
+    )
+    parser.add_argument(
+        "--github-output",
+        type=Path,
+        default=arguments.env_path("GITHUB_OUTPUT"),
+        help="append job outputs here (default: $GITHUB_OUTPUT when set)",
+    )
+    parser.add_argument(
+        "--summary",
+        type=Path,
+        default=arguments.env_path("GITHUB_STEP_SUMMARY"),
+        help="append a Markdown summary here (default: $GITHUB_STEP_SUMMARY when set)",
+    )
+    arguments.add_aws_arguments(parser)
+    parser.set_defaults(command=run, parser=parser)
+
+
+def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    if args.manifest is not None and not args.manifest.parent.is_dir():
+        arguments.refuse(
+            args, f"--manifest: the folder {args.manifest.parent} does not exist; create it or name another"
+        )
+    builder = Builder(
+        ROOT,
+        Target(args.architecture, args.python_version),
+        framework_source=args.framework_source,
+        progress=lambda message: err.print(f"[dim]{escape(message)}[/dim]"),
+    )
+    client = arguments.aws_session(args).client("s3", endpoint_url=args.endpoint_url)
+
+    def report(artifact: Artifact) -> None:
+        state = "uploaded" if artifact.uploaded else "unchanged"
+        where = f"s3://{args.bucket}/{artifact.key}"
+        err.print(escape(f"{artifact.name:<10} {state:<9} {where} version {artifact.version}"))
+
+    try:
+        artifacts = publish(client, args.bucket, args.prefix, builder, on_artifact=report)
+    except (BotoCoreError, ClientError, PublishError) as error:
+        console.error(err, f"publishing to s3://{args.bucket} failed: {error}")
+        return console.EXIT_ENVIRONMENT
+    write_github_files(args.bucket, artifacts, args.github_output, args.summary)
+    document = json.dumps(manifest(args.bucket, artifacts), indent=2)
+    if args.manifest is not None:
+        args.manifest.write_text(document + "\n")
+    out.print_json(document)
+    return console.EXIT_OK

@@ -1,0 +1,102 @@
+"""`concurrency-eval run`: the memory sweep of the deployed functions on AWS."""
+
+import argparse
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+from rich.markup import escape
+
+from concurrency_eval.backends.aws import StackNotFound
+from concurrency_eval.commands import arguments, console, sweep_options
+from concurrency_eval.sweep.flow import DataSetMissing, Declined, sweep_on_aws
+from concurrency_eval.sweep.plan import OverBudget
+from concurrency_eval.sweep.updates import ConfigurationError
+
+MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
+
+
+def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "run",
+        help="sweep memory sizes of the deployed functions on AWS: duration, cost, cold starts",
+        description="Find the deployed functions and data bucket from the stack outputs, then for each "
+        "memory size (and concurrency) update the functions, record a cold invocation and warm ones from "
+        "Lambda's own reports, and price them. Asks before starting (--yes does not); writes the results "
+        "after every group, and restores every function's configuration at the end, also on Ctrl-C.",
+    )
+    arguments.add_dataset_arguments(parser, objects_default=1000)
+    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations_default=10)
+    aws = parser.add_argument_group("AWS")
+    arguments.add_stack_argument(aws)
+    aws.add_argument(
+        "--budget",
+        type=arguments.number(0, 10_000, " USD"),
+        metavar="USD",
+        help="refuse any plan that could cost more than this",
+    )
+    aws.add_argument(
+        "--expected-seconds",
+        type=arguments.number(0.001, 900, " s"),
+        default=5.0,
+        help="seconds per invocation assumed by the estimate (default: %(default)s)",
+    )
+    aws.add_argument("--yes", action="store_true", help="do not ask: start, and seed a missing data set")
+    arguments.add_aws_arguments(parser)
+    parser.set_defaults(command=run, parser=parser)
+
+
+def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    settings, resumed = sweep_options.settings_and_resumed(
+        args, "aws", expected_seconds=args.expected_seconds
+    )
+    output = sweep_options.output_dir(args, "aws")
+    if args.prices is not None:
+        sweep_options.prices(args, None, err)  # a bad price file is refused before anything else
+    session = _session(args, err)
+    if session is None:
+        return console.EXIT_ENVIRONMENT
+    prices = sweep_options.prices(args, session.region_name, err)
+    try:
+        with console.progress_bar(err) as bar:
+            progress = console.Progress(bar, out, assume_yes=args.yes)
+            results = sweep_on_aws(
+                session,
+                args.stack,
+                settings,
+                prices,
+                output,
+                progress,
+                budget_usd=args.budget,
+                resumed=resumed,
+            )
+    except DataSetMissing as error:
+        err.print(escape(str(error)))
+        return console.EXIT_ENVIRONMENT
+    except (Declined, OverBudget) as error:
+        console.error(err, str(error))
+        return console.EXIT_USAGE
+    except (StackNotFound, ConfigurationError) as error:
+        console.error(err, str(error))
+        console.resume_hint(err, output, "run")
+        return console.EXIT_ENVIRONMENT
+    except (ClientError, BotoCoreError) as error:
+        console.error(err, f"AWS: {error}")
+        console.resume_hint(err, output, "run")
+        return console.EXIT_ENVIRONMENT
+    except KeyboardInterrupt:
+        console.resume_hint(err, output, "run")
+        raise
+    return console.show_sweep(results, output, args.balanced_weight, args.json, out)
+
+
+def _session(args: argparse.Namespace, err: Console) -> Any:
+    """The AWS session, or None after saying what it lacks."""
+    session = arguments.aws_session(args)
+    if session.region_name is None:
+        console.error(err, "no AWS region: pass --region, or set AWS_DEFAULT_REGION or a profile's region")
+        return None
+    if session.get_credentials() is None:
+        console.error(err, "no AWS credentials: run `aws configure` or `aws sso login`, or set them")
+        return None
+    return session

@@ -1,0 +1,54 @@
+"""`concurrency-eval seed`: the data set, uploaded to a bucket (real S3, or any S3)."""
+
+import argparse
+
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+from rich.markup import escape
+
+from concurrency_eval.commands import arguments, console
+from concurrency_eval.workload.dataset import seed
+
+
+def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "seed",
+        help="upload the data set to a bucket (real S3, or any S3 by --endpoint-url)",
+        description="Generate the data set and upload what is not already there unchanged.",
+    )
+    arguments.add_dataset_arguments(parser, objects_default=1000)
+    parser.add_argument("--bucket", required=True, help="the bucket to upload to")
+    parser.add_argument(
+        "--endpoint-url",
+        type=arguments.endpoint_url,
+        help="an S3 endpoint other than AWS's (for example the embedded S3)",
+    )
+    parser.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
+    arguments.add_aws_arguments(parser)
+    parser.set_defaults(command=run, parser=parser)
+
+
+def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    spec = arguments.dataset(args)
+    client = arguments.aws_session(args).client("s3", endpoint_url=args.endpoint_url)
+    try:
+        with console.progress_bar(err) as bar:
+            task = bar.add_task(escape(f"seeding s3://{args.bucket}/{spec.folder}"), total=spec.objects)
+            result = seed(
+                client,
+                args.bucket,
+                spec,
+                create_bucket=args.create_bucket,
+                on_object=lambda: bar.advance(task),
+            )
+    except (BotoCoreError, ClientError) as error:
+        console.error(err, f"seeding s3://{args.bucket} failed: {error}")
+        return console.EXIT_ENVIRONMENT
+    uploaded = f"{result.uploaded} uploaded ({result.bytes_uploaded:,} bytes)"
+    out.print(
+        escape(
+            f"s3://{args.bucket}/{spec.folder}: {uploaded}, {result.unchanged} already there; "
+            f"the magic string is in {spec.magic_key}"
+        )
+    )
+    return console.EXIT_OK

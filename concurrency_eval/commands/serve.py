@@ -1,0 +1,61 @@
+"""`concurrency-eval serve`: the embedded S3 and the local Lambda service, until Ctrl-C,
+for the user's own clients (`sam local start-lambda` without Docker)."""
+
+import argparse
+import json
+import signal
+import threading
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from concurrency_eval.backends.local import BUCKET, LocalDeployment
+from concurrency_eval.commands import arguments, console
+from concurrency_eval.commands.local import OBJECTS, ROOT
+from contracts.bundles import MODELS
+
+
+def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "serve",
+        help="run the embedded S3 and the local Lambda service until Ctrl-C, for your own clients",
+        description="Start the embedded S3 with the data set and the local Lambda service hosting the three "
+        "functions, print both endpoints and the function names, and serve until Ctrl-C. Point boto3 "
+        "(endpoint_url, or AWS_ENDPOINT_URL_LAMBDA) or the AWS CLI (--endpoint-url) at it.",
+    )
+    arguments.add_dataset_arguments(parser, objects_default=OBJECTS)
+    arguments.add_function_arguments(parser)
+    parser.add_argument("--logs", type=Path, help="write each execution environment's log here")
+    arguments.add_local_arguments(parser)
+    parser.set_defaults(command=run, parser=parser)
+
+
+def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    spec = arguments.dataset(args)
+    options = arguments.local_options(args, spec, memory_mb=args.memory)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with console.progress_bar(err) as bar:
+        deployment = LocalDeployment(ROOT, options, spec, MODELS, args.logs, console.Progress(bar)).start()
+    with deployment:
+        assert deployment.service is not None
+        service, s3 = deployment.service, deployment.s3
+        event = json.dumps(spec.event(BUCKET))
+        for line in (
+            f"Lambda API:  {service.endpoint}  (CPU limit: {service.cpu_limit})",
+            f"S3:          {s3.endpoint}  bucket {BUCKET}, prefix {spec.folder}",
+            f"functions:   {', '.join(deployment.functions.values())}",
+            f"try:         aws lambda invoke --endpoint-url {service.endpoint} "
+            f"--function-name {deployment.functions['asyncio']} --log-type Tail "
+            f"--cli-binary-format raw-in-base64-out --payload '{event}' /dev/stdout",
+        ):
+            out.print(escape(line))
+        out.print("serving until Ctrl-C")
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    err.print("stopped: the service, every execution environment and the S3 are gone")
+    return console.EXIT_OK

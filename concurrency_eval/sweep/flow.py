@@ -1,0 +1,144 @@
+"""A whole sweep, from settings to written results, on either backend.
+
+On AWS: find the stack, read the functions' configurations, make sure the data set is
+in the bucket (asking before seeding it), plan and price the sweep, refuse a plan over
+the budget, ask before starting, then run it. Locally: start the stand-ins and run it.
+Both write results after every group and restore every function, whatever happens.
+The questions go to an `Interaction`, so that the command line decides how to ask.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from botocore.config import Config
+
+from concurrency_eval.backends.aws import discover
+from concurrency_eval.backends.local import LocalDeployment, LocalOptions
+from concurrency_eval.backends.local import Progress as StartProgress
+from concurrency_eval.backends.under_test import FunctionsUnderTest
+from concurrency_eval.results.document import Results
+from concurrency_eval.results.pricing import Prices
+from concurrency_eval.sweep.engine import GroupKey, Observer, Sweep
+from concurrency_eval.sweep.plan import check_budget, plan
+from concurrency_eval.sweep.runner import new_results, run_sweep
+from concurrency_eval.sweep.settings import SweepSettings
+from concurrency_eval.workload.dataset import missing_objects, seed
+
+#: What results record of each function's configuration before the sweep.
+RECORDED_CONFIGURATION = (
+    "FunctionName",
+    "Runtime",
+    "Architectures",
+    "MemorySize",
+    "Timeout",
+    "CodeSha256",
+    "Layers",
+)
+#: One attempt per invoke, so that a throttle is recorded, not hidden by a retry; a read
+#: timeout beyond Lambda's longest timeout.
+INVOKE_CONFIG = Config(read_timeout=960, retries={"total_max_attempts": 1}, max_pool_connections=64)
+
+
+class Declined(Exception):
+    """The user said no, or could not be asked; the message says what to do instead."""
+
+
+class DataSetMissing(Declined):
+    """The data set is not in the bucket, and was not seeded."""
+
+
+class Interaction(Observer, StartProgress, Protocol):
+    """Progress, and the questions a sweep on AWS asks before it spends money."""
+
+    def confirm(self, question: str) -> bool: ...
+
+    def show(self, message: str) -> None:
+        """Something the user should read before answering, such as the plan."""
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A partial sweep to continue: its results so far and the groups it finished."""
+
+    results: Results | None = None
+    done: frozenset[GroupKey] = frozenset()
+
+
+def sweep_locally(
+    root: Path,
+    settings: SweepSettings,
+    options: LocalOptions,
+    prices: Prices,
+    output: Path,
+    progress: Interaction,
+    resumed: Resumed = Resumed(),
+) -> Results:
+    """Start the embedded S3 and the local Lambda service, and sweep the functions there."""
+    with LocalDeployment(
+        root, options, settings.dataset, settings.models, output / "logs", progress
+    ) as local:
+        under_test = local.functions_under_test()
+        sweep = Sweep(under_test, settings, prices, progress, local.meter())
+        originals = sweep.configurations()
+        results = resumed.results or new_results(
+            "local", settings, prices, local.describe(),
+            event=settings.event(under_test.data_bucket, "threaded", settings.concurrencies[0]),
+            s3={"latency_ms": options.latency_ms, "jitter_ms": options.jitter_ms,
+                "faults": options.faults(settings.dataset.seed).to_dict()},
+            functions={"timeout_s": options.timeout_s, "log_format": options.log_format},
+        )  # fmt: skip
+        return run_sweep(sweep, originals, results, output, resumed.done)
+
+
+def sweep_on_aws(
+    session: Any,
+    stack: str,
+    settings: SweepSettings,
+    prices: Prices,
+    output: Path,
+    progress: Interaction,
+    *,
+    budget_usd: float | None = None,
+    resumed: Resumed = Resumed(),
+) -> Results:
+    """Sweep the deployed functions of `stack`. Raises Declined when the user says no,
+    OverBudget over the budget, StackNotFound or ConfigurationError when the deployment
+    is not as it should be, and botocore's errors when AWS fails."""
+    deployed = discover(session.client("cloudformation"), stack, settings.models)
+    under_test = FunctionsUnderTest(
+        session.client("lambda", config=INVOKE_CONFIG), deployed.functions, deployed.data_bucket
+    )
+    sweep = Sweep(under_test, settings, prices, progress)
+    originals = sweep.configurations()
+    ensure_data_set(session.client("s3"), deployed.data_bucket, settings, progress)
+    the_plan = plan(settings, originals, prices, resumed.done)
+    progress.show(f"plan: {the_plan.describe()}")
+    check_budget(the_plan, budget_usd)
+    if not progress.confirm("start the sweep?"):
+        raise Declined("the sweep was not started")
+    configurations = {
+        model: {key: original.get(key) for key in RECORDED_CONFIGURATION}
+        for model, original in originals.items()
+    }
+    results = resumed.results or new_results(
+        "aws", settings, prices, {"region": session.region_name, "functions": configurations},
+        event=settings.event(deployed.data_bucket, "threaded", settings.concurrencies[0]),
+        stack=deployed.stack, budget_usd=budget_usd,
+    )  # fmt: skip
+    return run_sweep(sweep, originals, results, output, resumed.done)
+
+
+def ensure_data_set(s3: Any, bucket: str, settings: SweepSettings, progress: Interaction) -> None:
+    """The data set in the bucket, seeded where objects are missing if the user agrees."""
+    spec = settings.dataset
+    missing = missing_objects(s3, bucket, spec)
+    if not missing:
+        return
+    where = f"s3://{bucket}/{spec.folder}"
+    if not progress.confirm(f"{missing} of {spec.objects} objects are missing in {where}; seed them now?"):
+        raise DataSetMissing(
+            f"seed it with: concurrency-eval seed --bucket {bucket} --objects {spec.objects}"
+        )
+    progress.phase("seeding", total=spec.objects)
+    seed(s3, bucket, spec, on_object=progress.advance)
