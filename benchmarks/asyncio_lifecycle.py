@@ -26,7 +26,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, Faults
+from concurrency_eval.emulators.embedded_s3.faults import Faults
+from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from s3fanout.aio import AsyncEnvironment, async_handler
 from s3fanout.models import Model
 

@@ -26,3 +26,8 @@ def function_output(model: str) -> str:
 def alias_output(model: str) -> str:
     """The evaluation stack's output naming a model's alias."""
     return f"{model.capitalize()}AliasName"
+
+
+#: Where the smoke test seeds its small data set in the data bucket: the deployer role
+#: may write there and nowhere else.
+SMOKE_PREFIX = "smoke/"

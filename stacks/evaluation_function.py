@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from contracts.function import ALIAS, FUNCTION_ENVIRONMENT, HANDLER
+from contracts.function import ALIAS, DEPLOYED_LOG_FORMAT, FUNCTION_ENVIRONMENT, HANDLER
 from contracts.lambda_limits import LOG_RETENTION_PERIODS
 from stacks.nag import acknowledge, arn_of
 from stacks.settings import AppSettings
@@ -39,30 +39,7 @@ class EvaluationFunction(Construct):
             retention=retention_days(settings.log_retention_days),
             removal_policy=removal_policy,
         )
-        # A role of its own instead of AWSLambdaBasicExecutionRole: write to this log
-        # group and read the data bucket, nothing else.
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"The {model} evaluation function: read the data bucket, write its logs",
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                # The log group's ARN ends in ":*", which covers its log streams.
-                resources=[self.log_group.log_group_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(sid="ListData", actions=["s3:ListBucket"], resources=[data_bucket.bucket_arn])
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="ReadData", actions=["s3:GetObject"], resources=[data_bucket.arn_for_objects("*")]
-            )
-        )
+        self.role = self._role(model, data_bucket)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -77,7 +54,7 @@ class EvaluationFunction(Construct):
             timeout=cdk.Duration.seconds(settings.timeout_seconds),
             role=self.role,
             log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
+            logging_format=lambda_.LoggingFormat(DEPLOYED_LOG_FORMAT),
             reserved_concurrent_executions=settings.reserved_concurrency,
             environment=dict(FUNCTION_ENVIRONMENT),
         )
@@ -85,16 +62,43 @@ class EvaluationFunction(Construct):
             ALIAS, provisioned_concurrent_executions=settings.provisioned_concurrency
         )
         acknowledge(
-            self.role,
-            f"AwsSolutions-IAM5[Resource::{arn_of(data_bucket)}/*]",
-            "The workload reads every object under the event's prefix, any prefix of the bucket.",
-        )
-        acknowledge(
             self.function,
             "AwsSolutions-L1",
             "The runtime is the `runtime` setting (python3.13 by default): the evaluation pins it so that "
             "results are comparable and the shipped bytecode matches it.",
         )
+
+    def _role(self, model: str, data_bucket: s3.IBucket) -> iam.Role:
+        """A role of its own instead of AWSLambdaBasicExecutionRole: write to this log
+        group and read the data bucket, nothing else."""
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"The {model} evaluation function: read the data bucket, write its logs",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                # The log group's ARN ends in ":*", which covers its log streams.
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(sid="ListData", actions=["s3:ListBucket"], resources=[data_bucket.bucket_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadData", actions=["s3:GetObject"], resources=[data_bucket.arn_for_objects("*")]
+            )
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::{arn_of(data_bucket)}/*]",
+            "The workload reads every object under the event's prefix, any prefix of the bucket.",
+        )
+        return role
 
 
 def retention_days(days: int) -> logs.RetentionDays:

@@ -58,21 +58,7 @@ class EvaluationStack(cdk.Stack):
         architecture = (
             lambda_.Architecture.ARM_64 if settings.architecture == "arm64" else lambda_.Architecture.X86_64
         )
-        layers: list[lambda_.ILayerVersion] = [
-            lambda_.LayerVersion(
-                self,
-                f"{name.capitalize()}Layer",
-                code=code(name),
-                compatible_runtimes=[runtime],
-                compatible_architectures=[architecture],
-                description=description,
-                removal_policy=removal_policy,
-            )
-            for name, description in (
-                ("pypi", "concurrency-eval: boto3, aiobotocore, Powertools (from uv.lock)"),
-                ("framework", "concurrency-eval: the s3fanout framework"),
-            )
-        ]
+        layers = self._layers(code, runtime, architecture, removal_policy)
         self.functions: dict[str, EvaluationFunction] = {
             model: EvaluationFunction(
                 self,
@@ -90,6 +76,34 @@ class EvaluationStack(cdk.Stack):
         }
         EvaluationDashboard(self, "Dashboard", functions={m: f.function for m, f in self.functions.items()})
 
+        self._outputs(settings)
+
+    def _layers(
+        self,
+        code: Callable[[str], lambda_.Code],
+        runtime: lambda_.Runtime,
+        architecture: lambda_.Architecture,
+        removal_policy: cdk.RemovalPolicy,
+    ) -> list[lambda_.ILayerVersion]:
+        """Both layers, built for the functions' runtime and architecture."""
+        return [
+            lambda_.LayerVersion(
+                self,
+                f"{name.capitalize()}Layer",
+                code=code(name),
+                compatible_runtimes=[runtime],
+                compatible_architectures=[architecture],
+                description=description,
+                removal_policy=removal_policy,
+            )
+            for name, description in (
+                ("pypi", "concurrency-eval: boto3, aiobotocore, Powertools (from uv.lock)"),
+                ("framework", "concurrency-eval: the s3fanout framework"),
+            )
+        ]
+
+    def _outputs(self, settings: AppSettings) -> None:
+        """What the tool finds the deployment by (contracts.stack)."""
         cdk.CfnOutput(self, DATA_BUCKET_OUTPUT, value=self.data_bucket.bucket_name)
         cdk.CfnOutput(self, CODE_SOURCE_OUTPUT, value="published" if settings.published else "local assets")
         for model, evaluated in self.functions.items():

@@ -11,6 +11,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from contracts.function import ALIAS
+from contracts.stack import SMOKE_PREFIX
 from stacks.nag import acknowledge, arn_of
 from stacks.settings import GitHubSettings
 
@@ -42,14 +44,26 @@ class GitHubOidc(Construct):
             provider = iam.OidcProviderNative.from_oidc_provider_arn(self, "Provider", provider_arn)
         self.provider_arn = provider.oidc_provider_arn
 
-        self.publisher = self._role(
+        self.publisher = self._publisher(provider, github, artifact_bucket, artifact_prefix)
+        self.deployer = self._deployer(provider, github)
+        self._allow_smoke_test(evaluation_stack)
+
+    def _publisher(
+        self,
+        provider: iam.IOidcProvider,
+        github: GitHubSettings,
+        artifact_bucket: s3.IBucket,
+        artifact_prefix: str,
+    ) -> iam.Role:
+        """Publishes from the branch: writes artifacts under the prefix, nothing else."""
+        publisher = self._role(
             "Publisher",
             provider,
             github.branch_subject,
             f"Publishes layer and function zips under {artifact_prefix} from {github.owner}/{github.repo}",
         )
         objects = artifact_bucket.arn_for_objects(f"{artifact_prefix}*")
-        self.publisher.add_to_policy(
+        publisher.add_to_policy(
             iam.PolicyStatement(
                 sid="PutAndCompareArtifacts",
                 # GetObject backs HeadObject, which reads the content hash of what is
@@ -58,7 +72,7 @@ class GitHubOidc(Construct):
                 resources=[objects],
             )
         )
-        self.publisher.add_to_policy(
+        publisher.add_to_policy(
             iam.PolicyStatement(
                 sid="ListArtifactPrefix",
                 # Without it, HeadObject of an absent key answers 403 instead of 404.
@@ -68,19 +82,22 @@ class GitHubOidc(Construct):
             )
         )
         acknowledge(
-            self.publisher,
+            publisher,
             f"AwsSolutions-IAM5[Resource::{arn_of(artifact_bucket)}/{artifact_prefix}*]",
             "The publisher writes any artifact under the artifact prefix, and only there.",
         )
+        return publisher
 
-        self.deployer = self._role(
+    def _deployer(self, provider: iam.IOidcProvider, github: GitHubSettings) -> iam.Role:
+        """Deploys from the GitHub environment, through the CDK bootstrap roles."""
+        deployer = self._role(
             "Deployer",
             provider,
             github.environment_subject,
             f"Deploys the stacks from {github.owner}/{github.repo} in environment {github.environment}",
         )
         qualifier = cdk.Stack.of(self).synthesizer.bootstrap_qualifier or "hnb659fds"
-        self.deployer.add_to_policy(
+        deployer.add_to_policy(
             iam.PolicyStatement(
                 sid="AssumeCdkBootstrapRoles",
                 actions=["sts:AssumeRole", "sts:TagSession"],
@@ -92,21 +109,26 @@ class GitHubOidc(Construct):
                 ],
             )
         )
-        self._allow_smoke_test(evaluation_stack)
+        return deployer
 
     def _allow_smoke_test(self, stack: str) -> None:
         """After deploying, the deployer checks each function's live alias answers
         (`make smoke`): read the stack's outputs, seed the smoke data set, invoke."""
         region_account = "${AWS::Region}:${AWS::AccountId}"
         # The evaluation stack's resources are named after it by CloudFormation.
-        functions = cdk.Fn.sub(f"arn:${{AWS::Partition}}:lambda:{region_account}:function:{stack}-*:live")
+        functions = cdk.Fn.sub(f"arn:${{AWS::Partition}}:lambda:{region_account}:function:{stack}-*:{ALIAS}")
         bucket = cdk.Fn.sub(f"arn:${{AWS::Partition}}:s3:::{stack.lower()}-data*")
         stack_arn = cdk.Fn.sub(f"arn:${{AWS::Partition}}:cloudformation:{region_account}:stack/{stack}/*")
         statements = (
             ("SmokeTestReadStack", ["cloudformation:DescribeStacks"], [stack_arn], None),
             ("SmokeTestInvokeLiveAliases", ["lambda:InvokeFunction"], [functions], None),
-            ("SmokeTestListData", ["s3:ListBucket"], [bucket], {"StringLike": {"s3:prefix": ["smoke/*"]}}),
-            ("SmokeTestSeedData", ["s3:PutObject"], [cdk.Fn.join("", [bucket, "/smoke/*"])], None),
+            (
+                "SmokeTestListData",
+                ["s3:ListBucket"],
+                [bucket],
+                {"StringLike": {"s3:prefix": [f"{SMOKE_PREFIX}*"]}},
+            ),
+            ("SmokeTestSeedData", ["s3:PutObject"], [cdk.Fn.join("", [bucket, f"/{SMOKE_PREFIX}*"])], None),
         )
         for sid, actions, resources, conditions in statements:
             self.deployer.add_to_policy(
@@ -119,9 +141,9 @@ class GitHubOidc(Construct):
         where = "<AWS::Region>:<AWS::AccountId>"
         for resource in (
             f"arn:<AWS::Partition>:cloudformation:{where}:stack/{stack}/*",
-            f"arn:<AWS::Partition>:lambda:{where}:function:{stack}-*:live",
+            f"arn:<AWS::Partition>:lambda:{where}:function:{stack}-*:{ALIAS}",
             f"arn:<AWS::Partition>:s3:::{stack.lower()}-data*",
-            f"arn:<AWS::Partition>:s3:::{stack.lower()}-data*/smoke/*",
+            f"arn:<AWS::Partition>:s3:::{stack.lower()}-data*/{SMOKE_PREFIX}*",
         ):
             acknowledge(self.deployer, f"AwsSolutions-IAM5[Resource::{resource}]", reason)
 

@@ -21,7 +21,8 @@ from botocore.config import Config
 
 from bundling.build import Builder, Target, find_python
 from concurrency_eval.backends.under_test import FunctionsUnderTest
-from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, FaultRule, Faults
+from concurrency_eval.emulators.embedded_s3.faults import FaultRule, Faults
+from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from concurrency_eval.emulators.lambda_service.functions import Code, Configuration
 from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
 from concurrency_eval.results.document import ModelRun

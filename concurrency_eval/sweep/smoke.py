@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from concurrency_eval.sweep.invoke import invoke_once
 from concurrency_eval.workload.dataset import DataSetSpec, seed
 from contracts.function import ALIAS
+from contracts.stack import SMOKE_PREFIX
 
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient
 
 #: Twenty small objects under a prefix of their own: cheap, and never in a sweep's way.
-SMOKE_DATA = DataSetSpec(objects=20, min_size=100, max_size=2000, prefix="smoke/")
+SMOKE_DATA = DataSetSpec(objects=20, min_size=100, max_size=2000, prefix=SMOKE_PREFIX)
 
 
 @dataclass(frozen=True)

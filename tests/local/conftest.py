@@ -11,7 +11,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, Faults
+from concurrency_eval.emulators.embedded_s3.faults import Faults
+from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from tests.handlers import MAGIC
 
 BUCKET = "fanout-e2e-data"

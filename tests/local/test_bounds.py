@@ -7,7 +7,8 @@ import aiobotocore.session
 import boto3.session
 import pytest
 
-from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, Faults
+from concurrency_eval.emulators.embedded_s3.faults import Faults
+from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke, load_handler_module
 from tests.local.conftest import BUCKET, Data
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from concurrency_eval.emulators.embedded_s3 import EmbeddedS3, FaultRule, Faults
+from concurrency_eval.emulators.embedded_s3.faults import FaultRule, Faults
+from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke
 from tests.local.conftest import BUCKET, Data
 

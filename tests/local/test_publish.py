@@ -13,7 +13,7 @@ import yaml
 
 from bundling.build import Builder, Target
 from concurrency_eval.artifacts.publish import publish
-from concurrency_eval.emulators.embedded_s3 import EmbeddedS3
+from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(600)

@@ -10,8 +10,6 @@ cgroup goes with it.
 import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -19,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
-from concurrency_eval.emulators.child_process import stop_child
+from concurrency_eval.emulators.child_process import ChildServer, announce_ready, serve_until_told
 from concurrency_eval.emulators.lambda_service import limits
 from concurrency_eval.emulators.lambda_service.environment import EnvironmentPlan, ExecutionEnvironment
 from concurrency_eval.emulators.lambda_service.functions import REGION, Code, Configuration, HostedFunction
@@ -142,22 +140,9 @@ def serve(spec: ServiceSpec, host: str, port: int, exit_with_stdin: bool) -> Non
     service = build_service(spec)
     api = LambdaApiServer(service, host, port)
     stop = threading.Event()
-
-    def shutdown(*_: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
-    if exit_with_stdin:
-
-        def shutdown_when_stdin_closes() -> None:
-            sys.stdin.read()
-            stop.set()
-
-        threading.Thread(target=shutdown_when_stdin_closes, daemon=True).start()
+    serve_until_told(stop.set, exit_with_stdin)
     api.start()
-    ready = {"endpoint": api.endpoint, "pid": os.getpid(), "cpu_limit": service.cpu_limit}
-    print(json.dumps(ready), flush=True)
+    announce_ready(endpoint=api.endpoint, cpu_limit=service.cpu_limit)
     try:
         while not stop.wait(0.5):
             pass
@@ -176,7 +161,7 @@ class LocalLambda:
     def __init__(self, spec: ServiceSpec, start_timeout: float = 60.0) -> None:
         self._spec = spec
         self._start_timeout = start_timeout
-        self._process: subprocess.Popen[str] | None = None
+        self._child: ChildServer | None = None
         self._spec_file: Path | None = None
         self.endpoint = ""
         self.cpu_limit = ""
@@ -186,43 +171,27 @@ class LocalLambda:
         with os.fdopen(handle, "w") as spec_file:
             spec_file.write(self._spec.to_json())
         self._spec_file = Path(name)
-        command = [
-            sys.executable, "-m", "concurrency_eval.emulators.lambda_service",
-            "--spec", name, "--port", "0", "--exit-with-stdin",
-        ]  # fmt: skip
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True
+        self._child = ChildServer(
+            "concurrency_eval.emulators.lambda_service",
+            ["--spec", name, "--port", "0"],
+            what="the local Lambda service",
+            start_timeout=self._start_timeout,
+            # Its environments and cgroups go with it: give it time to end them.
+            grace_s=15,
+            new_session=True,
+            failure=ServiceError,
         )
-        ready: dict[str, Any] = {}
-        reader = threading.Thread(target=lambda: ready.update(self._read_ready()), daemon=True)
-        reader.start()
-        reader.join(self._start_timeout)
-        if "error" in ready:
+        try:
+            ready = self._child.start()
+        except ServiceError:
             self.stop()
-            raise ServiceError(ready["error"])
-        if "endpoint" not in ready:
-            assert self._process is not None
-            exited = self._process.poll()
-            self.stop()
-            raise ServiceError(
-                f"the local Lambda service did not start within {self._start_timeout:.0f} s"
-                if exited is None
-                else f"the local Lambda service failed to start (exit {exited}); its error is printed above"
-            )
+            raise
         self.endpoint, self.cpu_limit = ready["endpoint"], ready["cpu_limit"]
         return self
 
-    def _read_ready(self) -> dict[str, Any]:
-        assert self._process is not None
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline()
-        return json.loads(line) if line.strip() else {}
-
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None:
-            # Its environments and cgroups go with it: give it time to end them.
-            stop_child(process, grace_s=15)
+        if self._child is not None:
+            self._child.stop()
         if self._spec_file is not None:
             self._spec_file.unlink(missing_ok=True)
             self._spec_file = None
