@@ -2,7 +2,7 @@
 
 The built-in table holds AWS Lambda's published on-demand prices (first pricing tier)
 as listed on the AWS Lambda pricing page (https://aws.amazon.com/lambda/pricing/) on
-2025-06-01, for the regions that list the same prices as US East (N. Virginia):
+2025-06-01 (`REGION_PRICES`), for the regions that list the same prices as US East (N. Virginia):
 x86_64 $0.0000166667 and arm64 $0.0000133334 per GB-second, $0.20 per million
 requests. Regions with prices of their own (Cape Town, Hong Kong, Bahrain, Milan,
 Osaka, the China and GovCloud regions, among others) are not in the table: a sweep
@@ -19,13 +19,6 @@ from contracts.bundles import ARCHITECTURES
 PRICES_DATE = "2025-06-01"
 PRICES_SOURCE = "https://aws.amazon.com/lambda/pricing/"
 PRICES_REGION = "us-east-1"
-#: Regions whose published Lambda prices are those of us-east-1.
-STANDARD_PRICE_REGIONS = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
-    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
-    "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
-    "sa-east-1",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -77,12 +70,24 @@ def _price(value: object) -> float:
 
 
 DEFAULT_PRICES = Prices(gb_second={"x86_64": 0.0000166667, "arm64": 0.0000133334}, request=0.20 / 1_000_000)
+#: Each region's published prices (GB-second by architecture, and per request), as of
+#: PRICES_DATE. A region with prices of its own gets an entry with its own figures.
+_STANDARD_PRICE_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
+    "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
+    "sa-east-1",
+)  # fmt: skip
+REGION_PRICES: dict[str, tuple[dict[str, float], float]] = dict.fromkeys(
+    _STANDARD_PRICE_REGIONS, (DEFAULT_PRICES.gb_second, DEFAULT_PRICES.request)
+)
 
 
 def prices_for(region: str | None) -> tuple[Prices, str | None]:
     """The published prices of `region`, and a warning when the table does not hold them."""
-    if region in STANDARD_PRICE_REGIONS:
-        return Prices(DEFAULT_PRICES.gb_second, DEFAULT_PRICES.request, region, PRICES_DATE), None
+    if region is not None and region in REGION_PRICES:
+        gb_second, request = REGION_PRICES[region]
+        return Prices(dict(gb_second), request, region, PRICES_DATE), None
     return DEFAULT_PRICES, (
         f"no published prices for {region or 'an unknown region'} in the built-in table; "
         f"costs use {PRICES_REGION}'s of {PRICES_DATE}. Pass that region's prices with --prices FILE"
