@@ -1,4 +1,8 @@
+"""Every test: offline from AWS. The shared fixtures live in tests/fixtures."""
+
 import pytest
+
+pytest_plugins = ["tests.fixtures.embedded_s3"]
 
 
 @pytest.fixture(autouse=True)

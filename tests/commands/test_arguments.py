@@ -8,7 +8,7 @@ import pytest
 
 from concurrency_eval.commands.cli import main
 from concurrency_eval.commands.console import EXIT_USAGE
-from tests.unit.test_results import sample
+from tests.results.test_document import sample
 
 
 @pytest.mark.parametrize(

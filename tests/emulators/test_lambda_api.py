@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from concurrency_eval.emulators.lambda_service.server import LocalLambda
 from contracts.lambda_logs import decode_tail, parse_report
-from tests.service.conftest import lambda_client
+from tests.emulators.conftest import lambda_client
 
 pytestmark = pytest.mark.timeout(300)
 

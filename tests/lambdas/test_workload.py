@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.embedded_s3 import BUCKET, TINY_BUCKET, Data
 from tests.handlers import MAGIC, MODELS, invoke
-from tests.local.conftest import BUCKET, TINY_BUCKET, Data
 
 pytestmark = pytest.mark.timeout(120)
 

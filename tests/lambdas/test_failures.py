@@ -4,8 +4,8 @@ import pytest
 
 from concurrency_eval.emulators.embedded_s3.faults import FaultRule, Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
+from tests.fixtures.embedded_s3 import BUCKET, Data
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke
-from tests.local.conftest import BUCKET, Data
 
 pytestmark = pytest.mark.timeout(120)
 

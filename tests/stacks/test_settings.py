@@ -1,5 +1,6 @@
 """cdk.json context and -c values: typed when right, every mistake named when wrong."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -107,3 +108,18 @@ def test_synth_with_a_bad_value_exits_with_the_message() -> None:
     assert "error: invalid cdk context:" in completed.stderr
     assert "memory='huge': must be a whole number; Lambda memory is 128 to 10240 MB" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_the_readme_lists_every_setting_with_its_default() -> None:
+    # Given the settings table in the README, which users read instead of the code
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Settings", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| `")]
+    documented = {key.strip().strip("`"): default.strip().strip("`") for key, default in rows}
+    # When it is compared with the settings the app declares
+    declared = {
+        field.metadata["setting"].key: "none" if field.default is None else str(field.default)
+        for field in dataclasses.fields(AppSettings)
+    }
+    # Then it names each of them, once, with the default the app uses
+    assert documented == declared

@@ -15,8 +15,8 @@ import pytest
 
 from concurrency_eval.emulators.embedded_s3.faults import FaultRule, Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
+from tests.fixtures.embedded_s3 import BUCKET
 from tests.handlers import MODELS, FakeContext, invoke
-from tests.local.conftest import BUCKET
 
 pytestmark = pytest.mark.timeout(120)
 DEADLINE_MS, MARGIN_MS = 4000, 1000

@@ -9,8 +9,8 @@ import pytest
 
 from concurrency_eval.emulators.embedded_s3.faults import Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
+from tests.fixtures.embedded_s3 import BUCKET, Data
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke, load_handler_module
-from tests.local.conftest import BUCKET, Data
 
 pytestmark = pytest.mark.timeout(180)
 

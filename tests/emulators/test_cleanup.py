@@ -11,8 +11,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.emulators.conftest import cgroups_of
 from tests.handlers import ROOT
-from tests.service.conftest import cgroups_of
 
 pytestmark = pytest.mark.timeout(300)
 COMMAND = str(Path(sys.executable).with_name("concurrency-eval"))
