@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 
 from concurrency_eval.commands import arguments, console, sweep_options
+from concurrency_eval.results.document import LOCAL
 from concurrency_eval.sweep.flow import sweep_locally
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,8 +46,8 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    settings, resumed = sweep_options.settings_and_resumed(args, "local")
-    output = sweep_options.output_dir(args, "local")
+    settings, resumed = sweep_options.settings_and_resumed(args, LOCAL)
+    output = sweep_options.output_dir(args, LOCAL)
     options = arguments.local_options(args, settings.dataset)
     prices = sweep_options.prices(args, "us-east-1", err)
     try:

@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from concurrency_eval.backends.aws import StackNotFound
 from concurrency_eval.commands import arguments, console, sweep_options
+from concurrency_eval.results.document import AWS
 from concurrency_eval.sweep.flow import DataSetMissing, Declined, sweep_on_aws
 from concurrency_eval.sweep.plan import OverBudget
 from concurrency_eval.sweep.updates import ConfigurationError
@@ -47,10 +48,8 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    settings, resumed = sweep_options.settings_and_resumed(
-        args, "aws", expected_seconds=args.expected_seconds
-    )
-    output = sweep_options.output_dir(args, "aws")
+    settings, resumed = sweep_options.settings_and_resumed(args, AWS, expected_seconds=args.expected_seconds)
+    output = sweep_options.output_dir(args, AWS)
     if args.prices is not None:
         sweep_options.prices(args, None, err)  # a bad price file is refused before anything else
     session = _session(args, err)

@@ -192,7 +192,7 @@ def _heatmap(axis: Any, mine: list[Point], value: Any, title: str, colours: str)
 
 
 def _emulator_note(results: Results) -> str:
-    if results.kind != "local":
+    if results.on_aws:
         return ""
     busy = [
         (run.server_cpu_s / run.wall_s, run)

@@ -99,8 +99,13 @@ class Summary:
     warm_count: int = 0
 
 
+#: Where a sweep ran (`Results.kind`): the deployed functions on AWS, or the local Lambda service.
+AWS, LOCAL = "aws", "local"
+
+
 @dataclass
 class Results:
+    #: AWS or LOCAL.
     kind: str
     started_at: str
     settings: dict[str, Any]
@@ -110,6 +115,10 @@ class Results:
     format: str = FORMAT
     #: The sweep stopped before the end (interrupted, or an error): what it measured is kept.
     partial: bool = False
+
+    @property
+    def on_aws(self) -> bool:
+        return self.kind == AWS
 
     def summaries(self) -> list[Summary]:
         return [summarize(run) for run in self.models]

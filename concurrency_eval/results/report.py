@@ -60,7 +60,7 @@ def sweep_table(results: Results) -> Table:
     """One row per model, memory size and concurrency."""
     summaries = results.summaries()
     sync = {s.memory_mb: s.warm_median_ms for s in summaries if s.model == "sync"}
-    local = results.kind == "local"
+    local = not results.on_aws
     duration = _Durations(summaries)
     table = _table()
     table.title = escape(title(results))

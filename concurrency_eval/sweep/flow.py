@@ -17,7 +17,7 @@ from concurrency_eval.backends.aws import discover
 from concurrency_eval.backends.local import LocalDeployment, LocalOptions
 from concurrency_eval.backends.local import Progress as StartProgress
 from concurrency_eval.backends.under_test import FunctionsUnderTest
-from concurrency_eval.results.document import Results
+from concurrency_eval.results.document import AWS, LOCAL, Results
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Observer, Sweep
 from concurrency_eval.sweep.plan import check_budget, plan
@@ -82,7 +82,7 @@ def sweep_locally(
         sweep = Sweep(under_test, settings, prices, progress, local.meter())
         originals = sweep.configurations()
         results = resumed.results or new_results(
-            "local", settings, prices, local.describe(),
+            LOCAL, settings, prices, local.describe(),
             event=settings.event(under_test.data_bucket, "threaded", settings.concurrencies[0]),
             s3={"latency_ms": options.latency_ms, "jitter_ms": options.jitter_ms,
                 "faults": options.faults(settings.dataset.seed).to_dict()},
@@ -122,7 +122,7 @@ def sweep_on_aws(
         for model, original in originals.items()
     }
     results = resumed.results or new_results(
-        "aws", settings, prices, {"region": session.region_name, "functions": configurations},
+        AWS, settings, prices, {"region": session.region_name, "functions": configurations},
         event=settings.event(deployed.data_bucket, "threaded", settings.concurrencies[0]),
         stack=deployed.stack, budget_usd=budget_usd,
     )  # fmt: skip
