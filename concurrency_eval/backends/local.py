@@ -13,7 +13,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import boto3
@@ -21,6 +20,7 @@ from botocore.config import Config
 
 from bundling.build import Builder, Target, find_python
 from concurrency_eval.backends.under_test import FunctionsUnderTest
+from concurrency_eval.emulators.child_process import StartsAndStops
 from concurrency_eval.emulators.embedded_s3.faults import FaultRule, Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from concurrency_eval.emulators.lambda_service.functions import Code, Configuration
@@ -115,7 +115,7 @@ def function_name(model: str) -> str:
     return f"{FUNCTION_PREFIX}{model}"
 
 
-class LocalDeployment:
+class LocalDeployment(StartsAndStops):
     """The embedded S3 with the data set and the local Lambda service with the functions."""
 
     def __init__(
@@ -145,17 +145,9 @@ class LocalDeployment:
         try:
             self._start()
         except BaseException:
-            self.close()
+            self.stop()
             raise
         return self
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _start(self) -> None:
         progress = self._progress
@@ -254,7 +246,7 @@ class LocalDeployment:
             "bundle_keys": {name: self._builder.key(name)[:16] for name in ("pypi", "framework", RUNTIME)},
         }
 
-    def close(self) -> None:
+    def stop(self) -> None:
         if self.service is not None:
             self.service.stop()
             self.service = None

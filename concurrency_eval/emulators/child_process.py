@@ -17,6 +17,24 @@ from types import TracebackType
 from typing import Any, Self
 
 
+class StartsAndStops:
+    """Started on entering a `with` block and stopped on leaving it, whatever happens."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
 class ChildServer:
     """The parent's side: start the child, read its ready line, stop it on exit."""
 

@@ -4,15 +4,14 @@ its control API, and stop it, whatever happens."""
 import json
 import urllib.parse
 import urllib.request
-from types import TracebackType
 from typing import Any, Self
 
-from concurrency_eval.emulators.child_process import ChildServer
+from concurrency_eval.emulators.child_process import ChildServer, StartsAndStops
 from concurrency_eval.emulators.embedded_s3.faults import Faults
 from concurrency_eval.emulators.embedded_s3.middleware import CONTROL_PREFIX
 
 
-class EmbeddedS3:
+class EmbeddedS3(StartsAndStops):
     """Start the embedded S3 in a child process; stop it, whatever happens, on exit."""
 
     def __init__(self, faults: Faults | None = None, start_timeout: float = 30.0) -> None:
@@ -36,14 +35,6 @@ class EmbeddedS3:
 
     def stop(self) -> None:
         self._child.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def stats(self) -> dict[str, Any]:
         return self._call("GET", "stats")

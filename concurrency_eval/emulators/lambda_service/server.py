@@ -16,10 +16,14 @@ import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
-from concurrency_eval.emulators.child_process import ChildServer, announce_ready, serve_until_told
+from concurrency_eval.emulators.child_process import (
+    ChildServer,
+    StartsAndStops,
+    announce_ready,
+    serve_until_told,
+)
 from concurrency_eval.emulators.lambda_service import limits
 from concurrency_eval.emulators.lambda_service.environment import EnvironmentPlan, ExecutionEnvironment
 from concurrency_eval.emulators.lambda_service.functions import REGION, Code, Configuration, HostedFunction
@@ -155,7 +159,7 @@ class ServiceError(RuntimeError):
     """The service could not start; the message says why and what to do."""
 
 
-class LocalLambda:
+class LocalLambda(StartsAndStops):
     """Start the local Lambda service in a child process; stop it, whatever happens, on exit."""
 
     def __init__(self, spec: ServiceSpec, start_timeout: float = 60.0) -> None:
@@ -195,14 +199,6 @@ class LocalLambda:
         if self._spec_file is not None:
             self._spec_file.unlink(missing_ok=True)
             self._spec_file = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
