@@ -222,9 +222,14 @@ class Builder:
         )  # fmt: skip
 
     def _compile(self, directory: Path, runtime_root: str) -> None:
+        # Isolated, without site: nothing installed or set around the build (a .pth
+        # file, a tracer such as coverage's) may run in the compiler, where the extra
+        # references it holds would change marshal's output and so the bytecode.
         _run(
             [
                 str(self.python()),
+                "-I",
+                "-S",
                 "-m",
                 "compileall",
                 "-q",
