@@ -7,13 +7,16 @@ UV := scripts/uv
 # scripts/jsii-node, which uses it too.
 export JSII_NODE := $(CURDIR)/scripts/jsii-node
 
-.PHONY: help sync npm local test lint typecheck pytest synth zizmor deploy smoke bench
+.PHONY: help sync npm local test lint format typecheck pytest synth zizmor deploy smoke destroy bench clean
 
 help:
 	@echo "make local     the memory sweep on this machine: local Lambda service, embedded S3 (about 3 minutes)"
 	@echo "make test      everything CI checks: format, lint, types, the tests, cdk synth, cfn-lint"
 	@echo "make synth     cdk synth (cdk-nag runs in it) and cfn-lint, no AWS credentials needed"
+	@echo "make format    rewrite the code as make lint wants it (ruff format, ruff --fix)"
 	@echo "make bench     the benchmarks the project ships"
+	@echo "make deploy    deploy both stacks (AWS credentials needed); make smoke checks them, make destroy deletes them"
+	@echo "make clean     remove what the commands write: bundles, cdk.out, results, caches, coverage"
 
 # Installed packages get their bytecode here, once: aws_cdk's modules are tens of
 # thousands of lines, and compiling them at every synth (as under
@@ -32,11 +35,22 @@ lint: sync
 	$(UV) run --locked ruff format --check .
 	$(UV) run --locked ruff check .
 
+format: sync
+	$(UV) run --locked ruff format .
+	$(UV) run --locked ruff check --fix .
+
 typecheck: sync
 	$(UV) run --locked mypy
 
+# Line coverage of everything the tests run, subprocesses included, printed per file.
+# The floors fail the run when coverage drops: the whole project, and the framework
+# (the code every function runs) on its own.
+COVERAGE_FLOOR := 90
+FRAMEWORK_COVERAGE_FLOOR := 95
+
 pytest: sync npm
-	$(UV) run --locked pytest
+	$(UV) run --locked pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(UV) run --locked coverage report --include='layers/framework/*' --fail-under=$(FRAMEWORK_COVERAGE_FLOOR)
 
 # Synthesis must never need AWS: credentials are removed for it.
 synth: sync npm
@@ -60,6 +74,10 @@ deploy: sync npm
 smoke: sync
 	$(UV) run --locked concurrency-eval smoke
 
+# Deletes both stacks. A retained data bucket, layers and log groups stay (removalPolicy).
+destroy: sync npm
+	npx cdk destroy --all --force
+
 bench: sync
 	$(UV) run --locked python benchmarks/synth_and_init.py
 	$(UV) run --locked python benchmarks/asyncio_lifecycle.py
@@ -67,3 +85,7 @@ bench: sync
 	$(UV) run --locked python benchmarks/lambda_service.py
 
 test: lint typecheck pytest synth zizmor
+
+clean:
+	rm -rf build cdk.out results .coverage .coverage.* coverage.xml htmlcov .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
