@@ -1,19 +1,21 @@
-"""Synthesize the real app once per session; most tests skip bundling for speed."""
+"""Synthesizing the real app for tests: by default without bundling, for speed."""
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 from contracts import cdk_json
+from contracts.stack import DEFAULT_STACK_PREFIX, artifacts_stack_name, evaluation_stack_name
 
 if TYPE_CHECKING:
     from bundling.build import Builder
 
 # jsii runs on the Node.js LTS package-lock.json pins, as under `cdk synth`.
 os.environ.setdefault("JSII_NODE", str(Path(__file__).resolve().parents[2] / "scripts" / "jsii-node"))
+
+#: The stacks as cdk.json names them.
+ARTIFACTS = artifacts_stack_name(DEFAULT_STACK_PREFIX)
+EVALUATION = evaluation_stack_name(DEFAULT_STACK_PREFIX)
 
 GITHUB = {
     "githubRepository": "octo-org/concurrency-eval",
@@ -44,20 +46,4 @@ def lambda_code(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
         logical_id: resource["Properties"].get("Code") or resource["Properties"]["Content"]
         for logical_id, resource in template["Resources"].items()
         if resource["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion")
-    }
-
-
-@pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The cdk.out of the app configured for a GitHub repository, bundling skipped."""
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    synth(outdir, GITHUB)
-    return outdir
-
-
-@pytest.fixture(scope="session")
-def templates(synthesized: Path) -> dict[str, dict[str, Any]]:
-    return {
-        path.name.removesuffix(".template.json"): json.loads(path.read_text())
-        for path in synthesized.glob("*.template.json")
     }

@@ -8,10 +8,9 @@ import pytest
 
 from bundling.build import Builder, Target
 from tests.handlers import ROOT
-from tests.infra.conftest import lambda_code, synth
+from tests.stacks.synthesis import EVALUATION, lambda_code, synth
 
 pytestmark = pytest.mark.timeout(600)
-EVALUATION = "ConcurrencyEvalEvaluation"
 
 
 def synth_with(builder: Builder, outdir: Path, bundling: bool) -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 
 from stacks.settings import SettingsError
 from tests.handlers import ROOT
-from tests.infra.conftest import synth
+from tests.stacks.synthesis import ARTIFACTS, EVALUATION, synth
 
 REPOSITORY = "octo-org/concurrency-eval"
 #: What a user commits in cdk.json's context after README's "Configuring the repository".
@@ -53,8 +53,8 @@ def test_the_ci_deploy_synthesizes_the_laptops_stacks(
     monkeypatch.setenv("CONCURRENCY_EVAL_DEPLOYING_FOR", environment["CONCURRENCY_EVAL_DEPLOYING_FOR"])
     ci = synth(tmp_path / "ci", {**COMMITTED, **arguments})
     # Then the stacks that hold the OIDC provider, the roles and the prefix are the same
-    assert ci["ConcurrencyEvalArtifacts"] == laptop["ConcurrencyEvalArtifacts"]
-    assert ci["ConcurrencyEvalEvaluation"] == laptop["ConcurrencyEvalEvaluation"]
+    assert ci[ARTIFACTS] == laptop[ARTIFACTS]
+    assert ci[EVALUATION] == laptop[EVALUATION]
 
 
 @pytest.mark.parametrize("committed", [{}, {"githubRepository": "someone/else"}])

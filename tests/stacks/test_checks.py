@@ -10,6 +10,7 @@ import pytest
 
 from contracts import cdk_json
 from tests.handlers import ROOT
+from tests.stacks.synthesis import EVALUATION
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -30,7 +31,7 @@ def test_cdk_nag_fails_synth_on_a_new_finding(tmp_path: Path) -> None:
 
     context: dict[str, Any] = cdk_json.context() | {"aws:cdk:bundling-stacks": []}
     app = build_app(context=context, outdir=str(tmp_path))
-    stack = app.node.find_child("ConcurrencyEvalEvaluation")
+    stack = app.node.find_child(EVALUATION)
     assert isinstance(stack, cdk.Stack)
     s3.Bucket(stack, "CarelessBucket")
     # When it is synthesized, Then synthesis fails naming the rules broken

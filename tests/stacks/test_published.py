@@ -5,12 +5,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Template
 
+from contracts.bundles import BUNDLES
+from contracts.stack import CODE_SOURCE_OUTPUT
 from stacks.settings import SettingsError, from_context
-from tests.infra.conftest import lambda_code, synth
+from tests.stacks.synthesis import EVALUATION, lambda_code, synth
 
 BUCKET = "ci-artifacts-bucket"
-NAMES = ("pypi", "framework", "sync", "threaded", "asyncio")
+NAMES = BUNDLES
 
 
 def manifest() -> dict[str, Any]:
@@ -26,16 +29,16 @@ def manifest() -> dict[str, Any]:
 def test_code_comes_from_the_pinned_versions(tmp_path: Path) -> None:
     # Given the manifest `concurrency-eval publish` prints, passed as -c does (a JSON string)
     templates = synth(tmp_path, {"publishedArtifacts": json.dumps(manifest())})
-    template = templates["ConcurrencyEvalEvaluation"]
+    template = templates[EVALUATION]
     # Then every function and layer points at its object version, and no bundle is an asset
     codes = lambda_code(template)
     assert len(codes) == 5
     expected = {(f"artifacts/arm64-py3.13/{n}.zip", f"v-{n}") for n in NAMES}
     assert {(code["S3Key"], code["S3ObjectVersion"]) for code in codes.values()} == expected
     assert all(code["S3Bucket"] == BUCKET for code in codes.values())
-    assets = json.loads((tmp_path / "ConcurrencyEvalEvaluation.assets.json").read_text())["files"]
+    assets = json.loads((tmp_path / f"{EVALUATION}.assets.json").read_text())["files"]
     assert all(asset["source"]["path"].endswith(".template.json") for asset in assets.values())
-    assert template["Outputs"]["CodeSource"]["Value"] == "published"
+    Template.from_json(template).has_output(CODE_SOURCE_OUTPUT, {"Value": "published"})
 
 
 @pytest.mark.parametrize(

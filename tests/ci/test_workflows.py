@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 import yaml
+from aws_cdk.assertions import Template
 
 from tests.handlers import ROOT
-from tests.infra.conftest import synth
+from tests.stacks.synthesis import ARTIFACTS, synth
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ROLE_VARIABLES = {"AWS_PUBLISH_ROLE_ARN": "Publishes", "AWS_DEPLOY_ROLE_ARN": "Deploys"}
@@ -104,16 +105,13 @@ def subject_of(workflow: dict[Any, Any], job: dict[str, Any], repository: str) -
 def test_stack_trust_matches_what_the_workflow_jobs_present(tmp_path: Path) -> None:
     # Given the stacks as cdk.json configures them for a repository
     repository = "octo-org/concurrency-eval"
-    template = synth(tmp_path, {"githubRepository": repository})["ConcurrencyEvalArtifacts"]
+    templates = synth(tmp_path, {"githubRepository": repository})
+    roles = Template.from_json(templates[ARTIFACTS]).find_resources("AWS::IAM::Role")
     trusted = {}
-    for role in template["Resources"].values():
-        if role["Type"] == "AWS::IAM::Role":
-            condition = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"][
-                "StringEquals"
-            ]
-            trusted[role["Properties"]["Description"].split()[0]] = condition[
-                "token.actions.githubusercontent.com:sub"
-            ]
+    for role in roles.values():
+        (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        subject = statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
+        trusted[role["Properties"]["Description"].split()[0]] = subject
     # When each workflow job that assumes a role is read
     workflow = load(ROOT / ".github/workflows/main.yml")
     checked = 0
