@@ -70,6 +70,26 @@ def seed(endpoint: str, objects: int) -> None:
 
 
 def main() -> None:
+    args = _arguments()
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        # Keep the per-invocation log line and EMF document out of the report.
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+    event = {"s3_bucket_name": BUCKET, "folder": "data/", "find": "absent", "concurrency": args.concurrency}
+    with EmbeddedS3() as server:
+        os.environ["AWS_ENDPOINT_URL_S3"] = server.endpoint
+        print(f"seeding {args.objects} objects ...", flush=True)
+        seed(server.endpoint, args.objects)
+        server.set_faults(Faults(latency_ms=args.latency_ms))
+        timings, cpu = _measure(event, args.rounds)
+    _report(args, timings, cpu)
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -85,48 +105,39 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=10, help="warm invocations of each (default: %(default)s)"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="us-east-1",
-        # Keep the per-invocation log line and EMF document out of the report.
-        POWERTOOLS_LOG_LEVEL="WARNING",
-        POWERTOOLS_METRICS_DISABLED="true",
-    )
+
+def _measure(event: dict[str, object], rounds: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and function CPU seconds of each warm invocation, kept and fresh interleaved."""
     strategy = load_asyncio_handler().fetch_with_tasks
-    event = {"s3_bucket_name": BUCKET, "folder": "data/", "find": "absent", "concurrency": args.concurrency}
-    with EmbeddedS3() as server:
-        os.environ["AWS_ENDPOINT_URL_S3"] = server.endpoint
-        print(f"seeding {args.objects} objects ...", flush=True)
-        seed(server.endpoint, args.objects)
-        server.set_faults(Faults(latency_ms=args.latency_ms))
+    kept_environment = AsyncEnvironment()
+    kept = async_handler(Model.ASYNCIO, strategy, kept_environment)
+    kept(event, CONTEXT)  # the cold invocation, not counted
 
-        kept_environment = AsyncEnvironment()
-        kept = async_handler(Model.ASYNCIO, strategy, kept_environment)
-        kept(event, CONTEXT)  # the cold invocation, not counted
+    def fresh(event: object) -> None:
+        environment = AsyncEnvironment()
+        try:
+            async_handler(Model.ASYNCIO, strategy, environment)(event, CONTEXT)
+        finally:
+            environment.close()
 
-        def fresh(event: object) -> None:
-            environment = AsyncEnvironment()
-            try:
-                async_handler(Model.ASYNCIO, strategy, environment)(event, CONTEXT)
-            finally:
-                environment.close()
+    timings: dict[str, list[float]] = {"kept": [], "fresh": []}
+    cpu: dict[str, list[float]] = {"kept": [], "fresh": []}
+    for round_ in range(rounds):
+        for name, run in (("kept", lambda: kept(event, CONTEXT)), ("fresh", lambda: fresh(event)))[
+            :: 1 if round_ % 2 else -1
+        ]:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            run()
+            timings[name].append(time.perf_counter() - started)
+            cpu[name].append(time.process_time() - cpu_started)
+        print(f"round {round_ + 1}/{rounds}", end="\r", flush=True)
+    kept_environment.close()
+    return timings, cpu
 
-        timings: dict[str, list[float]] = {"kept": [], "fresh": []}
-        cpu: dict[str, list[float]] = {"kept": [], "fresh": []}
-        for round_ in range(args.rounds):
-            for name, run in (("kept", lambda: kept(event, CONTEXT)), ("fresh", lambda: fresh(event)))[
-                :: 1 if round_ % 2 else -1
-            ]:
-                started, cpu_started = time.perf_counter(), time.process_time()
-                run()
-                timings[name].append(time.perf_counter() - started)
-                cpu[name].append(time.process_time() - cpu_started)
-            print(f"round {round_ + 1}/{args.rounds}", end="\r", flush=True)
-        kept_environment.close()
 
+def _report(args: argparse.Namespace, timings: dict[str, list[float]], cpu: dict[str, list[float]]) -> None:
     print(
         f"\n{args.objects} objects, concurrency {args.concurrency}, "
         f"{args.latency_ms:g} ms latency, {args.rounds} warm invocations each"

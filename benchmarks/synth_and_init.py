@@ -131,48 +131,66 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         cache = scratch / "bundles"
+        cold, times = synth_times(scratch, cache, args.rounds)
+        init = init_times(scratch, cache, args.rounds + 2)
+        sizes = bundle_sizes(scratch, cache)
+    report_synth(cold, times, args.rounds)
+    report_init(init, args.rounds + 2)
+    print("\nbundle sizes (arm64)")
+    for name, (unzipped, zipped) in sizes.items():
+        print(f"  {name:<10}{unzipped / 1e3:>10.0f} kB unzipped{zipped / 1e3:>10.0f} kB zipped")
 
-        print("synth: cold bundles ...", file=sys.stderr, flush=True)
-        cold = synth_seconds(APP, scratch / "out-cold", cache)
-        # Interleaved, so that a noisy moment on a shared machine hits every row alike.
-        programs = {
-            "empty App": (EMPTY_APP, "out-empty-{}"),
-            "warm, same cdk.out": (APP, "out-cold"),
-            "warm, fresh cdk.out": (APP, "out-{}"),
-            "warm, without cdk-nag": (APP_WITHOUT_NAG, "out-cold"),
-            "one Lambda function + cdk-nag": (SMALLEST_LAMBDA_APP, "out-smallest-{}"),
-        }
-        times: dict[str, list[float]] = {label: [] for label in programs}
-        for round_ in range(args.rounds):
-            print(
-                f"synth: warm and reference apps, round {round_ + 1}/{args.rounds} ...",
-                file=sys.stderr,
-                flush=True,
-            )
-            for label, (program, outdir) in programs.items():
-                times[label].append(synth_seconds(program, scratch / outdir.format(round_), cache))
 
-        print("init: host bundles ...", file=sys.stderr, flush=True)
-        host = Builder(ROOT, Target.host(), cache_dir=cache, progress=lambda _: None).build_all()
-        plain = {name: without_bytecode(host[name].path, scratch / "plain" / name) for name in BUNDLES}
-        init: dict[str, dict[str, list[float]]] = {model: {"with": [], "without": []} for model in MODELS}
-        for _ in range(args.rounds + 2):
-            for model in MODELS:
-                layers = (host["framework"].path / "python", host["pypi"].path / "python")
-                init[model]["with"].append(import_seconds(host[model].path, *layers))
-                bare = (plain["framework"] / "python", plain["pypi"] / "python")
-                init[model]["without"].append(import_seconds(plain[model], *bare))
+def synth_times(scratch: Path, cache: Path, rounds: int) -> tuple[float, dict[str, list[float]]]:
+    """The cold synth's seconds, and each warm and reference app's, interleaved by round."""
+    print("synth: cold bundles ...", file=sys.stderr, flush=True)
+    cold = synth_seconds(APP, scratch / "out-cold", cache)
+    # Interleaved, so that a noisy moment on a shared machine hits every row alike.
+    programs = {
+        "empty App": (EMPTY_APP, "out-empty-{}"),
+        "warm, same cdk.out": (APP, "out-cold"),
+        "warm, fresh cdk.out": (APP, "out-{}"),
+        "warm, without cdk-nag": (APP_WITHOUT_NAG, "out-cold"),
+        "one Lambda function + cdk-nag": (SMALLEST_LAMBDA_APP, "out-smallest-{}"),
+    }
+    times: dict[str, list[float]] = {label: [] for label in programs}
+    for round_ in range(rounds):
+        print(f"synth: warm and reference apps, round {round_ + 1}/{rounds} ...", file=sys.stderr, flush=True)
+        for label, (program, outdir) in programs.items():
+            times[label].append(synth_seconds(program, scratch / outdir.format(round_), cache))
+    return cold, times
 
-        target = Builder(ROOT, Target("arm64"), cache_dir=cache, progress=lambda _: None).build_all()
-        sizes: dict[str, tuple[int, int]] = {}
-        for name, bundle in target.items():
-            zip_path = scratch / "zips" / f"{name}.zip"
-            write_zip(bundle.path, zip_path)
-            sizes[name] = (size_of(bundle.path), zip_path.stat().st_size)
 
+def init_times(scratch: Path, cache: Path, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Each handler's cold import from its host bundle, with and without the shipped bytecode."""
+    print("init: host bundles ...", file=sys.stderr, flush=True)
+    host = Builder(ROOT, Target.host(), cache_dir=cache, progress=lambda _: None).build_all()
+    plain = {name: without_bytecode(host[name].path, scratch / "plain" / name) for name in BUNDLES}
+    init: dict[str, dict[str, list[float]]] = {model: {"with": [], "without": []} for model in MODELS}
+    for _ in range(rounds):
+        for model in MODELS:
+            layers = (host["framework"].path / "python", host["pypi"].path / "python")
+            init[model]["with"].append(import_seconds(host[model].path, *layers))
+            bare = (plain["framework"] / "python", plain["pypi"] / "python")
+            init[model]["without"].append(import_seconds(plain[model], *bare))
+    return init
+
+
+def bundle_sizes(scratch: Path, cache: Path) -> dict[str, tuple[int, int]]:
+    """Each arm64 bundle's size unzipped and zipped, in bytes."""
+    target = Builder(ROOT, Target("arm64"), cache_dir=cache, progress=lambda _: None).build_all()
+    sizes: dict[str, tuple[int, int]] = {}
+    for name, bundle in target.items():
+        zip_path = scratch / "zips" / f"{name}.zip"
+        write_zip(bundle.path, zip_path)
+        sizes[name] = (size_of(bundle.path), zip_path.stat().st_size)
+    return sizes
+
+
+def report_synth(cold: float, times: dict[str, list[float]], rounds: int) -> None:
     floor = median_ms(times["empty App"])
     smallest = median_ms(times["one Lambda function + cdk-nag"])
-    print(f"\nsynth through cdk.json's app command (median of {args.rounds}; cold once)")
+    print(f"\nsynth through cdk.json's app command (median of {rounds}; cold once)")
     print(f"  {'':<32}{'':>9}    {'vs empty App':>12}{'vs one function':>17}")
     print(f"  {'empty App (floor)':<32}{floor:>9.0f} ms {1:>11.2f}x")
     rows = [("cold bundles", cold * 1000)] + [
@@ -186,15 +204,14 @@ def main() -> None:
     ]
     for label, value in rows:
         print(f"  {label:<32}{value:>9.0f} ms {value / floor:>11.2f}x{value / smallest:>16.2f}x")
-    print(f"\ncold import of the handler from its bundle (median of {args.rounds + 2})")
+
+
+def report_init(init: dict[str, dict[str, list[float]]], rounds: int) -> None:
+    print(f"\ncold import of the handler from its bundle (median of {rounds})")
     print(f"  {'function':<10}{'bytecode':>12}{'no bytecode':>14}{'ratio':>8}")
     for model in MODELS:
         with_, without = median_ms(init[model]["with"]), median_ms(init[model]["without"])
-        ratio = with_ / without
-        print(f"  {model:<10}{with_:>9.0f} ms{without:>11.0f} ms{ratio:>8.2f}")
-    print("\nbundle sizes (arm64)")
-    for name, (unzipped, zipped) in sizes.items():
-        print(f"  {name:<10}{unzipped / 1e3:>10.0f} kB unzipped{zipped / 1e3:>10.0f} kB zipped")
+        print(f"  {model:<10}{with_:>9.0f} ms{without:>11.0f} ms{with_ / without:>8.2f}")
 
 
 if __name__ == "__main__":
