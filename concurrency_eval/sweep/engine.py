@@ -52,13 +52,13 @@ class _NoMeter:
 class Sweep:
     def __init__(
         self,
-        target: FunctionsUnderTest,
+        under_test: FunctionsUnderTest,
         settings: SweepSettings,
         prices: Prices,
         observer: Observer,
         meter: GroupMeter | None = None,
     ) -> None:
-        self._target = target
+        self._under_test = under_test
         self._settings = settings
         self._prices = prices
         self._observer = observer
@@ -67,8 +67,8 @@ class Sweep:
 
     def configurations(self) -> dict[str, dict[str, Any]]:
         return {
-            model: dict(self._target.client.get_function_configuration(FunctionName=name))
-            for model, name in self._target.functions.items()
+            model: dict(self._under_test.client.get_function_configuration(FunctionName=name))
+            for model, name in self._under_test.functions.items()
         }
 
     def run(
@@ -79,7 +79,7 @@ class Sweep:
     ) -> None:
         """Measure every group not in `done`, then restore the functions, even on error or Ctrl-C."""
         configurator = Configurator(
-            self._target.client, self._target.functions, originals, self._target.poll_seconds,
+            self._under_test.client, self._under_test.functions, originals, self._under_test.poll_seconds,
             on_step=lambda message: self._observer.step(message),
         )  # fmt: skip
         try:
@@ -114,8 +114,8 @@ class Sweep:
         return run
 
     def _invoke(self, model: str, step: Step, index: int, architecture: str) -> Invocation:
-        event = self._settings.event(self._target.data_bucket, model, step.concurrency)
-        answer = invoke_once(self._target.client, self._target.functions[model], event)
+        event = self._settings.event(self._under_test.data_bucket, model, step.concurrency)
+        answer = invoke_once(self._under_test.client, self._under_test.functions[model], event)
         invocation = _invocation(
             model, step.memory_mb, index, answer, self._settings, self._prices, architecture
         )

@@ -144,7 +144,7 @@ def test_an_interrupt_restores_every_function_and_resume_completes(
         ):
             raise KeyboardInterrupt
 
-    sweep._target.client.meta.events.register("after-call.lambda", interrupt)
+    sweep._under_test.client.meta.events.register("after-call.lambda", interrupt)
     # When it runs
     with pytest.raises(KeyboardInterrupt):
         run_sweep(sweep, originals, results, tmp_path)
@@ -186,7 +186,7 @@ def test_a_failing_restore_still_restores_the_others_and_names_the_failure(
         ):
             raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "Update")
 
-    sweep._target.client.meta.events.register(
+    sweep._under_test.client.meta.events.register(
         "provide-client-params.lambda.UpdateFunctionConfiguration", refuse
     )
     # When it runs, Then the restore reports the one failure by name
