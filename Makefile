@@ -43,10 +43,11 @@ typecheck: sync
 	$(UV) run --locked mypy
 
 # Line coverage of everything the tests run, subprocesses included, printed per file.
-# The floors fail the run when coverage drops: the whole project, and the framework
-# (the code every function runs) on its own.
-COVERAGE_FLOOR := 90
-FRAMEWORK_COVERAGE_FLOOR := 95
+# The floors fail the run when coverage drops: the whole project (93.1% measured), and
+# the framework, the code every function runs, on its own (98.3%); a point below each,
+# for the lines only a slow or failing server reaches.
+COVERAGE_FLOOR := 92
+FRAMEWORK_COVERAGE_FLOOR := 97
 
 pytest: sync npm
 	$(UV) run --locked pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
