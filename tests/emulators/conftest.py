@@ -146,15 +146,19 @@ def cgroups_of(pid: int) -> list[Path]:
     return found
 
 
-def environment_pids(service_pid: int) -> list[int]:
-    """The service's child processes (its execution environments)."""
-    children = []
+def process_table() -> dict[int, tuple[int, str]]:
+    """Every process's parent and state (R, S, Z, ...), from /proc."""
+    table: dict[int, tuple[int, str]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == service_pid:
-                children.append(int(entry.name))
-    return children
+            table[int(entry.name)] = (int(fields[1]), fields[0])
+    return table
+
+
+def environment_pids(service_pid: int) -> list[int]:
+    """The service's child processes (its execution environments)."""
+    return [pid for pid, (parent, _) in process_table().items() if parent == service_pid]

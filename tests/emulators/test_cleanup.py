@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.emulators.conftest import cgroups_of
+from tests.emulators.conftest import cgroups_of, process_table
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(300)
@@ -20,15 +20,7 @@ COMMAND = str(Path(sys.executable).with_name("concurrency-eval"))
 
 def descendants(pid: int) -> set[int]:
     """Every live process below `pid`, whatever session it moved to."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
+    parents = {child: parent for child, (parent, state) in process_table().items() if state != "Z"}
     found, frontier = set(), {pid}
     while frontier:
         children = {child for child, parent in parents.items() if parent in frontier}
