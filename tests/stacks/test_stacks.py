@@ -48,7 +48,9 @@ def role_id(template: Template, description_start: str) -> str:
 
 
 def statements_of_role(template: Template, role: str) -> list[dict[str, Any]]:
-    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": [{"Ref": role}]}})
+    policies = template.find_resources(
+        "AWS::IAM::Policy", {"Properties": {"Roles": Match.array_with([{"Ref": role}])}}
+    )
     return [s for policy in policies.values() for s in policy["Properties"]["PolicyDocument"]["Statement"]]
 
 
@@ -63,23 +65,30 @@ def test_artifact_bucket_is_versioned_encrypted_private_retained(artifacts: Temp
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
-                "VersioningConfiguration": {"Status": "Enabled"},
+                "VersioningConfiguration": Match.exact({"Status": "Enabled"}),
                 "BucketEncryption": {
                     "ServerSideEncryptionConfiguration": [
-                        Match.object_like({"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}})
+                        Match.object_like(
+                            {"ServerSideEncryptionByDefault": Match.exact({"SSEAlgorithm": "AES256"})}
+                        )
                     ]
                 },
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
+                "PublicAccessBlockConfiguration": Match.exact(
+                    {
+                        "BlockPublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "IgnorePublicAcls": True,
+                        "RestrictPublicBuckets": True,
+                    }
+                ),
                 "LifecycleConfiguration": {
                     "Rules": Match.array_with(
                         [
                             Match.object_like(
-                                {"NoncurrentVersionExpiration": {"NoncurrentDays": 90}, "Status": "Enabled"}
+                                {
+                                    "NoncurrentVersionExpiration": Match.exact({"NoncurrentDays": 90}),
+                                    "Status": "Enabled",
+                                }
                             )
                         ]
                     )
@@ -95,7 +104,9 @@ def test_every_bucket_refuses_plain_http(templates: dict[str, dict[str, Any]], s
     # Given a stack's buckets and bucket policies
     template = Template.from_json(templates[stack])
     buckets = set(template.find_resources("AWS::S3::Bucket"))
-    deny_http = Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+    deny_http = Match.object_like(
+        {"Effect": "Deny", "Condition": Match.exact({"Bool": {"aws:SecureTransport": "false"}})}
+    )
     # When the policies that deny plain HTTP are found
     enforcing = template.find_resources(
         "AWS::S3::BucketPolicy",
@@ -143,7 +154,7 @@ def test_roles_trust_only_the_configured_repository(
         "AWS::IAM::Role",
         {
             "Description": Match.string_like_regexp(f"^{description}"),
-            "AssumeRolePolicyDocument": {"Statement": [trust]},
+            "AssumeRolePolicyDocument": {"Statement": [Match.exact(trust)]},
             "MaxSessionDuration": 3600,
         },
     )
@@ -207,7 +218,9 @@ def test_an_existing_provider_is_imported_not_created(tmp_path: Path) -> None:
         "AWS::IAM::Role",
         {
             "Description": Match.string_like_regexp("^Deploys"),
-            "AssumeRolePolicyDocument": {"Statement": [Match.object_like({"Principal": {"Federated": arn}})]},
+            "AssumeRolePolicyDocument": {
+                "Statement": [Match.object_like({"Principal": Match.exact({"Federated": arn})})]
+            },
         },
     )
 
@@ -338,13 +351,15 @@ def test_settings_reach_every_function(tmp_path: Path) -> None:
     # When the app is synthesized with them
     template = Template.from_json(synth(tmp_path, settings)[EVALUATION])
     # Then every function, alias and log group has them
+    assert len(functions(template)) == len(MODELS)
     evaluation_functions = {"Handler": HANDLER, "Architectures": ["x86_64"], "MemorySize": 512, "Timeout": 30}
     template.resource_properties_count_is(
         "AWS::Lambda::Function", {**evaluation_functions, "ReservedConcurrentExecutions": 10}, len(MODELS)
     )
+    template.resource_count_is("AWS::Lambda::Alias", len(MODELS))
     template.resource_properties_count_is(
         "AWS::Lambda::Alias",
-        {"ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": 2}},
+        {"ProvisionedConcurrencyConfig": Match.exact({"ProvisionedConcurrentExecutions": 2})},
         len(MODELS),
     )
     groups = template.find_resources("AWS::Logs::LogGroup")
