@@ -27,7 +27,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contracts.bundles import BUNDLES, DEFAULT_PYTHON_VERSION, LAYERS, RUNTIME, Architecture, source_directory
+from contracts.bundles import (
+    BUNDLES,
+    DEFAULT_ARCHITECTURE,
+    DEFAULT_PYTHON_VERSION,
+    LAYERS,
+    RUNTIME,
+    Architecture,
+    source_directory,
+)
 
 #: Bump when the build steps change in a way that changes bundle contents.
 RECIPE_VERSION = "2"
@@ -59,7 +67,7 @@ class BuildError(RuntimeError):
 class Target:
     """The platform bundles are built for: a Lambda architecture, or this host."""
 
-    architecture: Architecture | None = "arm64"
+    architecture: Architecture | None = DEFAULT_ARCHITECTURE
     python_version: str = DEFAULT_PYTHON_VERSION
 
     @classmethod
@@ -336,11 +344,16 @@ def _check_name(name: str) -> None:
         raise BuildError(f"unknown bundle {name!r}; the bundles are {', '.join((*BUNDLES, RUNTIME))}")
 
 
-def _linux_platform() -> str:
-    """The Linux platform of this machine's architecture, as uv names it."""
+def host_architecture() -> Architecture:
+    """This machine as Lambda names architectures (host bundles are built for it)."""
     import platform
 
-    return _UV_PLATFORMS["arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"]
+    return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"
+
+
+def _linux_platform() -> str:
+    """The Linux platform of this machine's architecture, as uv names it."""
+    return _UV_PLATFORMS[host_architecture()]
 
 
 def _run(command: Sequence[str], what: str, cwd: Path | None = None) -> str:

@@ -14,6 +14,7 @@ RUNTIME = "runtime"
 
 Architecture = Literal["arm64", "x86_64"]
 ARCHITECTURES: tuple[Architecture, ...] = ("arm64", "x86_64")
+DEFAULT_ARCHITECTURE: Architecture = "arm64"
 #: The Python versions of Lambda's Python runtimes the project builds for.
 PYTHON_VERSIONS = ("3.13", "3.12", "3.14")
 DEFAULT_PYTHON_VERSION = "3.13"
@@ -26,6 +27,7 @@ def runtime_name(python_version: str) -> str:
 
 #: Lambda's runtime identifiers, as cdk.json's `runtime` takes them.
 RUNTIMES = tuple(runtime_name(version) for version in PYTHON_VERSIONS)
+DEFAULT_RUNTIME = runtime_name(DEFAULT_PYTHON_VERSION)
 
 
 def source_directory(name: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from contracts import validation
-from contracts.bundles import ARCHITECTURES, RUNTIMES
+from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, RUNTIMES
 from contracts.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
 from contracts.lambda_limits import (
     LOG_RETENTION_PERIODS,
@@ -133,9 +133,11 @@ class AppSettings:
         "for example ConcurrencyEval",
         DEFAULT_STACK_PREFIX,
     )
-    runtime: str = _setting("runtime", _one_of(RUNTIMES), f"use one of {', '.join(RUNTIMES)}", RUNTIMES[0])
+    runtime: str = _setting(
+        "runtime", _one_of(RUNTIMES), f"use one of {', '.join(RUNTIMES)}", DEFAULT_RUNTIME
+    )
     architecture: Literal["arm64", "x86_64"] = _setting(
-        "architecture", _one_of(ARCHITECTURES), "use arm64 or x86_64", ARCHITECTURES[0]
+        "architecture", _one_of(ARCHITECTURES), "use arm64 or x86_64", DEFAULT_ARCHITECTURE
     )
     memory_mb: int = _setting(
         "memory",

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 import boto3
 from botocore.config import Config
 
-from bundling.build import Builder, Target, find_python
-from concurrency_eval.backends.under_test import FunctionsUnderTest
+from bundling.build import Builder, Target, find_python, host_architecture
+from concurrency_eval.backends.under_test import INVOKE_CONFIG, FunctionsUnderTest
 from concurrency_eval.emulators.child_process import StartsAndStops
 from concurrency_eval.emulators.embedded_s3.faults import FaultRule, Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
@@ -27,8 +27,14 @@ from concurrency_eval.emulators.lambda_service.functions import Code, Configurat
 from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
 from concurrency_eval.results.document import ModelRun
 from concurrency_eval.workload.dataset import DataSetSpec, seed
-from contracts.bundles import RUNTIME
-from contracts.function import FUNCTION_ENVIRONMENT, HANDLER
+from contracts.bundles import RUNTIME, runtime_name
+from contracts.function import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    DEPLOYED_LOG_FORMAT,
+    FUNCTION_ENVIRONMENT,
+    HANDLER,
+)
 
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient
@@ -57,13 +63,13 @@ class LocalOptions:
     slow_ms: float = 1000.0
     fault_keys: tuple[str, ...] = ()
     #: The functions' timeout (seconds) and initial memory size, as the stack configures them.
-    timeout_s: int = 60
-    memory_mb: int = 1024
+    timeout_s: int = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
     #: S3FANOUT_MAX_ATTEMPTS and S3FANOUT_RETRY_MODE; None keeps the framework's defaults.
     max_attempts: int | None = None
     retry_mode: str | None = None
     #: The functions' LoggingConfig.LogFormat: JSON, as the stacks deploy, or Text.
-    log_format: str = "JSON"
+    log_format: str = DEPLOYED_LOG_FORMAT
     #: How the service enforces each environment's CPU share ("auto", "none", ...).
     cpu_limit: str = "auto"
     #: The runtime client's pure-Python transport even where its C extension loads.
@@ -169,7 +175,7 @@ class LocalDeployment(StartsAndStops):
                     task_root=bundles[model].path,
                     layers=layers,
                     handler=HANDLER,
-                    runtime=f"python{self._builder.target.python_version}",
+                    runtime=runtime_name(self._builder.target.python_version),
                     architecture=host_architecture(),
                 ),
                 configuration=Configuration(
@@ -219,11 +225,8 @@ class LocalDeployment(StartsAndStops):
 
     def lambda_client(self) -> "LambdaClient":
         assert self.service is not None
-        # One attempt per invoke, so a throttle is recorded, not hidden by a retry; a
-        # read timeout beyond Lambda's longest timeout.
-        config = Config(read_timeout=960, retries={"total_max_attempts": 1}, max_pool_connections=64)
         return boto3.client(
-            "lambda", endpoint_url=self.service.endpoint, region_name="us-east-1", config=config,
+            "lambda", endpoint_url=self.service.endpoint, region_name="us-east-1", config=INVOKE_CONFIG,
             aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
         )  # fmt: skip
 
@@ -271,8 +274,3 @@ class S3Meter:
         run.server_cpu_s = stats["cpu_seconds"] - self._cpu
         run.server_requests = stats["requests"]
         run.faults_injected = stats["faults_injected"]
-
-
-def host_architecture() -> str:
-    """This machine as Lambda names architectures (the local bundles are built for it)."""
-    return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"

@@ -13,7 +13,7 @@ from bundling.build import Builder, Target
 from concurrency_eval.artifacts.publish import Artifact, PublishError, manifest, publish, write_github_files
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.commands.local import ROOT
-from contracts.bundles import ARCHITECTURES, DEFAULT_PYTHON_VERSION, PYTHON_VERSIONS
+from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_PYTHON_VERSION, PYTHON_VERSIONS
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -31,7 +31,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     parser.add_argument(
         "--architecture",
         choices=ARCHITECTURES,
-        default=ARCHITECTURES[0],
+        default=DEFAULT_ARCHITECTURE,
         help="Lambda architecture to build for (default: %(default)s)",
     )
     parser.add_argument(

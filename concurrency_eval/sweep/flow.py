@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from botocore.config import Config
-
 from concurrency_eval.backends.aws import discover
 from concurrency_eval.backends.local import LocalDeployment, LocalOptions
 from concurrency_eval.backends.local import Progress as StartProgress
-from concurrency_eval.backends.under_test import FunctionsUnderTest
+from concurrency_eval.backends.under_test import INVOKE_CONFIG, FunctionsUnderTest
 from concurrency_eval.results.document import AWS, LOCAL, Results
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Observer, Sweep
@@ -35,9 +33,6 @@ RECORDED_CONFIGURATION = (
     "CodeSha256",
     "Layers",
 )
-#: One attempt per invoke, so that a throttle is recorded, not hidden by a retry; a read
-#: timeout beyond Lambda's longest timeout.
-INVOKE_CONFIG = Config(read_timeout=960, retries={"total_max_attempts": 1}, max_pool_connections=64)
 
 
 class Declined(Exception):
