@@ -2,6 +2,7 @@
 accepted, the argument groups commands share, and the checks made before any work."""
 
 import argparse
+import functools
 import os
 import urllib.parse
 from collections.abc import Callable
@@ -127,13 +128,13 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, objects_default: int)
         default=objects_default,
         help="number of files (default: %(default)s)",
     )
-    for bound, default in (("min", 1_000), ("max", 50_000)):
-        group.add_argument(
-            f"--{bound}-size",
-            type=whole_number(len(MAGIC), 100_000_000),
-            default=default,
-            help=f"{'smallest' if bound == 'min' else 'largest'} file in bytes (default: %(default)s)",
-        )
+    size = whole_number(len(MAGIC), 100_000_000)
+    group.add_argument(
+        "--min-size", type=size, default=1_000, help="smallest file in bytes (default: %(default)s)"
+    )
+    group.add_argument(
+        "--max-size", type=size, default=50_000, help="largest file in bytes (default: %(default)s)"
+    )
     group.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same files")
     group.add_argument("--prefix", help="key prefix (default: the object count and a slash, as '1000/')")
 
@@ -310,6 +311,7 @@ def add_stack_argument(parser: Any) -> None:
     )
 
 
+@functools.cache
 def _default_stack() -> str:
     """The evaluation stack's name as cdk.json's stackPrefix makes it."""
     try:

@@ -50,12 +50,14 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     settings, resumed = sweep_options.settings_and_resumed(args, AWS, expected_seconds=args.expected_seconds)
     output = sweep_options.output_dir(args, AWS)
-    if args.prices is not None:
-        sweep_options.prices(args, None, err)  # a bad price file is refused before anything else
+    # A price file is read (and a bad one refused) before anything else; the region's
+    # published prices need the session's region.
+    prices = None if args.prices is None else sweep_options.prices(args, None, err)
     session = _session(args, err)
     if session is None:
         return console.EXIT_ENVIRONMENT
-    prices = sweep_options.prices(args, session.region_name, err)
+    if prices is None:
+        prices = sweep_options.prices(args, session.region_name, err)
     try:
         with console.progress_bar(err) as bar:
             progress = console.Progress(bar, out, assume_yes=args.yes)

@@ -114,15 +114,6 @@ class ChildServer:
         if process.stdout is not None:
             process.stdout.close()
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
-
 
 def serve_until_told(on_stop: Callable[[], None], exit_with_stdin: bool) -> None:
     """The child's side: call `on_stop` once, at SIGTERM or SIGINT, or when standard
