@@ -1,10 +1,13 @@
-"""An S3 on loopback: moto's server, instrumented and able to misbehave on purpose.
+"""An S3 on loopback: moto's S3, behind a server cheap enough never to set the pace,
+instrumented and able to misbehave on purpose.
 
 Runs in a process of its own (`python -m concurrency_eval.emulators.embedded_s3`) so that its
 CPU time, memory and global state stay apart from the functions under test. Around
-moto's WSGI app it adds what an evaluation needs and moto lacks:
+moto it adds what an evaluation needs and moto lacks:
 
-- latency per request, as real S3 answers in tens of milliseconds, not microseconds;
+- S3's latency as measured: a time to first byte with a tail (log-normal), a
+  per-connection throughput, profiles for S3 Standard and S3 Express One Zone;
+- HTTPS with a certificate made for the run, as the functions meet S3 (or plain HTTP);
 - faults: a share of requests answered 503 SlowDown or 500 InternalError, slow
   answers, errors pinned to given keys, objects deleted right after being listed;
 - counters: requests by operation, requests in flight and their peak, CPU seconds.
@@ -12,8 +15,11 @@ moto's WSGI app it adds what an evaluation needs and moto lacks:
 It is driven over HTTP under `/_embedded_s3/` (no bucket name can start with `_`), and
 `process.EmbeddedS3` is the client side that starts, drives and stops it:
 
-    faults       the fault plan: latency, and rules by operation and key
-    middleware   the WSGI middleware around moto: latency, faults, counters, control API
-    server       the child process: moto's app served on loopback
-    process      the parent's side: start, drive and stop the child
+    faults       the latency model and the fault plan
+    instrument   each request's latency and fault, the counters, the control API
+    messages     requests and answers, and how they reach moto's WSGI app
+    fast_path    plain GetObject answered from moto's store without moto's pipeline
+    http_server  the asyncio HTTP/1.1 server (httptools), HTTP or HTTPS
+    server       the child process
+    process      the parent's side: the run's certificate; start, drive and stop the child
 """
