@@ -99,6 +99,21 @@ def end_lines(log_format: str, moment: datetime.datetime, report: Report) -> lis
     return lines
 
 
+def init_report_lines(log_format: str, moment: datetime.datetime, duration_ms: float) -> list[str]:
+    """What the platform writes when an on-demand INIT outlives its limit and is retried at
+    the first invocation: `INIT_REPORT ... Phase: init Status: timeout` (Text) or the
+    `platform.initReport` record (JSON), per the Telemetry API's event schema."""
+    if log_format == JSON:
+        record = {
+            "initializationType": "on-demand",
+            "phase": "init",
+            "status": "timeout",
+            "metrics": {"durationMs": round(duration_ms, 3)},
+        }
+        return [_json_line(moment, "platform.initReport", record)]
+    return [f"INIT_REPORT Init Duration: {duration_ms:.2f} ms\tPhase: init\tStatus: timeout"]
+
+
 def report_line(report: Report) -> str:
     """The Text format's REPORT line, fields separated (and ended) by tabs."""
     fields = [

@@ -31,7 +31,10 @@ def run_confined(confinement: limits.Confinement, script: str, *arguments: str) 
 
 
 def spin_seconds(method: str, memory_mb: int, loops: str) -> float:
-    confinement = limits.confine(f"spin-{memory_mb}-{time.monotonic_ns()}", memory_mb, method)
+    # Throttled from the first instruction, as an environment is once its INIT has ended.
+    confinement = limits.confine(
+        f"spin-{memory_mb}-{time.monotonic_ns()}", memory_mb, method, burst_init=False
+    )
     try:
         process = run_confined(confinement, SPIN, loops)
         output, _ = process.communicate(timeout=100)

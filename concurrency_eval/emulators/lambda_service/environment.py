@@ -1,8 +1,11 @@
 """One execution environment: a runtime process, its Runtime API, its limits, its logs.
 
 An environment serves one invocation at a time, as on Lambda. It starts its process
-inside its confinement (CPU share and memory limit from the first instruction), and
-its INIT phase ends when the runtime client first asks for an event. Each invocation
+inside its confinement (memory limit from the first instruction; CPU unthrottled for
+the INIT phase, as Lambda runs an on-demand INIT, and at the memory's share from the
+moment INIT ends, when the runtime client first asks for an event). An INIT that
+outlives its limit is retried within the first invocation, throttled and under the
+function's timeout, as Lambda retries it. Each invocation
 is handed over through the Runtime API and lasts until the runtime posts its answer;
 one that outlives the function's timeout, or whose process dies, ends the
 environment. Everything is measured from outside the process: durations on the
@@ -50,6 +53,8 @@ class InitOutcome:
     #: Lambda's error document and type when the INIT phase failed.
     error: dict[str, object] | None = None
     error_type: str | None = None
+    #: INIT outlived its limit: Lambda retries it at the first invocation.
+    timed_out: bool = False
 
 
 @dataclass
@@ -73,6 +78,8 @@ class Outcome:
     output: bytes
     #: The environment cannot serve again (timeout, crash, out of memory).
     lost: bool = False
+    #: The invocation began with a retried INIT, which its duration includes.
+    retried_init: bool = False
 
 
 @dataclass
@@ -134,6 +141,8 @@ class ExecutionEnvironment:
         self._output_lock = threading.Lock()
         self._log: IO[bytes] | None = None
         self._closed = False
+        #: When a retried INIT began: the first invocation's duration and timeout count from it.
+        self._retried_init_at: float | None = None
         self.invocations = 0
 
     # -- the Runtime API side (called from its server's threads) ----------------
@@ -142,6 +151,7 @@ class ExecutionEnvironment:
         if not self._ready.is_set():
             self._init_done = time.perf_counter()
             self._init_cpu = self.confinement.cpu_seconds()
+            self.confinement.init_ended()
             self._ready.set()
         pending = self._queue.get()
         if pending is not None:
@@ -178,10 +188,24 @@ class ExecutionEnvironment:
     def start(self, plan: EnvironmentPlan) -> None:
         """Start the runtime process, inside its confinement, talking to our Runtime API."""
         self._api.start()
-        environment = {**plan.environment, "AWS_LAMBDA_RUNTIME_API": self._api.address}
         if plan.log_file is not None:
             plan.log_file.parent.mkdir(parents=True, exist_ok=True)
             self._log = plan.log_file.open("ab")
+        self._spawn(plan)
+
+    def retry_init(self, plan: EnvironmentPlan) -> None:
+        """INIT outlived its limit: end the process and start INIT again as part of the
+        first invocation, at the memory's share of CPU and under the function's timeout."""
+        self.kill()
+        self._close_pipes()
+        self._ready.clear()
+        self._init_error = None
+        self._retried_init_at = time.perf_counter()
+        self._spawn(plan)
+        self.confinement.init_ended()
+
+    def _spawn(self, plan: EnvironmentPlan) -> None:
+        environment = {**plan.environment, "AWS_LAMBDA_RUNTIME_API": self._api.address}
         self._spawned = time.perf_counter()
         self._process = subprocess.Popen(
             self.confinement.command(plan.command),
@@ -197,7 +221,9 @@ class ExecutionEnvironment:
         assert self._process.stdout is not None
         os.set_blocking(self._process.stdout.fileno(), False)
         self.confinement.started(self._process.pid)
-        threading.Thread(target=self._pump_output, name=f"env-{self.id}-output", daemon=True).start()
+        threading.Thread(
+            target=self._pump_output, args=(self._process,), name=f"env-{self.id}-output", daemon=True
+        ).start()
 
     def wait_init(self, timeout_s: float) -> InitOutcome:
         """Wait for the INIT phase: the first `next`, an init error, a crash, or the timeout."""
@@ -218,11 +244,7 @@ class ExecutionEnvironment:
             return InitOutcome(
                 elapsed_ms, cpu_ms, {"errorType": error_type, "errorMessage": message}, error_type
             )
-        self.kill()
-        message = f"Init timed out after {timeout_s:.2f} seconds"
-        return InitOutcome(
-            elapsed_ms, cpu_ms, {"errorType": "Sandbox.Timedout", "errorMessage": message}, "Sandbox.Timedout"
-        )
+        return InitOutcome(elapsed_ms, cpu_ms, timed_out=True)
 
     def invoke(self, request_id: str, payload: bytes, qualifier: str | None = None) -> Outcome:
         """Hand one event to the runtime and wait for its answer, or its end."""
@@ -243,11 +265,20 @@ class ExecutionEnvironment:
                 self._current = None
 
     def _await(self, pending: _Pending) -> Outcome:
-        # The runtime is waiting in `next` already (INIT ended there); a runtime that
-        # died in between is caught by the same loop.
+        # The runtime is waiting in `next` already (INIT ended there), or is running a
+        # retried INIT that counts against this invocation; a runtime that died in
+        # between is caught by the same loop.
+        began, self._retried_init_at = self._retried_init_at, None
         while not pending.handed_over.wait(_POLL_S):
             if self._exited():
                 return self._lost(pending, time.perf_counter())
+            if began is not None and self._init_error is not None:
+                return self._failed_retried_init(pending, began)
+            if began is not None and time.perf_counter() >= began + pending.timeout_s:
+                pending.started, pending.cpu_started = began, 0.0
+                return self._timed_out(pending)
+        if began is not None:
+            pending.started, pending.cpu_started = began, 0.0
         deadline = pending.started + pending.timeout_s
         while not pending.answered.wait(min(_POLL_S, max(0.0, deadline - time.perf_counter()))):
             if self._exited():
@@ -258,23 +289,33 @@ class ExecutionEnvironment:
         duration_ms = (pending.finished - pending.started) * 1000
         cpu_ms = (pending.cpu_finished - pending.cpu_started) * 1000
         memory = self._max_memory_used_mb()
+        retried = began is not None
         if pending.error_type is None:
             return Outcome(
-                pending.request_id, pending.body, None, "success", None, duration_ms, cpu_ms, memory, output
-            )
+                pending.request_id, pending.body, None, "success", None, duration_ms, cpu_ms, memory, output,
+                retried_init=retried,
+            )  # fmt: skip
         document = _json_object(pending.body)
         error_type = str(document.get("errorType") or pending.error_type)
         return Outcome(
-            pending.request_id,
-            pending.body,
-            "Unhandled",
-            "error",
-            error_type,
-            duration_ms,
-            cpu_ms,
-            memory,
-            output,
-        )
+            pending.request_id, pending.body, "Unhandled", "error", error_type, duration_ms, cpu_ms, memory,
+            output, retried_init=retried,
+        )  # fmt: skip
+
+    def _failed_retried_init(self, pending: _Pending, began: float) -> Outcome:
+        """A retried INIT failed: the invocation answers with the init error."""
+        assert self._init_error is not None
+        body, error_type = self._init_error
+        document = _json_object(body)
+        kind = error_type or str(document.get("errorType"))
+        duration_ms = (time.perf_counter() - began) * 1000
+        cpu_ms = self.confinement.cpu_seconds() * 1000
+        memory = self._max_memory_used_mb()
+        self.kill()
+        return Outcome(
+            pending.request_id, json.dumps(document).encode(), "Unhandled", "error", kind, duration_ms,
+            cpu_ms, memory, self.take_output(), lost=True, retried_init=True,
+        )  # fmt: skip
 
     def _timed_out(self, pending: _Pending) -> Outcome:
         cpu_ms = (self.confinement.cpu_seconds() - pending.cpu_started) * 1000
@@ -324,27 +365,27 @@ class ExecutionEnvironment:
 
     # -- output ---------------------------------------------------------------------
 
-    def _pump_output(self) -> None:
+    def _pump_output(self, process: "subprocess.Popen[bytes]") -> None:
         """Read the process's output as it comes, so a chatty function never blocks on a full pipe."""
-        assert self._process is not None
-        assert self._process.stdout is not None
-        stream = self._process.stdout
+        stream = process.stdout
+        assert stream is not None
         while True:
             with contextlib.suppress(OSError, ValueError):
                 select.select([stream], [], [], 0.05)
-            if not self._drain() and self._process.poll() is not None:
-                self._drain()
+            if not self._drain(process) and process.poll() is not None:
+                self._drain(process)
                 return
 
-    def _drain(self) -> bool:
+    def _drain(self, process: "subprocess.Popen[bytes] | None" = None) -> bool:
         """Move what the pipe holds into the buffer; True if anything was there."""
-        assert self._process is not None
-        assert self._process.stdout is not None
+        process = process or self._process
+        if process is None or process.stdout is None or process.stdout.closed:
+            return False
         got = False
         with self._output_lock:
             while True:
                 try:
-                    chunk = os.read(self._process.stdout.fileno(), _READ_CHUNK)
+                    chunk = os.read(process.stdout.fileno(), _READ_CHUNK)
                 except (BlockingIOError, InterruptedError):
                     break
                 except (OSError, ValueError):
@@ -390,12 +431,15 @@ class ExecutionEnvironment:
         self.kill()
         self._api.stop()
         self.confinement.close()
+        self._close_pipes()
+        if self._log is not None:
+            self._log.close()
+
+    def _close_pipes(self) -> None:
         if self._process is not None:
             for stream in (self._process.stdin, self._process.stdout):
                 if stream is not None:
                     stream.close()
-        if self._log is not None:
-            self._log.close()
 
 
 def _json_object(body: bytes) -> dict[str, object]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psutil
 
-from contracts.lambda_limits import MAX_VCPUS, MB_PER_VCPU
+from contracts.lambda_limits import INIT_VCPUS, MAX_VCPUS, MB_PER_VCPU
 
 METHODS = ("cgroup-v2", "cgroup-v1", "duty-cycle")
 #: The CFS period: short enough that a short invocation gets its share evenly.
@@ -44,10 +44,19 @@ class LimitsUnavailable(RuntimeError):
     """No way to enforce a CPU share here; the message names the flag that runs without one."""
 
 
-def vcpus_for(memory_mb: int, machine_cpus: int | None = None) -> float:
-    """Lambda's CPU share: memory/1769 of a vCPU, at most six, never more than this machine has."""
+def vcpus_for(memory_mb: int, machine_cpus: int | None = None, cpu_speed: float = 1.0) -> float:
+    """Lambda's CPU share: memory/1769 of a vCPU, at most six, never more than this machine
+    has. `cpu_speed` is a Lambda vCPU's speed against one of this machine's cores: the share
+    in this machine's cores is the share in Lambda's times it."""
     cpus = machine_cpus or os.cpu_count() or 1
-    return min(memory_mb / MB_PER_VCPU, MAX_VCPUS, cpus)
+    return min(memory_mb / MB_PER_VCPU * cpu_speed, MAX_VCPUS * cpu_speed, cpus)
+
+
+def init_vcpus_for(memory_mb: int, machine_cpus: int | None = None, cpu_speed: float = 1.0) -> float:
+    """The INIT phase's CPU: unthrottled (INIT_VCPUS), or the memory's share where that is more."""
+    cpus = machine_cpus or os.cpu_count() or 1
+    share = vcpus_for(memory_mb, machine_cpus, cpu_speed)
+    return max(share, min(INIT_VCPUS * cpu_speed, cpus))
 
 
 def choose_method(requested: str = "auto") -> str:
@@ -112,17 +121,22 @@ class _CpuController:
             (self.base / "cgroup.subtree_control").write_text("+cpu")
         directory = self.base / name
         directory.mkdir()
-        quota = max(_MIN_QUOTA_US, round(vcpus * PERIOD_US))
         try:
-            if self.version == 2:
-                (directory / "cpu.max").write_text(f"{quota} {PERIOD_US}")
-            else:
+            if self.version == 1:
                 (directory / "cpu.cfs_period_us").write_text(str(PERIOD_US))
-                (directory / "cpu.cfs_quota_us").write_text(str(quota))
+            self.set_share(directory, vcpus)
         except OSError:
             _remove(directory)
             raise
         return directory
+
+    def set_share(self, directory: Path, vcpus: float) -> None:
+        """Give the cgroup `vcpus` of CPU per period, from now on."""
+        quota = max(_MIN_QUOTA_US, round(vcpus * PERIOD_US))
+        if self.version == 2:
+            (directory / "cpu.max").write_text(f"{quota} {PERIOD_US}")
+        else:
+            (directory / "cpu.cfs_quota_us").write_text(str(quota))
 
 
 def _memory_cgroup(name: str, memory_mb: int) -> Path | None:
@@ -149,20 +163,39 @@ def _memory_cgroup(name: str, memory_mb: int) -> Path | None:
 
 
 class Confinement:
-    """One execution environment's limits, from its first instruction to its end."""
+    """One execution environment's limits, from its first instruction to its end.
 
-    def __init__(self, name: str, memory_mb: int, method: str, memory_controller: bool = True) -> None:
+    An on-demand environment's INIT phase runs unthrottled, as on Lambda (INIT_VCPUS);
+    its memory's share applies from `init_ended` on. With `burst_init` off (provisioned
+    concurrency, a retried INIT) the share applies from the first instruction.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        memory_mb: int,
+        method: str,
+        memory_controller: bool = True,
+        *,
+        burst_init: bool = True,
+        cpu_speed: float = 1.0,
+    ) -> None:
         self.method = method
         self.name = name
         self.memory_mb = memory_mb
-        self.vcpus = vcpus_for(memory_mb)
+        self.vcpus = vcpus_for(memory_mb, cpu_speed=cpu_speed)
+        self.init_vcpus = init_vcpus_for(memory_mb, cpu_speed=cpu_speed) if burst_init else self.vcpus
+        self._throttled = False
         self._cgroups: list[Path] = []
+        self._cpu_cgroup: Path | None = None
+        self._controller: _CpuController | None = None
         self._memory_cgroup: Path | None = None
         if method in ("cgroup-v1", "cgroup-v2"):
-            controller = _CpuController.find(method)
-            if controller is None:
+            self._controller = _CpuController.find(method)
+            if self._controller is None:
                 raise LimitsUnavailable(f"{method} is not available; run with --no-cpu-limit")
-            self._cgroups.append(controller.make(name, self.vcpus))
+            self._cpu_cgroup = self._controller.make(name, self.init_vcpus)
+            self._cgroups.append(self._cpu_cgroup)
         if memory_controller and sys.platform == "linux":
             self._memory_cgroup = _memory_cgroup(name, memory_mb)
             if self._memory_cgroup is not None:
@@ -187,9 +220,20 @@ class Confinement:
         self._pid = pid
         with contextlib.suppress(psutil.Error):
             self._process = psutil.Process(pid)
+        if self.init_vcpus == self.vcpus:
+            self.init_ended()
+        threading.Thread(target=self._watch_memory, name=f"memory-{self.name}", daemon=True).start()
+
+    def init_ended(self) -> None:
+        """INIT is over: from now on the environment gets its memory's share of CPU."""
+        if self._throttled:
+            return
+        self._throttled = True
+        if self._controller is not None and self._cpu_cgroup is not None and self.init_vcpus != self.vcpus:
+            with contextlib.suppress(OSError):
+                self._controller.set_share(self._cpu_cgroup, self.vcpus)
         if self.method == "duty-cycle" and self.vcpus < (os.cpu_count() or 1):
             threading.Thread(target=self._duty_cycle, name=f"throttle-{self.name}", daemon=True).start()
-        threading.Thread(target=self._watch_memory, name=f"memory-{self.name}", daemon=True).start()
 
     # -- measurements, from outside ---------------------------------------------------
 
@@ -287,10 +331,18 @@ class Confinement:
         self._cgroups = []
 
 
-def confine(name: str, memory_mb: int, method: str, memory_controller: bool = True) -> Confinement:
+def confine(
+    name: str,
+    memory_mb: int,
+    method: str,
+    memory_controller: bool = True,
+    *,
+    burst_init: bool = True,
+    cpu_speed: float = 1.0,
+) -> Confinement:
     """The limits of a new environment. Without `memory_controller` (where the machine has
     none), memory is enforced by polling: the portable path, which tests force."""
-    return Confinement(name, memory_mb, method, memory_controller)
+    return Confinement(name, memory_mb, method, memory_controller, burst_init=burst_init, cpu_speed=cpu_speed)
 
 
 def remove_stale() -> int:

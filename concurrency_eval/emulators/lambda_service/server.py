@@ -30,6 +30,7 @@ from concurrency_eval.emulators.lambda_service.functions import REGION, Code, Co
 from concurrency_eval.emulators.lambda_service.lambda_api import LambdaApiServer
 from concurrency_eval.emulators.lambda_service.runtime import runtime_command
 from concurrency_eval.emulators.lambda_service.service import LambdaService, log_file, log_stream_name
+from contracts.lambda_limits import INIT_TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ class ServiceSpec:
     max_environments: int = 32
     #: Variables every environment gets, as Lambda gives credentials and the region.
     base_environment: Mapping[str, str] = field(default_factory=dict)
+    #: A Lambda vCPU's speed against one of this machine's cores: each environment's CPU
+    #: quota is its Lambda share times this (1.0: a core here is a Lambda vCPU).
+    cpu_speed: float = 1.0
+    #: How long an on-demand INIT may take before it is retried at the first invocation
+    #: (Lambda's 10 seconds; shorter only where a test cannot wait that long).
+    init_timeout_s: float = INIT_TIMEOUT_S
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str)
@@ -135,7 +142,10 @@ class _Planner:
 def build_service(spec: ServiceSpec) -> LambdaService:
     method = limits.choose_method(spec.cpu_limit)
     functions = [HostedFunction(f.name, f.code, f.configuration, spec.update_seconds) for f in spec.functions]
-    return LambdaService(functions, _Planner(spec), method, spec.max_environments)
+    return LambdaService(
+        functions, _Planner(spec), method, spec.max_environments,
+        cpu_speed=spec.cpu_speed, init_timeout_s=spec.init_timeout_s,
+    )  # fmt: skip
 
 
 def serve(spec: ServiceSpec, host: str, port: int, exit_with_stdin: bool) -> None:

@@ -66,11 +66,16 @@ class LambdaService:
         planner: Planner,
         cpu_limit: str,
         max_environments: int = 32,
+        *,
+        cpu_speed: float = 1.0,
+        init_timeout_s: float = INIT_TIMEOUT_S,
     ) -> None:
         self._functions = {function.name: function for function in functions}
         self._planner = planner
         self._cpu_limit = cpu_limit
         self._max_environments = max_environments
+        self._cpu_speed = cpu_speed
+        self._init_timeout_s = init_timeout_s
         self._pools = {name: _Pool() for name in self._functions}
         self._lock = threading.Lock()
         self._closed = False
@@ -115,12 +120,21 @@ class LambdaService:
             ) from None
         environment, cold = self._acquire(function)
         request_id = str(uuid.uuid4())
+        log_format = environment.configuration.log_format
+        start = b""
         try:
-            init = environment.wait_init(INIT_TIMEOUT_S) if cold else None
-            if init is not None and init.error is not None:
+            init = environment.wait_init(self._init_timeout_s) if cold else None
+            if init is not None and init.timed_out:
+                # Lambda retries an INIT that outlived its limit at the first invocation,
+                # under the function's timeout: the report then has no Init Duration, and
+                # the invocation's Duration (billed) includes the retried INIT.
+                start = _lines(lambda_logs.init_report_lines(log_format, _now(), init.init_ms))
+                environment.retry_init(self._planner(function, environment))
+                init = None
+            elif init is not None and init.error is not None:
                 outcome = _init_failure(request_id, init.error, init.error_type, environment)
                 return self._answer(function, environment, outcome, init, b"", tail)
-            start = _lines(lambda_logs.start_lines(environment.configuration.log_format, _now(), request_id))
+            start += _lines(lambda_logs.start_lines(log_format, _now(), request_id))
             outcome = environment.invoke(request_id, payload or b"{}", qualifier)
             return self._answer(function, environment, outcome, init, start, tail)
         finally:
@@ -168,7 +182,7 @@ class LambdaService:
             request_id=outcome.request_id,
             cpu_ms=outcome.cpu_ms,
             init_cpu_ms=None if init is None else init.cpu_ms,
-            cold=init is not None,
+            cold=init is not None or outcome.retried_init,
         )
 
     # -- environments ----------------------------------------------------------------
@@ -192,8 +206,9 @@ class LambdaService:
                 if sum(len(p.environments) for p in self._pools.values()) >= self._max_environments:
                     raise _throttled("ConcurrentInvocationLimitExceeded")
             confinement = confine(
-                f"{function.name}-{uuid.uuid4().hex[:8]}", configuration.memory_mb, self._cpu_limit
-            )
+                f"{function.name}-{uuid.uuid4().hex[:8]}", configuration.memory_mb, self._cpu_limit,
+                cpu_speed=self._cpu_speed,
+            )  # fmt: skip
             environment = ExecutionEnvironment(
                 function.name, function.code, configuration, generation, confinement
             )

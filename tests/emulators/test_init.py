@@ -1,0 +1,115 @@
+"""The INIT phase as Lambda runs it: unthrottled for an on-demand environment, the memory's
+share from its end on, and an INIT over its limit retried in the first invocation."""
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from concurrency_eval.emulators.lambda_service.server import LocalLambda
+from contracts.lambda_logs import parse_report
+from tests.emulators.conftest import lambda_client, spec_for
+from tests.emulators.test_lambda_api import invoke, set_configuration
+
+pytestmark = pytest.mark.timeout(240)
+
+#: Spins as much at import (INIT) as in the handler, and says how long each took.
+HEAVY_INIT = """
+import time
+def spin(loops):
+    started = time.perf_counter()
+    total = 0
+    for number in range(loops):
+        total += number * number
+    return time.perf_counter() - started
+INIT_SECONDS = spin(1_500_000)
+def handler(event, context):
+    return {"init_seconds": INIT_SECONDS, "seconds": spin(event["loops"])}
+"""
+#: Sleeps past the (shortened) INIT limit at import, every time INIT runs.
+SLOW_INIT = """
+import time
+time.sleep(1.5)
+def handler(event, context):
+    return {"answered": True}
+"""
+#: The test service's INIT limit: Lambda's 10 s, shortened so that the tests need not wait.
+INIT_LIMIT_S = 1.0
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, runtime_dir: Path) -> Iterator[LocalLambda]:
+    directories = {}
+    for name, source in (("heavy-init", HEAVY_INIT), ("slow-init", SLOW_INIT)):
+        directory = tmp_path_factory.mktemp(name)
+        (directory / "handler.py").write_text(source)
+        directories[name] = directory
+    spec = dataclasses.replace(spec_for(directories, runtime_dir), init_timeout_s=INIT_LIMIT_S)
+    with LocalLambda(spec) as running:
+        yield running
+
+
+@pytest.fixture
+def client(service: LocalLambda) -> Any:
+    return lambda_client(service.endpoint)
+
+
+def cold_and_warm(client: Any, memory_mb: int) -> tuple[float, float]:
+    """The Init Duration of a cold start, and the Duration of the same CPU-bound work warm."""
+    set_configuration(client, "heavy-init", MemorySize=memory_mb)
+    _, _, cold_tail = invoke(client, "heavy-init", {"loops": 1})
+    _, _, warm_tail = invoke(client, "heavy-init", {"loops": 1_500_000})
+    init_ms = parse_report(cold_tail).init_ms
+    assert init_ms is not None, cold_tail
+    return init_ms, parse_report(warm_tail).duration_ms
+
+
+def test_init_runs_unthrottled_and_the_invoke_phase_at_the_memorys_share(
+    client: Any, service: LocalLambda
+) -> None:
+    if service.cpu_limit == "none":
+        pytest.skip("this machine allows no CPU limit")
+    # Given the same CPU-bound work at import and in the handler
+    # When it runs at 1769 MB (one vCPU) and at 128 MB (a fourteenth of one)
+    init_full, invoke_full = cold_and_warm(client, 1769)
+    init_small, invoke_small = cold_and_warm(client, 128)
+    # Then INIT takes about as long at either size (Lambda does not throttle it), while the
+    # invoke phase is throttled to the memory's share (13.8x expected; wide margins)
+    assert init_small <= 1.5 * init_full, (init_small, init_full)
+    assert invoke_small >= 5 * invoke_full, (invoke_small, invoke_full)
+
+
+def test_an_init_over_its_limit_is_retried_in_the_first_invocation(client: Any) -> None:
+    # Given a function whose INIT takes longer than the limit, every time
+    set_configuration(client, "slow-init", Timeout=30)
+    # When it is first invoked
+    response, payload, tail = invoke(client, "slow-init", {})
+    # Then INIT is retried within the invocation: it answers, its report has no Init
+    # Duration, and its Duration (billed) includes the retried INIT; the timed-out INIT
+    # is reported as Lambda reports it
+    report = parse_report(tail)
+    assert "FunctionError" not in response
+    assert payload == {"answered": True}
+    assert report.init_ms is None
+    assert report.duration_ms >= 1500, report
+    assert report.billed_ms >= report.duration_ms
+    assert "INIT_REPORT Init Duration:" in tail
+    assert "Phase: init\tStatus: timeout" in tail
+    # And the environment, initialised now, serves the next invocation warm
+    response, _, tail = invoke(client, "slow-init", {})
+    assert "FunctionError" not in response
+    assert parse_report(tail).duration_ms < 1000
+
+
+def test_a_retried_init_that_outlives_the_timeout_times_out(client: Any) -> None:
+    # Given a function whose INIT takes longer than both the INIT limit and its timeout
+    set_configuration(client, "slow-init", Timeout=1)
+    # When it is first invoked
+    response, payload, tail = invoke(client, "slow-init", {})
+    # Then the invocation times out as Lambda reports it
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in payload["errorMessage"]
+    assert parse_report(tail).status == "timeout"
