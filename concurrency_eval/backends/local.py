@@ -21,8 +21,9 @@ from botocore.config import Config
 from bundling.build import Builder, Target, find_python, host_architecture
 from concurrency_eval.backends.under_test import INVOKE_CONFIG, FunctionsUnderTest
 from concurrency_eval.emulators.child_process import StartsAndStops
-from concurrency_eval.emulators.embedded_s3.faults import FaultRule, Faults
+from concurrency_eval.emulators.embedded_s3.faults import PROFILES, FaultRule, Faults, Latency
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
+from concurrency_eval.emulators.lambda_service import cpu_speed
 from concurrency_eval.emulators.lambda_service.functions import Code, Configuration
 from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
 from concurrency_eval.results.document import ModelRun
@@ -35,17 +36,16 @@ from contracts.function import (
     FUNCTION_ENVIRONMENT,
     HANDLER,
 )
+from contracts.lambda_limits import INIT_VCPUS
 
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient
 
 BUCKET = "concurrency-eval-local"
 FUNCTION_PREFIX = "concurrency-eval-"
-#: Median S3 latency for small GETs is "in the tens of milliseconds" (AWS whitepaper
-#: "Best Practices Design Patterns: Optimizing Amazon S3 Performance", section
-#: "Timeouts and Retries for Latency-Sensitive Applications"); 20 ms sits there.
-DEFAULT_LATENCY_MS = 20.0
-DEFAULT_JITTER_MS = 5.0
+#: S3's latency as measured (see embedded_s3.faults): S3 Standard unless told otherwise.
+DEFAULT_S3_PROFILE = "standard"
+S3_PROFILES = tuple(PROFILES)
 #: The embedded S3 and the service accept any credentials; these keep the SDK away
 #: from real ones.
 LOCAL_KEY = "local"
@@ -55,8 +55,16 @@ LOCAL_KEY = "local"
 class LocalOptions:
     """How the local stand-ins behave: the S3's latency and faults, the functions' settings."""
 
-    latency_ms: float = DEFAULT_LATENCY_MS
-    jitter_ms: float = DEFAULT_JITTER_MS
+    #: S3's latency as measured ("standard" or "express"), unless a fixed latency is given.
+    s3_profile: str = DEFAULT_S3_PROFILE
+    #: A fixed latency (plus up to `jitter_ms`) instead of the profile's distribution.
+    latency_ms: float | None = None
+    jitter_ms: float = 0.0
+    #: HTTPS with a certificate made for the run, as the functions meet S3; False for HTTP.
+    tls: bool = True
+    #: A Lambda vCPU's speed against one of this machine's cores: "auto" measures it, a
+    #: number is taken as it is (1.0: a core here is a Lambda vCPU).
+    cpu_speed: str | float = 1.0
     error_rate: float = 0.0
     server_error_rate: float = 0.0
     slow_rate: float = 0.0
@@ -93,7 +101,14 @@ class LocalOptions:
             rules.append(FaultRule(rate=self.server_error_rate, status=500, code="InternalError"))
         if self.slow_rate:
             rules.append(FaultRule(rate=self.slow_rate, delay_ms=self.slow_ms))
-        return Faults(latency_ms=self.latency_ms, jitter_ms=self.jitter_ms, rules=tuple(rules), seed=seed)
+        return Faults(
+            latency_ms=self.latency_ms or 0.0, jitter_ms=self.jitter_ms, rules=tuple(rules), seed=seed,
+            latency=self.latency(),
+        )  # fmt: skip
+
+    def latency(self) -> Latency:
+        """The latency model: the profile's, or none where a fixed latency replaces it."""
+        return Latency(profile="fixed") if self.latency_ms is not None else PROFILES[self.s3_profile]
 
 
 class Progress(Protocol):
@@ -140,7 +155,8 @@ class LocalDeployment(StartsAndStops):
         self._logs_dir = logs_dir
         self._progress = progress or _Silent()
         self._builder = Builder(root, Target.host(), progress=self._progress.note)
-        self.s3 = EmbeddedS3()
+        self.s3 = EmbeddedS3(tls=options.tls)
+        self.cpu_speed: cpu_speed.CpuSpeed | None = None
         self.service: LocalLambda | None = None
         self.functions = {model: function_name(model) for model in models}
 
@@ -167,6 +183,7 @@ class LocalDeployment(StartsAndStops):
         bundles = self._builder.build_all(("pypi", "framework", RUNTIME, *self._models))
         self.s3.set_faults(self._options.faults(self._dataset.seed))
         python = find_python(self._builder.target.python_version)
+        self.cpu_speed = self._cpu_speed(python)
         layers = (bundles["pypi"].path, bundles["framework"].path)
         functions = tuple(
             FunctionSpec(
@@ -198,18 +215,33 @@ class LocalDeployment(StartsAndStops):
             cpu_limit=self._options.cpu_limit,
             logs_dir=self._logs_dir,
             update_seconds=0.3,
-            base_environment={
-                "AWS_ACCESS_KEY_ID": LOCAL_KEY,
-                "AWS_SECRET_ACCESS_KEY": LOCAL_KEY,
-                "AWS_SESSION_TOKEN": LOCAL_KEY,
-                "AWS_ENDPOINT_URL_S3": self.s3.endpoint,
-            },
+            base_environment=self._s3_environment(),
+            cpu_speed=self.cpu_speed.factor,
         )
         progress.phase("starting the local Lambda service")
         self.service = LocalLambda(spec).start()
         progress.note(
             f"local Lambda service on {self.service.endpoint} (CPU limit: {self.service.cpu_limit})"
         )
+
+    def _cpu_speed(self, python: Path) -> cpu_speed.CpuSpeed:
+        if self._options.cpu_speed != "auto":
+            return cpu_speed.given(float(self._options.cpu_speed))
+        self._progress.phase("measuring this machine's CPU against Lambda's")
+        return cpu_speed.measure(python, host_architecture())
+
+    def _s3_environment(self) -> dict[str, str]:
+        """What the functions need to reach the embedded S3 as they reach S3: its endpoint,
+        and over HTTPS the certificate authority to verify it against (AWS_CA_BUNDLE)."""
+        environment = {
+            "AWS_ACCESS_KEY_ID": LOCAL_KEY,
+            "AWS_SECRET_ACCESS_KEY": LOCAL_KEY,
+            "AWS_SESSION_TOKEN": LOCAL_KEY,
+            "AWS_ENDPOINT_URL_S3": self.s3.endpoint,
+        }
+        if self.s3.ca_bundle is not None:
+            environment["AWS_CA_BUNDLE"] = str(self.s3.ca_bundle)
+        return environment
 
     @property
     def logs_dir(self) -> Path | None:
@@ -220,6 +252,7 @@ class LocalDeployment(StartsAndStops):
         return boto3.client(
             "s3", endpoint_url=self.s3.endpoint, region_name="us-east-1",
             aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
+            verify=None if self.s3.ca_bundle is None else str(self.s3.ca_bundle),
             config=Config(max_pool_connections=16, retries={"mode": "standard"}),
         )  # fmt: skip
 
@@ -245,6 +278,8 @@ class LocalDeployment(StartsAndStops):
             "machine": platform.machine(),
             "cpus": os.cpu_count(),
             "cpu_limit": self.service.cpu_limit if self.service else None,
+            "cpu_speed": None if self.cpu_speed is None else self.cpu_speed.to_dict(),
+            "init_vcpus": INIT_VCPUS,
             "log_format": self._options.log_format,
             "bundle_keys": {name: self._builder.key(name)[:16] for name in ("pypi", "framework", RUNTIME)},
         }

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from concurrency_eval.backends.local import DEFAULT_JITTER_MS, DEFAULT_LATENCY_MS, LocalOptions
+from concurrency_eval.backends.local import DEFAULT_S3_PROFILE, S3_PROFILES, LocalOptions
 from concurrency_eval.sweep.settings import validate_memory_sizes
 from concurrency_eval.workload.dataset import MAGIC, DataSetSpec
 from contracts import cdk_json, validation
@@ -54,6 +54,16 @@ def number(low: float, high: float, unit: str = "") -> Callable[[str], float]:
             ) from None
 
     return argument
+
+
+def cpu_speed(text: str) -> str | float:
+    """`auto`, or a factor from 0.1 to 10."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return number(0.1, 10)(text)
+    except argparse.ArgumentTypeError as error:
+        raise argparse.ArgumentTypeError(f"{error}; or auto, to measure it") from None
 
 
 def models(text: str) -> tuple[str, ...]:
@@ -197,6 +207,15 @@ def add_local_arguments(parser: argparse.ArgumentParser) -> None:
         help="run every environment with the whole machine (the results then say so)",
     )
     service.add_argument(
+        "--cpu-speed",
+        type=cpu_speed,
+        default=1.0,
+        metavar="auto|FACTOR",
+        help="a Lambda vCPU's speed against one of this machine's cores; each environment's CPU quota is "
+        "its Lambda share times this: 'auto' measures it against a published Lambda figure (default: "
+        "%(default)s, a core here counts as a Lambda vCPU)",
+    )
+    service.add_argument(
         "--pure-python-client",
         action="store_true",
         help="use the runtime client's pure-Python transport even where its C extension loads",
@@ -208,16 +227,28 @@ def _add_s3_arguments(parser: argparse.ArgumentParser) -> None:
     s3 = parser.add_argument_group("embedded S3 behaviour")
     milliseconds = number(0, 10_000, " ms")
     s3.add_argument(
+        "--s3-profile",
+        choices=S3_PROFILES,
+        default=DEFAULT_S3_PROFILE,
+        help="S3's latency as measured: a time to first byte with a tail, and 93 MB/s per connection, "
+        "for S3 Standard or S3 Express One Zone (default: %(default)s)",
+    )
+    s3.add_argument(
         "--latency-ms",
         type=milliseconds,
-        default=DEFAULT_LATENCY_MS,
-        help="added to every S3 request; real S3 answers small GETs in tens of ms (default: %(default)s)",
+        help="a fixed latency for every request instead of the profile's distribution",
     )
     s3.add_argument(
         "--jitter-ms",
         type=milliseconds,
-        default=DEFAULT_JITTER_MS,
-        help="random extra latency, up to this (default: %(default)s)",
+        default=0.0,
+        help="with --latency-ms: random extra latency, up to this (default: %(default)s)",
+    )
+    s3.add_argument(
+        "--plain-http",
+        dest="tls",
+        action="store_false",
+        help="serve S3 over plain HTTP (default: HTTPS with a certificate made for the run, as S3 is met)",
     )
     for option, answer in (
         ("--error-rate", "answered 503 SlowDown"),
@@ -277,7 +308,8 @@ def local_options(args: argparse.Namespace, spec: DataSetSpec, *, memory_mb: int
             f"{spec.key(0)} to {spec.key(spec.objects - 1)}",
         )
     return LocalOptions(
-        latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, error_rate=args.error_rate,
+        s3_profile=args.s3_profile, latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, tls=args.tls,
+        cpu_speed=args.cpu_speed, error_rate=args.error_rate,
         server_error_rate=args.server_error_rate, slow_rate=args.slow_rate, slow_ms=args.slow_ms,
         fault_keys=tuple(args.fault_key), timeout_s=args.timeout, memory_mb=memory_mb,
         max_attempts=getattr(args, "max_attempts", None), retry_mode=getattr(args, "retry_mode", None),

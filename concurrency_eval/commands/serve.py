@@ -45,6 +45,11 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         for line in (
             f"Lambda API:  {service.endpoint}  (CPU limit: {service.cpu_limit})",
             f"S3:          {s3.endpoint}  bucket {BUCKET}, prefix {spec.folder}",
+            *(
+                [f"S3's CA:     {s3.ca_bundle}  (AWS_CA_BUNDLE for your own S3 clients)"]
+                if s3.ca_bundle
+                else []
+            ),
             f"functions:   {', '.join(deployment.functions.values())}",
             f"try:         aws lambda invoke --endpoint-url {service.endpoint} "
             f"--function-name {deployment.functions['asyncio']} --log-type Tail "

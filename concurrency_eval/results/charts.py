@@ -8,13 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from concurrency_eval.results.document import Results, percentile
-from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT, Point, decide, points
+from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT, Point, decide, emulator_busy, points
 
 COLOURS = {"sync": "#4c72b0", "threaded": "#dd8452", "asyncio": "#55a868"}
 #: Memory sizes people know, as axis ticks, where they fall in the swept range.
 MEMORY_TICKS = (128, 256, 512, 1024, 1769, 3008, 5120, 10240)
-#: Above this share of a CPU, the S3 emulator rather than the function sets the pace.
-EMULATOR_LIMIT_SHARE = 0.7
 
 
 def write_chart(results: Results, path: Path, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -> Path:
@@ -192,19 +190,5 @@ def _heatmap(axis: Any, mine: list[Point], value: Any, title: str, colours: str)
 
 
 def _emulator_note(results: Results) -> str:
-    if results.on_aws:
-        return ""
-    busy = [
-        (run.server_cpu_s / run.wall_s, run)
-        for run in results.models
-        if run.server_cpu_s is not None
-        and run.wall_s
-        and run.server_cpu_s / run.wall_s > EMULATOR_LIMIT_SHARE
-    ]
-    if not busy:
-        return ""
-    share, run = max(busy, key=lambda item: item[0])
-    return (
-        f"The S3 emulator used up to {share:.0%} of a CPU ({run.model} at {run.memory_mb} MB): "
-        "at such points it, not the function, sets the pace."
-    )
+    busy = emulator_busy(results)
+    return "" if busy is None else busy[0].upper() + busy[1:] + "."

@@ -99,6 +99,28 @@ def balanced(candidates: Sequence[Point], weight: float) -> Point:
     )
 
 
+#: Busier than this, the S3 stand-in may be what sets a local point's pace.
+EMULATOR_BUSY_SHARE = 1 / 3
+
+
+def emulator_busy(results: Results) -> str | None:
+    """A warning where the local S3 stand-in was busy more than a third of a group's time."""
+    if results.on_aws:
+        return None
+    busy = [
+        (run.server_cpu_s / run.wall_s, run)
+        for run in results.models
+        if run.server_cpu_s is not None and run.wall_s and run.server_cpu_s / run.wall_s > EMULATOR_BUSY_SHARE
+    ]
+    if not busy:
+        return None
+    share, run = max(busy, key=lambda item: item[0])
+    return (
+        f"the S3 stand-in was busy {share:.0%} of the time ({run.model} at {run.memory_mb} MB; more than "
+        "a third): where it is this busy, its CPU, not only the function's, may set the pace"
+    )
+
+
 def decide(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -> Verdict:
     if not 0.0 <= balanced_weight <= 1.0:
         raise ValueError("the balanced weight is between 0 (speed) and 1 (cost)")
@@ -128,6 +150,9 @@ def decide(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -
                 f"{model}: fewer than {MIN_WARM} warm invocations behind the figures at "
                 f"{', '.join(f'{m} MB' for m in thin)}; run more with --invocations"
             )
+    busy = emulator_busy(results)
+    if busy is not None:
+        warnings.append(busy)
     total = sum(i.cost_usd for run in results.models for i in run.invocations if i.cost_usd is not None)
     return Verdict(verdicts, speed_ups(every, verdicts), warnings, total, balanced_weight)
 

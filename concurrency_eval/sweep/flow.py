@@ -79,7 +79,9 @@ def sweep_locally(
         results = resumed.results or new_results(
             LOCAL, settings, prices, local.describe(),
             event=settings.event(under_test.data_bucket, "threaded", settings.concurrencies[0]),
-            s3={"latency_ms": options.latency_ms, "jitter_ms": options.jitter_ms,
+            s3={"profile": options.latency().profile, "latency": options.latency().to_dict(),
+                "latency_ms": options.latency_ms, "jitter_ms": options.jitter_ms,
+                "protocol": "https" if options.tls else "http",
                 "faults": options.faults(settings.dataset.seed).to_dict()},
             functions={"timeout_s": options.timeout_s, "log_format": options.log_format},
         )  # fmt: skip

@@ -31,6 +31,12 @@ from tests.results.test_document import sample
         (["invoke", "sync", "--memory", "64"], "argument --memory: 64 is out of range; use 128 to 10240"),
         (["local", "--error-rate", "5"], "argument --error-rate: 5 is out of range; use 0 to 1"),
         (["local", "--latency-ms", "-1"], "argument --latency-ms: -1 is out of range; use 0 to 10000 ms"),
+        (
+            ["local", "--cpu-speed", "fast"],
+            "argument --cpu-speed: 'fast' is not a number; or auto, to measure it",
+        ),
+        (["local", "--cpu-speed", "0"], "argument --cpu-speed: 0 is out of range; use 0.1 to 10; or auto"),
+        (["local", "--s3-profile", "glacier"], "argument --s3-profile: invalid choice: 'glacier'"),
         (["local", "--models", "sync,fibers"], "unknown model 'fibers'; choose from sync, threaded, asyncio"),
         (["local", "--invocations", "0"], "argument --invocations: 0 is out of range"),
         (["seed", "--objects", "10"], "the following arguments are required: --bucket"),
