@@ -84,6 +84,8 @@ bench: sync
 	$(UV) run --locked python benchmarks/asyncio_lifecycle.py
 	$(UV) run --locked python benchmarks/local_eval.py
 	$(UV) run --locked python benchmarks/lambda_service.py
+	$(UV) run --locked python benchmarks/embedded_s3.py
+	$(UV) run --locked python benchmarks/calibration.py
 
 test: lint typecheck pytest synth zizmor
 

@@ -56,14 +56,22 @@ def client(service: LocalLambda) -> Any:
     return lambda_client(service.endpoint)
 
 
-def cold_and_warm(client: Any, memory_mb: int) -> tuple[float, float]:
-    """The Init Duration of a cold start, and the Duration of the same CPU-bound work warm."""
-    set_configuration(client, "heavy-init", MemorySize=memory_mb)
-    _, _, cold_tail = invoke(client, "heavy-init", {"loops": 1})
-    _, _, warm_tail = invoke(client, "heavy-init", {"loops": 1_500_000})
-    init_ms = parse_report(cold_tail).init_ms
-    assert init_ms is not None, cold_tail
-    return init_ms, parse_report(warm_tail).duration_ms
+def cold_and_warm(client: Any, memory_mb: int, tries: int = 2) -> tuple[float, float]:
+    """The Init Duration of a cold start, and the Duration of the same CPU-bound work warm:
+    the least of a few tries, since another process may take the CPU from any one."""
+    inits, durations = [], []
+    for attempt in range(tries):
+        # A new value makes a new configuration, so the next invocation starts cold.
+        set_configuration(
+            client, "heavy-init", MemorySize=memory_mb, Environment={"Variables": {"TRY": str(attempt)}}
+        )
+        _, _, cold_tail = invoke(client, "heavy-init", {"loops": 1})
+        _, _, warm_tail = invoke(client, "heavy-init", {"loops": 1_500_000})
+        init_ms = parse_report(cold_tail).init_ms
+        assert init_ms is not None, cold_tail
+        inits.append(init_ms)
+        durations.append(parse_report(warm_tail).duration_ms)
+    return min(inits), min(durations)
 
 
 def test_init_runs_unthrottled_and_the_invoke_phase_at_the_memorys_share(

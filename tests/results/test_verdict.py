@@ -12,6 +12,7 @@ from concurrency_eval.results.document import Invocation, ModelRun, Results
 from concurrency_eval.results.pricing import DEFAULT_PRICES, Prices, prices_for
 from concurrency_eval.results.report import summary_document
 from concurrency_eval.results.verdict import MIN_WARM, Point, balanced, decide, ratio_interval
+from tests.results.test_document import sample
 
 
 def run(model: str, memory: int, durations: list[float], concurrency: int | None = None) -> ModelRun:
@@ -161,3 +162,26 @@ def test_prices_by_region_and_a_warning_for_an_unknown_one() -> None:
     assert warning is not None
     assert "af-south-1" in warning
     assert "--prices" in warning
+
+
+@pytest.mark.parametrize(("server_cpu_s", "warned"), [(1.0, False), (1.3, False), (1.4, True), (3.0, True)])
+def test_a_busy_s3_stand_in_is_named_in_the_verdict(server_cpu_s: float, warned: bool) -> None:
+    # Given a local sweep whose S3 stand-in used this much CPU over 4 s of a group
+    local = sample()
+    local.models[1].server_cpu_s = server_cpu_s
+    # When the verdict is decided
+    warnings = decide(local).warnings
+    # Then it warns exactly when the stand-in was busy more than a third of the time
+    busy = [w for w in warnings if "S3 stand-in was busy" in w]
+    assert bool(busy) is warned
+    if warned:
+        assert f"{server_cpu_s / 4:.0%}" in busy[0]
+        assert "threaded at 1024 MB" in busy[0]
+
+
+def test_a_busy_s3_stand_in_is_never_named_for_aws() -> None:
+    on_aws = sample()
+    on_aws.kind = "aws"
+    for run in on_aws.models:
+        run.server_cpu_s = 4.0
+    assert not [w for w in decide(on_aws).warnings if "S3 stand-in" in w]
