@@ -11,7 +11,6 @@ this machine's cores is its Lambda share times that factor (below 1 where this
 machine's cores are faster than Lambda's).
 """
 
-import statistics
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
