@@ -49,8 +49,10 @@ typecheck: sync
 COVERAGE_FLOOR := 92
 FRAMEWORK_COVERAGE_FLOOR := 97
 
+# In parallel (pytest-xdist), a worker a core up to four: most tests wait on servers and
+# child processes, so two workers on two cores take about two thirds of one's time.
 pytest: sync npm
-	$(UV) run --locked pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(UV) run --locked pytest --numprocesses=auto --maxprocesses=4 --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 	$(UV) run --locked coverage report --include='layers/framework/*' --fail-under=$(FRAMEWORK_COVERAGE_FLOOR)
 
 # Synthesis must never need AWS: credentials are removed for it.
