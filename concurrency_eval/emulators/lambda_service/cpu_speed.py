@@ -54,8 +54,9 @@ class CpuSpeed:
         }
 
 
-def reference_ms(python: Path, runs: int = 3) -> float:
-    """The reference's duration on this machine (median of `runs`), in the functions' Python."""
+def reference_ms(python: Path, runs: int = 5) -> float:
+    """The reference's duration on this machine, in the functions' Python: the least of
+    `runs`, since other processes can only ever make a run slower, never faster."""
     durations = []
     for _ in range(runs):
         completed = subprocess.run(
@@ -66,7 +67,7 @@ def reference_ms(python: Path, runs: int = 3) -> float:
             timeout=120,
         )
         durations.append(float(completed.stdout))
-    return statistics.median(durations)
+    return min(durations)
 
 
 def measure(python: Path, architecture: str) -> CpuSpeed:
