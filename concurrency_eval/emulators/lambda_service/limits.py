@@ -331,18 +331,9 @@ class Confinement:
         self._cgroups = []
 
 
-def confine(
-    name: str,
-    memory_mb: int,
-    method: str,
-    memory_controller: bool = True,
-    *,
-    burst_init: bool = True,
-    cpu_speed: float = 1.0,
-) -> Confinement:
-    """The limits of a new environment. Without `memory_controller` (where the machine has
-    none), memory is enforced by polling: the portable path, which tests force."""
-    return Confinement(name, memory_mb, method, memory_controller, burst_init=burst_init, cpu_speed=cpu_speed)
+#: The limits of a new environment. Without `memory_controller` (where the machine has
+#: none), memory is enforced by polling: the portable path, which tests force.
+confine = Confinement
 
 
 def remove_stale() -> int:
