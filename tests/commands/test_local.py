@@ -49,6 +49,13 @@ def test_a_local_sweep_finds_the_magic_key_at_every_size(tmp_path: Path) -> None
         assert run["server_requests"]["get"] == 3 * 30
     assert results["partial"] is False
     assert results["environment"]["cpu_limit"] in ("cgroup-v1", "cgroup-v2", "duty-cycle")
+    # And the conditions are recorded: S3 over HTTPS at a fixed latency, a core as a vCPU
+    s3 = results["settings"]["s3"]
+    assert (s3["protocol"], s3["profile"], s3["latency_ms"]) == ("https", "fixed", 2.0)
+    assert results["environment"]["cpu_speed"] == {
+        "factor": 1.0, "how": "given", "reference_local_ms": None, "reference_lambda_ms": None,
+        "architecture": None, "source": None,
+    }  # fmt: skip
     output = tmp_path / "results"
     assert (output / "results.csv").read_text().count("\n") == 1 + 2 * 3 * 3
     assert (output / "chart.png").read_bytes()[:4] == b"\x89PNG"
@@ -59,9 +66,11 @@ def test_a_local_sweep_finds_the_magic_key_at_every_size(tmp_path: Path) -> None
 
 def test_five_percent_503s_are_retried_to_the_right_answer(tmp_path: Path) -> None:
     completed, results = run_local(
-        tmp_path, *SMALL, "--memory", "1769", "--invocations", "1", "--error-rate", "0.05", "--objects", "100"
-    )
+        tmp_path, *SMALL, "--memory", "1769", "--invocations", "1", "--error-rate", "0.05",
+        "--objects", "100", "--plain-http",
+    )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
+    assert results["settings"]["s3"]["protocol"] == "http"
     assert sum(run["faults_injected"] for run in results["models"]) > 0
     assert all(i["correct"] for run in results["models"] for i in run["invocations"])
 

@@ -48,6 +48,18 @@ def test_the_share_follows_lambdas_rule() -> None:
     assert limits.vcpus_for(128, machine_cpus=8) == pytest.approx(128 / 1769)
     assert limits.vcpus_for(10_240, machine_cpus=8) == pytest.approx(10_240 / 1769)  # 5.8, under six
     assert limits.vcpus_for(10_240, machine_cpus=2) == 2  # never more than the machine
+    # A Lambda vCPU 1.3 times as fast as a core here takes 1.3 cores
+    assert limits.vcpus_for(1769, machine_cpus=8, cpu_speed=1.3) == pytest.approx(1.3)
+
+
+@pytest.mark.parametrize(
+    ("memory_mb", "machine_cpus", "expected"),
+    [(128, 8, 2.0), (1769, 8, 2.0), (10_240, 8, 10_240 / 1769), (128, 1, 1.0)],
+)
+def test_init_gets_two_vcpus_or_the_memorys_share_where_more(
+    memory_mb: int, machine_cpus: int, expected: float
+) -> None:
+    assert limits.init_vcpus_for(memory_mb, machine_cpus=machine_cpus) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("method", AVAILABLE)
