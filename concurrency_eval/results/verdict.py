@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from concurrency_eval.results.document import ModelRun, Results
+from contracts.lambda_limits import MB_PER_VCPU
 
 #: Fewer warm invocations than this behind a figure earn a warning.
 MIN_WARM = 5
@@ -121,6 +122,27 @@ def emulator_busy(results: Results) -> str | None:
     )
 
 
+def capped_shares(results: Results) -> str | None:
+    """A warning where a local size's CPU share was more than the machine's cores, which
+    is all an environment can get there: its figures are then slower than Lambda's."""
+    environment = results.environment
+    cpus = environment.get("cpus")
+    if results.on_aws or not isinstance(cpus, int) or environment.get("cpu_limit") in (None, "none"):
+        return None
+    speed = environment.get("cpu_speed") or {}
+    factor = float(speed.get("factor", 1.0)) if isinstance(speed, dict) else 1.0
+    capped = sorted(
+        {r.memory_mb for r in results.models if r.memory_mb and r.memory_mb / MB_PER_VCPU * factor > cpus}
+    )
+    if not capped:
+        return None
+    sizes = ", ".join(f"{memory} MB" for memory in capped)
+    return (
+        f"at {sizes} an environment's CPU share is more than this machine's {cpus} cores, which is all "
+        "it got: the figures there are slower than Lambda's would be"
+    )
+
+
 def decide(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -> Verdict:
     if not 0.0 <= balanced_weight <= 1.0:
         raise ValueError("the balanced weight is between 0 (speed) and 1 (cost)")
@@ -150,9 +172,7 @@ def decide(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -
                 f"{model}: fewer than {MIN_WARM} warm invocations behind the figures at "
                 f"{', '.join(f'{m} MB' for m in thin)}; run more with --invocations"
             )
-    busy = emulator_busy(results)
-    if busy is not None:
-        warnings.append(busy)
+    warnings.extend(w for w in (emulator_busy(results), capped_shares(results)) if w is not None)
     total = sum(i.cost_usd for run in results.models for i in run.invocations if i.cost_usd is not None)
     return Verdict(verdicts, speed_ups(every, verdicts), warnings, total, balanced_weight)
 

@@ -185,3 +185,29 @@ def test_a_busy_s3_stand_in_is_never_named_for_aws() -> None:
     for run in on_aws.models:
         run.server_cpu_s = 4.0
     assert not [w for w in decide(on_aws).warnings if "S3 stand-in" in w]
+
+
+@pytest.mark.parametrize(
+    ("memory_mb", "cpus", "factor", "warned"),
+    [
+        (3008, 2, 1.0, False),
+        (4096, 2, 1.0, True),
+        (4096, 4, 1.0, False),
+        (4096, 2, 0.5, False),
+        (2048, 2, 1.8, True),
+    ],
+)
+def test_a_size_whose_share_is_more_than_the_machine_has_is_named(
+    memory_mb: int, cpus: int, factor: float, warned: bool
+) -> None:
+    # Given a local sweep at a size whose share (times the CPU factor) may exceed the machine
+    local = sample()
+    for run in local.models:
+        run.memory_mb = memory_mb
+    local.environment = {"cpus": cpus, "cpu_limit": "cgroup-v1", "cpu_speed": {"factor": factor}}
+    # Then the verdict says so exactly when it does
+    capped = [w for w in decide(local).warnings if "CPU share is more than" in w]
+    assert bool(capped) is warned
+    if warned:
+        assert f"at {memory_mb} MB" in capped[0]
+        assert f"{cpus} cores" in capped[0]
