@@ -198,6 +198,10 @@ class ExecutionEnvironment:
         first invocation, at the memory's share of CPU and under the function's timeout."""
         self.kill()
         self._close_pipes()
+        # A `next` the ended process made just before its end waits on the old queue: it
+        # must not take the invocation meant for the new process.
+        abandoned, self._queue = self._queue, queue.Queue()
+        abandoned.put(None)
         self._ready.clear()
         self._init_error = None
         self._retried_init_at = time.perf_counter()
