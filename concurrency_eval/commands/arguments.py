@@ -229,9 +229,8 @@ def _add_s3_arguments(parser: argparse.ArgumentParser) -> None:
     s3.add_argument(
         "--s3-profile",
         choices=S3_PROFILES,
-        default=DEFAULT_S3_PROFILE,
         help="S3's latency as measured: a time to first byte with a tail, and 93 MB/s per connection, "
-        "for S3 Standard or S3 Express One Zone (default: %(default)s)",
+        f"for S3 Standard or S3 Express One Zone (default: {DEFAULT_S3_PROFILE})",
     )
     s3.add_argument(
         "--latency-ms",
@@ -241,8 +240,7 @@ def _add_s3_arguments(parser: argparse.ArgumentParser) -> None:
     s3.add_argument(
         "--jitter-ms",
         type=milliseconds,
-        default=0.0,
-        help="with --latency-ms: random extra latency, up to this (default: %(default)s)",
+        help="with --latency-ms: random extra latency, up to this (default: 0)",
     )
     s3.add_argument(
         "--plain-http",
@@ -307,8 +305,15 @@ def local_options(args: argparse.Namespace, spec: DataSetSpec, *, memory_mb: int
             f"--fault-key {strangers[0]!r} is not in the data set, whose keys are "
             f"{spec.key(0)} to {spec.key(spec.objects - 1)}",
         )
+    if args.latency_ms is not None and args.s3_profile is not None:
+        refuse(
+            args, "--latency-ms replaces --s3-profile's distribution with a fixed latency; give one of them"
+        )
+    if args.jitter_ms is not None and args.latency_ms is None:
+        refuse(args, "--jitter-ms varies a fixed --latency-ms; give --latency-ms too, or use --s3-profile")
     return LocalOptions(
-        s3_profile=args.s3_profile, latency_ms=args.latency_ms, jitter_ms=args.jitter_ms, tls=args.tls,
+        s3_profile=args.s3_profile or DEFAULT_S3_PROFILE, latency_ms=args.latency_ms,
+        jitter_ms=args.jitter_ms or 0.0, tls=args.tls,
         cpu_speed=args.cpu_speed, error_rate=args.error_rate,
         server_error_rate=args.server_error_rate, slow_rate=args.slow_rate, slow_ms=args.slow_ms,
         fault_keys=tuple(args.fault_key), timeout_s=args.timeout, memory_mb=memory_mb,

@@ -37,6 +37,8 @@ from tests.results.test_document import sample
         ),
         (["local", "--cpu-speed", "0"], "argument --cpu-speed: 0 is out of range; use 0.1 to 10; or auto"),
         (["local", "--s3-profile", "glacier"], "argument --s3-profile: invalid choice: 'glacier'"),
+        (["local", "--s3-profile", "express", "--latency-ms", "5"], "--latency-ms replaces --s3-profile's"),
+        (["local", "--jitter-ms", "5"], "--jitter-ms varies a fixed --latency-ms; give --latency-ms too"),
         (["local", "--models", "sync,fibers"], "unknown model 'fibers'; choose from sync, threaded, asyncio"),
         (["local", "--invocations", "0"], "argument --invocations: 0 is out of range"),
         (["seed", "--objects", "10"], "the following arguments are required: --bucket"),
