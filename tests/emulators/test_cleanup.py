@@ -1,4 +1,5 @@
-"""`concurrency-eval serve` leaves nothing behind: no process, no cgroup, however it ends."""
+"""`concurrency-eval serve` leaves nothing behind: no process, no cgroup, no certificate,
+however it ends."""
 
 import json
 import os
@@ -57,13 +58,17 @@ def test_serve_leaves_no_process_and_no_cgroup(how: signal.Signals, tmp_path: Pa
         env=os.environ | {"CONCURRENCY_EVAL_BUNDLE_CACHE": str(ROOT / "build" / "bundles")},
     )  # fmt: skip
     assert process.stdout is not None
-    endpoint = ""
+    endpoint, certificates = "", Path()
     for line in process.stdout:
         if line.startswith("Lambda API:"):
             endpoint = line.split()[2]
+        if line.startswith("S3's CA:"):
+            certificates = Path(line.split()[2]).parent
         if line.startswith("serving"):
             break
     assert endpoint
+    assert certificates.name.startswith("concurrency-eval-ca-")
+    assert certificates.is_dir()
     client = boto3.client(
         "lambda", endpoint_url=endpoint, region_name="us-east-1",
         aws_access_key_id="local", aws_secret_access_key="local",
@@ -84,9 +89,11 @@ def test_serve_leaves_no_process_and_no_cgroup(how: signal.Signals, tmp_path: Pa
     # When the tool is interrupted, terminated, or killed outright
     process.send_signal(how)
     process.wait(timeout=60)
-    # Then every process it started is gone, and so is every cgroup the service made
+    # Then every process it started is gone, and so is every cgroup the service made and
+    # the S3's certificates for the run
     assert wait_until_gone(tree) == set()
     assert cgroups_of(service_pid) == []
+    assert not certificates.exists()
 
 
 def _cmdline(pid: int) -> str:

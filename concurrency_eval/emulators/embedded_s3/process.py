@@ -59,7 +59,11 @@ class EmbeddedS3(StartsAndStops):
         arguments = ["--port", "0", "--faults", json.dumps(self._faults.to_dict())]
         if self.tls:
             self._authority = CertificateAuthority()
-            arguments += ["--certificate", str(self._authority.server_pem)]
+            # The server removes them too when it ends: it outlives a parent killed outright.
+            arguments += [
+                "--certificate", str(self._authority.server_pem),
+                "--remove-on-exit", str(self._authority.directory),
+            ]  # fmt: skip
         self._child = ChildServer(
             "concurrency_eval.emulators.embedded_s3",
             arguments,

@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import shutil
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -66,16 +67,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--certificate", type=Path, help="serve HTTPS with this PEM file (private key and certificate chain)"
     )
+    parser.add_argument(
+        "--remove-on-exit",
+        type=Path,
+        metavar="DIR",
+        help="a folder to remove when the server ends (the run's certificates), even if its parent is killed",
+    )
     parser.add_argument("--exit-with-stdin", action="store_true", help="stop when standard input closes")
     args = parser.parse_args(argv)
     try:
         faults = Faults.from_dict(json.loads(args.faults))
     except (ValueError, TypeError, AttributeError) as error:
         parser.error(f"--faults: {error}")
-    asyncio.run(
-        serve(args.host, args.port, faults, args.certificate, args.exit_with_stdin),
-        loop_factory=loop_factory(),
-    )
+    try:
+        asyncio.run(
+            serve(args.host, args.port, faults, args.certificate, args.exit_with_stdin),
+            loop_factory=loop_factory(),
+        )
+    finally:
+        if args.remove_on_exit is not None:
+            shutil.rmtree(args.remove_on_exit, ignore_errors=True)
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
