@@ -110,6 +110,25 @@ class _Pending:
         }
 
 
+class _ProcessSide:
+    """What one runtime process's Runtime API calls: the environment, told which process
+    (by its invocation queue) is calling."""
+
+    def __init__(
+        self, environment: "ExecutionEnvironment", waiting_on: "queue.Queue[_Pending | None]"
+    ) -> None:
+        self._environment, self._queue = environment, waiting_on
+
+    def next_invocation(self) -> _Pending | None:
+        return self._environment.next_invocation(self._queue)
+
+    def invocation_result(self, request_id: str, body: bytes, error_type: str | None) -> bool:
+        return self._environment.invocation_result(request_id, body, error_type, self._queue)
+
+    def init_error(self, body: bytes, error_type: str | None) -> None:
+        self._environment.init_error(body, error_type, self._queue)
+
+
 class ExecutionEnvironment:
     """A runtime process serving one function's invocations, one at a time."""
 
@@ -127,8 +146,9 @@ class ExecutionEnvironment:
         self.configuration = configuration
         self.generation = generation
         self.confinement = confinement
-        self._api = RuntimeApiServer(self)
+        #: The current runtime process's invocations; a process that ended keeps its own.
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._api = RuntimeApiServer(_ProcessSide(self, self._queue))
         self._current: _Pending | None = None
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -146,24 +166,31 @@ class ExecutionEnvironment:
         self.invocations = 0
 
     # -- the Runtime API side (called from its server's threads) ----------------
+    # Each takes the queue of the runtime process that called: a process that has ended
+    # (its INIT retried) may still have a request on its way, and it changes nothing.
 
-    def next_invocation(self) -> _Pending | None:
-        if not self._ready.is_set():
-            self._init_done = time.perf_counter()
-            self._init_cpu = self.confinement.cpu_seconds()
-            self.confinement.init_ended()
-            self._ready.set()
-        pending = self._queue.get()
+    def next_invocation(self, waiting_on: "queue.Queue[_Pending | None]") -> _Pending | None:
+        with self._lock:
+            if waiting_on is not self._queue:
+                return None
+            if not self._ready.is_set():
+                self._init_done = time.perf_counter()
+                self._init_cpu = self.confinement.cpu_seconds()
+                self.confinement.init_ended()
+                self._ready.set()
+        pending = waiting_on.get()
         if pending is not None:
             pending.cpu_started = self.confinement.cpu_seconds()
             pending.started = time.perf_counter()
             pending.handed_over.set()
         return pending
 
-    def invocation_result(self, request_id: str, body: bytes, error_type: str | None) -> bool:
+    def invocation_result(
+        self, request_id: str, body: bytes, error_type: str | None, source: "queue.Queue[_Pending | None]"
+    ) -> bool:
         finished = time.perf_counter()
         with self._lock:
-            pending = self._current
+            pending = self._current if source is self._queue else None
         if pending is None or pending.request_id != request_id or pending.answered.is_set():
             return False
         pending.finished, pending.cpu_finished = finished, self.confinement.cpu_seconds()
@@ -171,9 +198,12 @@ class ExecutionEnvironment:
         pending.answered.set()
         return True
 
-    def init_error(self, body: bytes, error_type: str | None) -> None:
-        self._init_error = (body, error_type)
-        self._ready.set()
+    def init_error(self, body: bytes, error_type: str | None, source: "queue.Queue[_Pending | None]") -> None:
+        with self._lock:
+            if source is not self._queue:
+                return
+            self._init_error = (body, error_type)
+            self._ready.set()
 
     # -- the service side ---------------------------------------------------------
 
@@ -198,12 +228,17 @@ class ExecutionEnvironment:
         first invocation, at the memory's share of CPU and under the function's timeout."""
         self.kill()
         self._close_pipes()
-        # A `next` the ended process made just before its end waits on the old queue: it
-        # must not take the invocation meant for the new process.
-        abandoned, self._queue = self._queue, queue.Queue()
+        # The new process gets a queue and a Runtime API of its own: whatever the ended
+        # one still asks (a `next` made just before its end) is answered from its old
+        # queue, released at once, and never takes the new process's invocation.
+        with self._lock:
+            abandoned, self._queue = self._queue, queue.Queue()
+            self._ready.clear()
+            self._init_error = None
         abandoned.put(None)
-        self._ready.clear()
-        self._init_error = None
+        ended, self._api = self._api, RuntimeApiServer(_ProcessSide(self, self._queue))
+        self._api.start()
+        ended.stop()
         self._retried_init_at = time.perf_counter()
         self._spawn(plan)
         self.confinement.init_ended()
