@@ -3,6 +3,7 @@
 import math
 import random
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from statistics import NormalDist
 from typing import Any, Literal, get_args
 
@@ -56,8 +57,14 @@ class Latency:
         """One request's time to first byte."""
         return self._at(rng.gauss()) if self.percentiles else 0.0
 
+    @cached_property
+    def _knots(self) -> list[tuple[float, float]]:
+        """Each percentile as (standard normal quantile, log milliseconds), computed once:
+        every request draws from them."""
+        return [(_NORMAL.inv_cdf(q), math.log(ms)) for q, ms in self.percentiles]
+
     def _at(self, z: float) -> float:
-        knots = [(_NORMAL.inv_cdf(q), math.log(ms)) for q, ms in self.percentiles]
+        knots = self._knots
         if len(knots) == 1:
             return math.exp(knots[0][1])
         index = next((i for i in range(1, len(knots) - 1) if z < knots[i][0]), len(knots) - 1)
