@@ -185,7 +185,8 @@ class Confinement:
         self.memory_mb = memory_mb
         self.vcpus = vcpus_for(memory_mb, cpu_speed=cpu_speed)
         self.init_vcpus = init_vcpus_for(memory_mb, cpu_speed=cpu_speed) if burst_init else self.vcpus
-        self._throttled = False
+        #: INIT is over: the memory's share applies.
+        self._throttled = threading.Event()
         self._cgroups: list[Path] = []
         self._cpu_cgroup: Path | None = None
         self._controller: _CpuController | None = None
@@ -217,23 +218,31 @@ class Confinement:
         return ["/bin/sh", "-c", f'{joins} && exec "$@"', "sh", *argv]
 
     def started(self, pid: int) -> None:
+        """A runtime process started in this environment (a retried INIT starts a second):
+        watch its memory and, without cgroups, throttle it once INIT is over."""
         self._pid = pid
-        with contextlib.suppress(psutil.Error):
-            self._process = psutil.Process(pid)
+        try:
+            process = self._process = psutil.Process(pid)
+        except psutil.Error:
+            return
         if self.init_vcpus == self.vcpus:
             self.init_ended()
-        threading.Thread(target=self._watch_memory, name=f"memory-{self.name}", daemon=True).start()
+        threading.Thread(
+            target=self._watch_memory, args=(process,), name=f"memory-{self.name}", daemon=True
+        ).start()
+        if self.method == "duty-cycle" and self.vcpus < (os.cpu_count() or 1):
+            threading.Thread(
+                target=self._duty_cycle, args=(process,), name=f"throttle-{self.name}", daemon=True
+            ).start()
 
     def init_ended(self) -> None:
         """INIT is over: from now on the environment gets its memory's share of CPU."""
-        if self._throttled:
+        if self._throttled.is_set():
             return
-        self._throttled = True
+        self._throttled.set()
         if self._controller is not None and self._cpu_cgroup is not None and self.init_vcpus != self.vcpus:
             with contextlib.suppress(OSError):
                 self._controller.set_share(self._cpu_cgroup, self.vcpus)
-        if self.method == "duty-cycle" and self.vcpus < (os.cpu_count() or 1):
-            threading.Thread(target=self._duty_cycle, name=f"throttle-{self.name}", daemon=True).start()
 
     # -- measurements, from outside ---------------------------------------------------
 
@@ -278,29 +287,31 @@ class Confinement:
 
     # -- enforcement without cgroups --------------------------------------------------
 
-    def _watch_memory(self) -> None:
-        """Poll resident memory; where no memory cgroup limits it, kill the process over its size."""
+    def _watch_memory(self, process: psutil.Process) -> None:
+        """Poll resident memory; where no memory cgroup limits it, kill the process over its
+        size. Ends with the process, or once another has replaced it."""
         limit = self.memory_mb * 1024 * 1024
         while not self._stop.wait(_MEMORY_POLL_S):
-            if self._process is None or not self._process.is_running():
+            if process is not self._process or not process.is_running():
                 return
             rss = self._sample_memory()
             if self._memory_cgroup is None and rss > limit:
                 self._killed_for_memory = True
                 with contextlib.suppress(psutil.Error):
-                    self._process.send_signal(signal.SIGCONT)
-                    self._process.kill()
+                    process.send_signal(signal.SIGCONT)
+                    process.kill()
                 return
 
-    def _duty_cycle(self) -> None:
-        """Stop the process once it has used its share of each period; continue it at the
-        next. Overshoot is carried into the next period, so the average share is exact."""
-        process = self._process
-        if process is None:
-            return
+    def _duty_cycle(self, process: psutil.Process) -> None:
+        """Once INIT is over, stop the process once it has used its share of each period;
+        continue it at the next. Overshoot is carried into the next period, so the average
+        share is exact. Ends with the process, or once another has replaced it."""
+        while not self._throttled.wait(_MEMORY_POLL_S):
+            if self._stop.is_set() or process is not self._process:
+                return
         debt = 0.0
         try:
-            while not self._stop.is_set():
+            while not self._stop.is_set() and process is self._process:
                 period_start = time.perf_counter()
                 used_before = self.cpu_seconds()
                 budget = self.vcpus * _DUTY_PERIOD_S - debt
