@@ -8,6 +8,13 @@ MIN_TIMEOUT_S, MAX_TIMEOUT_S = 1, 900
 #: At 1,769 MB a function has the equivalent of one vCPU; at 10,240 MB, six.
 MB_PER_VCPU = 1_769
 MAX_VCPUS = 6
+
+
+def vcpus(memory_mb: int) -> float:
+    """A function's CPU, in vCPUs: memory/1769, at most six."""
+    return min(memory_mb / MB_PER_VCPU, MAX_VCPUS)
+
+
 #: `LoggingConfig.LogFormat` values.
 LOG_FORMATS = ("Text", "JSON")
 #: Invoke's `LogType=Tail` returns the last 4 KB of the invocation's log.

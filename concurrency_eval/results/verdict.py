@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from concurrency_eval.results.document import ModelRun, Results
-from contracts.lambda_limits import MB_PER_VCPU
+from contracts.lambda_limits import vcpus
 
 #: Fewer warm invocations than this behind a figure earn a warning.
 MIN_WARM = 5
@@ -132,7 +132,7 @@ def capped_shares(results: Results) -> str | None:
     speed = environment.get("cpu_speed") or {}
     factor = float(speed.get("factor", 1.0)) if isinstance(speed, dict) else 1.0
     capped = sorted(
-        {r.memory_mb for r in results.models if r.memory_mb and r.memory_mb / MB_PER_VCPU * factor > cpus}
+        {r.memory_mb for r in results.models if r.memory_mb and vcpus(r.memory_mb) * factor > cpus}
     )
     if not capped:
         return None

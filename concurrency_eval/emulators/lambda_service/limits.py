@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psutil
 
-from contracts.lambda_limits import INIT_VCPUS, MAX_VCPUS, MB_PER_VCPU
+from contracts.lambda_limits import INIT_VCPUS, vcpus
 
 METHODS = ("cgroup-v2", "cgroup-v1", "duty-cycle")
 #: The CFS period: short enough that a short invocation gets its share evenly.
@@ -49,7 +49,7 @@ def vcpus_for(memory_mb: int, machine_cpus: int | None = None, cpu_speed: float 
     has. `cpu_speed` is a Lambda vCPU's speed against one of this machine's cores: the share
     in this machine's cores is the share in Lambda's times it."""
     cpus = machine_cpus or os.cpu_count() or 1
-    return min(memory_mb / MB_PER_VCPU * cpu_speed, MAX_VCPUS * cpu_speed, cpus)
+    return min(vcpus(memory_mb) * cpu_speed, cpus)
 
 
 def init_vcpus_for(memory_mb: int, machine_cpus: int | None = None, cpu_speed: float = 1.0) -> float:
