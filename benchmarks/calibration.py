@@ -46,8 +46,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
+from benchmarks.lambda_service import client as lambda_client
+from benchmarks.lambda_service import configure
 from bundling.build import Builder, Target, find_python, host_architecture
 from concurrency_eval.emulators.embedded_s3.faults import STANDARD, Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
@@ -55,7 +56,7 @@ from concurrency_eval.emulators.lambda_service import cpu_speed
 from concurrency_eval.emulators.lambda_service.functions import Code, Configuration
 from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
 from contracts.bundles import RUNTIME
-from contracts.lambda_limits import MB_PER_VCPU
+from contracts.lambda_limits import MB_PER_VCPU, vcpus
 from contracts.lambda_logs import Report, decode_tail, parse_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,18 +219,11 @@ class Settings:
 
 def cores_needed(memory_mb: int, speed: float) -> float:
     """This machine's cores a Lambda share needs: its vCPUs, each `speed` of a core here."""
-    return memory_mb / MB_PER_VCPU * speed
+    return vcpus(memory_mb) * speed
 
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def lambda_client(endpoint: str) -> Any:
-    return boto3.client(
-        "lambda", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=LOCAL_KEY,
-        aws_secret_access_key=LOCAL_KEY, config=Config(retries={"total_max_attempts": 1}, read_timeout=900),
-    )  # fmt: skip
 
 
 def invoke(client: Any, name: str, event: object) -> tuple[Any, Report]:
@@ -240,11 +234,6 @@ def invoke(client: Any, name: str, event: object) -> tuple[Any, Report]:
     if "FunctionError" in response:
         raise RuntimeError(f"{name} failed: {payload}\n{log}")
     return payload, parse_report(log)
-
-
-def configure(client: Any, name: str, **changes: Any) -> None:
-    client.update_function_configuration(FunctionName=name, **changes)
-    client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.1})
 
 
 # -- the measurements ---------------------------------------------------------------
@@ -272,34 +261,43 @@ def parallel_reads(column: Column, settings: Settings, last_round: bool) -> None
         column.record(report_row, report.duration_ms / 1000)
 
 
-def downloader(column: Column, settings: Settings) -> None:
-    for memory, published in DOWNLOADER_PUBLISHED.items():
-        row = Row("2. list + 20 GETs, thread each", memory, published, "s")
+def warm_means_by_memory(
+    column: Column,
+    function: str,
+    label: str,
+    published: dict[int, float],
+    unit: str,
+    event: dict[str, Any],
+    runs: int,
+    figure: Callable[[Any, Report], float],
+) -> None:
+    """At each published memory size that fits here: one invocation to warm up, then the
+    mean of `figure` over `runs` warm ones (the publications report means)."""
+    for memory, value in published.items():
+        row = Row(label, memory, value, unit)
         if not column.fits(memory):
             column.values.setdefault(row, [])
             continue
-        progress(f"   [{column.label}] list + 20 GETs at {memory} MB")
-        configure(column.client, "downloader", MemorySize=memory)
-        invoke(column.client, "downloader", {})
-        times = [
-            invoke(column.client, "downloader", {})[0]["download_time"]
-            for _ in range(settings.downloader_runs)
-        ]
-        column.record(row, statistics.mean(times))
+        progress(f"   [{column.label}] {function} at {memory} MB")
+        configure(column.client, function, MemorySize=memory)
+        invoke(column.client, function, event)
+        column.record(
+            row, statistics.mean(figure(*invoke(column.client, function, event)) for _ in range(runs))
+        )
+
+
+def downloader(column: Column, settings: Settings) -> None:
+    warm_means_by_memory(
+        column, "downloader", "2. list + 20 GETs, thread each", DOWNLOADER_PUBLISHED, "s", {},
+        settings.downloader_runs, lambda result, _: float(result["download_time"]),
+    )  # fmt: skip
 
 
 def sha_chain(column: Column, settings: Settings) -> None:
-    for memory, published in SHA_PUBLISHED[settings.architecture].items():
-        row = Row("3. 500,000 SHA-256, Duration", memory, published, "ms")
-        if not column.fits(memory):
-            column.values.setdefault(row, [])
-            continue
-        progress(f"   [{column.label}] SHA-256 chain at {memory} MB")
-        configure(column.client, "sha", MemorySize=memory)
-        event = {"iterations": SHA_ITERATIONS}
-        invoke(column.client, "sha", event)
-        durations = [invoke(column.client, "sha", event)[1].duration_ms for _ in range(settings.sha_runs)]
-        column.record(row, statistics.mean(durations))
+    warm_means_by_memory(
+        column, "sha", "3. 500,000 SHA-256, Duration", SHA_PUBLISHED[settings.architecture], "ms",
+        {"iterations": SHA_ITERATIONS}, settings.sha_runs, lambda _, report: report.duration_ms,
+    )  # fmt: skip
 
 
 def hello_cold_starts(column: Column, settings: Settings, round_number: int) -> None:
