@@ -16,6 +16,7 @@ from contracts.lambda_logs import (
     billed_duration_ms,
     decode_tail,
     end_lines,
+    init_report_lines,
     parse_report,
     report_line,
     start_lines,
@@ -221,3 +222,29 @@ def test_the_tail_is_the_last_4_kb_and_decodes_even_when_cut_mid_character() -> 
     assert decoded.endswith("é")
     assert decode_tail(None) == ""
     assert decode_tail("not base64!") == ""
+
+
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html, "Failures
+# during the Init phase": the INIT_REPORT of an INIT that timed out (fields separated by
+# tabs in the log, as in REPORT lines; spaces in the guide).
+GUIDE_INIT_TIMEOUT = "INIT_REPORT Init Duration: 1236.04 ms Phase: init Status: timeout"
+
+
+def test_a_timed_out_init_is_reported_as_the_developer_guide_shows_it() -> None:
+    (line,) = init_report_lines(TEXT, MOMENT, 1236.04)
+    assert line.replace("\t", " ") == GUIDE_INIT_TIMEOUT
+    assert line.count("\t") == 2
+
+
+def test_a_timed_out_init_in_json_is_the_telemetry_apis_platform_init_report() -> None:
+    # The Telemetry API's schema: PlatformInitReport has initializationType, phase,
+    # status and metrics.durationMs (Lambda developer guide, "Lambda Telemetry API Event
+    # schema reference", platform.initReport).
+    (line,) = init_report_lines(JSON, MOMENT, 1236.04)
+    event = json.loads(line)
+    assert event["type"] == "platform.initReport"
+    assert event["time"].startswith("2026-11-23T10:15:30.123")
+    assert event["record"] == {
+        "initializationType": "on-demand", "phase": "init", "status": "timeout",
+        "metrics": {"durationMs": 1236.04},
+    }  # fmt: skip
