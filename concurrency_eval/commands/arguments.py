@@ -178,6 +178,13 @@ def add_verdict_arguments(group: Any) -> None:
         "(default: %(default)s)",
     )
     group.add_argument(
+        "--trim",
+        type=number(0, 0.49),
+        metavar="SHARE",
+        help="the share of invocations the trimmed mean drops at each end, as Power Tuning's "
+        "discardTopBottom (default: the sweep's, 0.2)",
+    )
+    group.add_argument(
         "--json",
         action="store_true",
         help="print the summary and verdict as one JSON document instead of a table",

@@ -1,6 +1,7 @@
 """What the commands print and ask: exit codes, progress, questions, and a sweep's
 table, verdict and chart. Everything user-given is escaped before rich sees it."""
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -99,8 +100,10 @@ def confirm(question: str, assume_yes: bool, err: Console) -> bool:
     return err.input(f"{escape(question)} \\[y/N] ").strip().lower() in ("y", "yes")
 
 
-def show_sweep(results: Results, output: Path, balanced_weight: float, as_json: bool, out: Console) -> int:
+def show_sweep(results: Results, output: Path, args: argparse.Namespace, out: Console) -> int:
     """A finished sweep's table and verdict (or JSON summary), and its chart; the exit code."""
+    balanced_weight, as_json = args.balanced_weight, args.json
+    results = results.trimmed(args.trim)
     chart = write_chart(results, output / "chart.png", balanced_weight)
     if as_json:
         out.print_json(json.dumps(summary_document(results, balanced_weight)))

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 #: gets a seventh of a CPU).
 MEMORY_SIZES = (256, 1024, 1769)
 OBJECTS = 150
-INVOCATIONS = 5
+#: Warm invocations per point: five first, then up to ten until the median is clear
+#: (two cores would not finish more in about 3 minutes).
+INVOCATIONS = (5, 10)
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -29,7 +31,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "a table and a verdict and writes results.json, results.csv, chart.png and the functions' logs.",
     )
     arguments.add_dataset_arguments(parser, objects_default=OBJECTS)
-    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations_default=INVOCATIONS)
+    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations=INVOCATIONS)
     functions = arguments.add_function_arguments(parser, memory=False)
     functions.add_argument(
         "--max-attempts",
@@ -58,4 +60,4 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     except KeyboardInterrupt:
         console.resume_hint(err, output, "local")
         raise
-    return console.show_sweep(results, output, args.balanced_weight, args.json, out)
+    return console.show_sweep(results, output, args, out)

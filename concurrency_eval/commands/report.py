@@ -33,8 +33,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     chart = args.chart or (args.other or args.results).with_name("chart.png")
     if not args.no_chart and chart.parent.exists() and not chart.parent.is_dir():
         arguments.refuse(args, f"--chart: {chart.parent} is a file, not a folder; name a chart in a folder")
-    first = Results.read(args.results)
-    shown = first if args.other is None else Results.read(args.other)
+    first = Results.read(args.results).trimmed(args.trim)
+    shown = first if args.other is None else Results.read(args.other).trimmed(args.trim)
     if args.json:
         out.print_json(json.dumps(summary_document(shown, args.balanced_weight)))
     elif args.other is None:

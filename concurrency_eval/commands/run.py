@@ -15,6 +15,9 @@ from concurrency_eval.sweep.plan import OverBudget
 from concurrency_eval.sweep.updates import ConfigurationError
 
 MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
+#: Warm invocations per point: ten first, as Power Tuning recommends at least, then up
+#: to fifty until the median is clear.
+INVOCATIONS = (10, 50)
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -27,7 +30,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "after every group, and restores every function's configuration at the end, also on Ctrl-C.",
     )
     arguments.add_dataset_arguments(parser, objects_default=1000)
-    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations_default=10)
+    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations=INVOCATIONS)
     aws = parser.add_argument_group("AWS")
     arguments.add_stack_argument(aws)
     aws.add_argument(
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     except KeyboardInterrupt:
         console.resume_hint(err, output, "run")
         raise
-    return console.show_sweep(results, output, args.balanced_weight, args.json, out)
+    return console.show_sweep(results, output, args, out)
 
 
 def _session(args: argparse.Namespace, err: Console) -> Any:

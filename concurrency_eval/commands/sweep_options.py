@@ -10,6 +10,7 @@ from rich.console import Console
 
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.results.pricing import Prices, prices_for
+from concurrency_eval.results.statistics import DEFAULT_TRIM
 from concurrency_eval.sweep.flow import Resumed
 from concurrency_eval.sweep.runner import resume
 from concurrency_eval.sweep.settings import SweepSettings
@@ -17,8 +18,11 @@ from contracts.bundles import MODELS
 
 
 def add_sweep_arguments(
-    parser: argparse.ArgumentParser, memory_default: tuple[int, ...], invocations_default: int
+    parser: argparse.ArgumentParser, memory_default: tuple[int, ...], invocations: tuple[int, int]
 ) -> None:
+    """The sweep's arguments; `invocations` are the default first and most warm
+    invocations per point when sampling until clear."""
+    first, most = invocations
     sweep = parser.add_argument_group("sweep")
     sweep.add_argument(
         "--memory",
@@ -38,9 +42,40 @@ def add_sweep_arguments(
     sweep.add_argument(
         "--invocations",
         type=arguments.whole_number(1, 1000),
-        default=invocations_default,
-        help="warm invocations per model and size, after the cold one (default: %(default)s)",
+        metavar="N",
+        help="a fixed count of warm invocations per point, after its cold start (default: sample until "
+        "clear, see --min-invocations)",
     )
+    sweep.add_argument(
+        "--min-invocations",
+        type=arguments.whole_number(1, 1000),
+        metavar="N",
+        help=f"warm invocations every point gets first; more follow while its median's 95%% CI is wider "
+        f"than --ci-target and it could still change a choice (default: {first})",
+    )
+    sweep.add_argument(
+        "--max-invocations",
+        type=arguments.whole_number(1, 1000),
+        metavar="N",
+        help=f"the most warm invocations a point gets while sampling until clear (default: {most})",
+    )
+    sweep.add_argument(
+        "--ci-target",
+        type=arguments.number(0.1, 50, "%"),
+        default=5.0,
+        metavar="PERCENT",
+        help="clear enough: the median's 95%% CI within this share of it on either side "
+        "(default: %(default)s)",
+    )
+    sweep.add_argument(
+        "--cold-starts",
+        type=arguments.whole_number(1, 100),
+        default=1,
+        metavar="N",
+        help="cold starts per point, each in a new execution environment, for the Init Duration's "
+        "distribution (default: %(default)s)",
+    )
+    parser.set_defaults(invocation_defaults=invocations)
     sweep.add_argument(
         "--parallelism",
         type=arguments.whole_number(1, 50),
@@ -73,9 +108,29 @@ def settings_and_resumed(args: argparse.Namespace, kind: str, **extra: Any) -> t
         return settings, Resumed(results, done)
     settings = SweepSettings(
         memory_sizes=args.memory, models=args.models, concurrencies=args.concurrency,
-        invocations=args.invocations, parallelism=args.parallelism, dataset=arguments.dataset(args), **extra,
+        parallelism=args.parallelism, dataset=arguments.dataset(args), cold_starts=args.cold_starts,
+        target_ci=args.ci_target / 100, balanced_weight=args.balanced_weight,
+        trim=DEFAULT_TRIM if args.trim is None else args.trim, **_invocations(args), **extra,
     )  # fmt: skip
     return settings, Resumed()
+
+
+def _invocations(args: argparse.Namespace) -> dict[str, Any]:
+    """A fixed count (--invocations), or the first and most while sampling until clear."""
+    if args.invocations is not None:
+        if args.min_invocations is not None or args.max_invocations is not None:
+            arguments.refuse(
+                args, "--invocations fixes the count; drop --min-invocations and --max-invocations, or it"
+            )
+        return {"invocations": args.invocations, "max_invocations": None}
+    first, most = args.invocation_defaults
+    first = first if args.min_invocations is None else args.min_invocations
+    most = max(most, first) if args.max_invocations is None else args.max_invocations
+    if most < first:
+        arguments.refuse(
+            args, f"--max-invocations {most} is below the {first} invocations every point gets first"
+        )
+    return {"invocations": first, "max_invocations": most}
 
 
 def prices(args: argparse.Namespace, region: str | None, err: Console) -> Prices:

@@ -1,14 +1,25 @@
 """A sweep as one PNG: duration and cost against memory, speed-up over sync, cold starts,
+the comparisons the verdict decided on (each size against the best, with its 95% CI),
 and, where concurrency was swept, heatmaps over memory x concurrency per model.
 
 matplotlib is imported when a chart is drawn, not before: it takes a while to import.
 """
 
+import math
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.results.document import Results, percentile
-from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT, Point, decide, emulator_busy, points
+from concurrency_eval.results.document import Results, cold_starts
+from concurrency_eval.results.statistics import ratio
+from concurrency_eval.results.verdict import (
+    CHEAPEST,
+    DEFAULT_BALANCED_WEIGHT,
+    FASTEST,
+    Point,
+    decide,
+    emulator_busy,
+    points,
+)
 
 COLOURS = {"sync": "#4c72b0", "threaded": "#dd8452", "asyncio": "#55a868"}
 #: Memory sizes people know, as axis ticks, where they fall in the swept range.
@@ -21,7 +32,7 @@ def write_chart(results: Results, path: Path, balanced_weight: float = DEFAULT_B
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    every = points(results)
+    every = points(results, results.trim)
     verdict = decide(results, balanced_weight)
     concurrencies = sorted({p.concurrency or 0 for p in every if p.model != "sync"})
     heat_models = (
@@ -29,7 +40,7 @@ def write_chart(results: Results, path: Path, balanced_weight: float = DEFAULT_B
         if len(concurrencies) > 1
         else []
     )
-    rows = 2 + len(heat_models)
+    rows = 3 + len(heat_models)
     figure, axes = plt.subplots(rows, 2, figsize=(14, 5 * rows), squeeze=False)
     figure.suptitle(_title(results, every))
     best = {(v.model, m): c for v in verdict.models for m, c in v.best_concurrency.items()}
@@ -39,7 +50,9 @@ def write_chart(results: Results, path: Path, balanced_weight: float = DEFAULT_B
     _costs(axes[0][1], chosen, verdict)
     _speed_ups(axes[1][0], verdict)
     _inits(axes[1][1], results)
-    for row, model in enumerate(heat_models, start=2):
+    _against_best(axes[2][0], verdict, chosen, FASTEST)
+    _against_best(axes[2][1], verdict, chosen, CHEAPEST)
+    for row, model in enumerate(heat_models, start=3):
         mine = [p for p in every if p.model == model]
         _heatmap(axes[row][0], mine, lambda p: p.median_ms, f"{model}: warm median ms", "viridis_r")
         _heatmap(
@@ -73,7 +86,7 @@ def _plain_numbers(axis: Any) -> None:
     """1,500 rather than 1.5 x 10^3 on log axes: people read durations, not exponents."""
     from matplotlib.ticker import FuncFormatter
 
-    plain = FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")
+    plain = FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 10 else f"{value:g}")
     axis.yaxis.set_major_formatter(plain)
     axis.yaxis.set_minor_formatter(plain)
 
@@ -94,14 +107,16 @@ def _durations(axis: Any, chosen: list[Point]) -> None:
         mine = sorted((p for p in chosen if p.model == model), key=lambda p: p.memory_mb)
         memory = [p.memory_mb for p in mine]
         colour = COLOURS.get(model, "#8172b2")
-        axis.plot(memory, [p.median_ms for p in mine], marker="o", color=colour, label=model)
-        low = [percentile(sorted(p.durations), 10) or p.median_ms for p in mine]
-        high = [percentile(sorted(p.durations), 90) or p.median_ms for p in mine]
-        axis.fill_between(memory, low, high, color=colour, alpha=0.2)
+        medians = [p.median_ms for p in mine]
+        axis.errorbar(
+            memory, medians, yerr=[[m - p.duration.median_low for m, p in zip(medians, mine, strict=True)],
+                                   [p.duration.median_high - m for m, p in zip(medians, mine, strict=True)]],
+            marker="o", capsize=4, color=colour, label=model,
+        )  # fmt: skip
     _memory_axis(axis, [p.memory_mb for p in chosen])
     axis.set_yscale("log")
     _plain_numbers(axis)
-    axis.set_ylabel("warm duration, ms (median, p10-p90 band)")
+    axis.set_ylabel("warm duration, ms (median and its 95% CI)")
     axis.set_title("duration against memory (best concurrency per size)")
     if axis.get_legend_handles_labels()[0]:
         axis.legend()
@@ -121,7 +136,8 @@ def _costs(axis: Any, chosen: list[Point], verdict: Any) -> None:
     for model in verdict.models:
         colour = COLOURS.get(model.model, "#8172b2")
         choices = ((model.fastest, "^", "fastest"), (model.cheapest, "v", "cheapest"))
-        for point, marker, label in (*choices, (model.balanced, "*", "balanced")):
+        for choice, marker, label in (*choices, (model.balanced, "*", "balanced")):
+            point = None if choice is None else choice.point
             if point is not None and point.cost_usd is not None:
                 axis.scatter([point.median_ms], [point.cost_usd * 1e6], marker=marker, s=160, color=colour,
                              edgecolors="black", zorder=5, label=f"{model.model} {label}")  # fmt: skip
@@ -155,16 +171,61 @@ def _speed_ups(axis: Any, verdict: Any) -> None:
 
 
 def _inits(axis: Any, results: Results) -> None:
-    for model in dict.fromkeys(run.model for run in results.models):
-        runs = sorted(
-            (r for r in results.models if r.model == model and r.init_ms is not None and r.memory_mb),
-            key=lambda r: r.memory_mb or 0,
-        )
-        axis.plot([r.memory_mb for r in runs], [r.init_ms for r in runs], marker="s",
-                  color=COLOURS.get(model, "#8172b2"), label=model)  # fmt: skip
-    _memory_axis(axis, [r.memory_mb for r in results.models if r.memory_mb])
-    axis.set_ylabel("Init Duration, ms")
-    axis.set_title("cold start: the INIT phase")
+    """Init Duration per size, whatever the concurrency: its median and the median's 95% CI."""
+    found = cold_starts(results)
+    for model in dict.fromkeys(c.model for c in found):
+        mine = sorted((c for c in found if c.model == model), key=lambda c: c.memory_mb)
+        medians = [c.init.median for c in mine]
+        axis.errorbar(
+            [c.memory_mb for c in mine], medians,
+            yerr=[[m - c.init.median_low for m, c in zip(medians, mine, strict=True)],
+                  [c.init.median_high - m for m, c in zip(medians, mine, strict=True)]],
+            marker="s", capsize=4, color=COLOURS.get(model, "#8172b2"), label=model,
+        )  # fmt: skip
+    _memory_axis(axis, [c.memory_mb for c in found])
+    counts = sorted({c.init.n for c in found})
+    axis.set_ylabel("Init Duration, ms (median and its 95% CI)")
+    axis.set_title(f"cold starts: the INIT phase ({_count(counts)} per size)")
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend()
+
+
+def _count(counts: list[int]) -> str:
+    if not counts:
+        return "none"
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+
+
+def _against_best(axis: Any, verdict: Any, chosen: list[Point], criterion: str) -> None:
+    """What the verdict decided on: each size over the best by `criterion`, the Hodges-
+    Lehmann ratio with its 95% CI; a CI that reaches 1 is the same within noise."""
+    cost = criterion == CHEAPEST
+    for model in verdict.models:
+        choice = model.cheapest if cost else model.fastest
+        if choice is None:
+            continue
+        mine = sorted((p for p in chosen if p.model == model.model and (p.costs or not cost)),
+                      key=lambda p: p.memory_mb)  # fmt: skip
+        ratios = [
+            ratio(p.costs, choice.best.costs) if cost else ratio(p.durations, choice.best.durations)
+            for p in mine
+        ]
+        low = [max(r.estimate - r.low, 0.0) for r in ratios]
+        high = [r.high - r.estimate if math.isfinite(r.high) else 0.0 for r in ratios]
+        colour = COLOURS.get(model.model, "#8172b2")
+        axis.errorbar([p.memory_mb for p in mine], [r.estimate for r in ratios], yerr=[low, high],
+                      marker="o", capsize=4, color=colour, label=model.model)  # fmt: skip
+        same = {(t.memory_mb, t.concurrency) for t in choice.tied}
+        tied = [p for p in mine if (p.memory_mb, p.concurrency) in same]
+        axis.scatter([p.memory_mb for p in tied], [ratios[mine.index(p)].estimate for p in tied], s=140,
+                     facecolors="none", edgecolors=colour, linewidths=1.5, zorder=5)  # fmt: skip
+    axis.axhline(1.0, color="#555", linestyle="--")
+    _memory_axis(axis, [p.memory_mb for p in chosen])
+    axis.set_yscale("log")
+    _plain_numbers(axis)
+    what = "cost" if cost else "duration"
+    axis.set_ylabel(f"warm {what} / the {'cheapest' if cost else 'fastest'} size's (95% CI)")
+    axis.set_title(f"{what} against the best size: circled = the same within noise")
     if axis.get_legend_handles_labels()[0]:
         axis.legend()
 

@@ -6,12 +6,15 @@ never stored, so a results file can always be re-reported.
 """
 
 import csv
+import dataclasses
 import datetime
 import json
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe
 
 FORMAT = "concurrency-eval/results@1"
 
@@ -46,6 +49,9 @@ class Invocation:
     init_cpu_ms: float | None = None
     #: Lambda's request id, to find the invocation in the function's logs.
     request_id: str | None = None
+    #: What the INIT phase adds to the bill (cold invocations): Lambda bills it as part
+    #: of Billed Duration for on-demand functions since 2025-08-01.
+    init_cost_usd: float | None = None
 
 
 @dataclass
@@ -68,6 +74,9 @@ class ModelRun:
     faults_injected: int | None = None
     #: Requests in flight per invocation; None for the functions' default.
     concurrency: int | None = None
+    #: Why the group stopped invoking (`sweep.sampling.STOP_REASONS`); None in results
+    #: written before sampling until clear.
+    stop_reason: str | None = None
 
     def warm(self) -> list[Invocation]:
         return [i for i in self.invocations if i.kind == "warm" and i.error is None]
@@ -97,7 +106,22 @@ class Summary:
     warm_cost_usd: float | None = None
     #: How many warm invocations answered, behind the warm figures.
     warm_count: int = 0
+    #: The warm invocations' durations (ms) and costs (USD): n, median and its 95% CI,
+    #: mean, trimmed mean, p90 and p99 where n allows.
+    duration: Distribution | None = None
+    cost: Distribution | None = None
+    #: The cold invocations' Init Duration (ms) and what INIT adds to the bill (USD).
+    init: Distribution | None = None
+    init_cost: Distribution | None = None
+    #: Why the group stopped invoking (see `ModelRun.stop_reason`).
+    stop_reason: str | None = None
 
+
+#: Why a group stopped invoking (`ModelRun.stop_reason`): it had its fixed count; its
+#: median's CI was within the target; it could no longer change a choice; it reached
+#: the ceiling; one more batch could have gone over the budget.
+FIXED, CLEAR, SETTLED, CEILING, BUDGET = "fixed", "clear", "settled", "ceiling", "budget"
+STOP_REASONS = (FIXED, CLEAR, SETTLED, CEILING, BUDGET)
 
 #: Where a sweep ran (`Results.kind`): the deployed functions on AWS, or the local Lambda service.
 AWS, LOCAL = "aws", "local"
@@ -120,8 +144,23 @@ class Results:
     def on_aws(self) -> bool:
         return self.kind == AWS
 
+    @property
+    def trim(self) -> float:
+        """The share the trimmed mean drops at each end: the sweep's, or Power Tuning's 0.2."""
+        sweep = self.settings.get("sweep")
+        trim = sweep.get("trim", DEFAULT_TRIM) if isinstance(sweep, dict) else DEFAULT_TRIM
+        return float(trim) if isinstance(trim, (int, float)) and 0 <= trim < 0.5 else DEFAULT_TRIM
+
+    def trimmed(self, trim: float | None) -> "Results":
+        """These results, summarised with another trimmed mean (None keeps the sweep's)."""
+        if trim is None:
+            return self
+        sweep = self.settings.get("sweep")
+        settings = self.settings | {"sweep": (sweep if isinstance(sweep, dict) else {}) | {"trim": trim}}
+        return dataclasses.replace(self, settings=settings)
+
     def summaries(self) -> list[Summary]:
-        return [summarize(run) for run in self.models]
+        return [summarize(run, self.trim) for run in self.models]
 
     def summaries_by_model(self) -> dict[str, list[Summary]]:
         """Each model's summaries, one per run of it (per memory size in a sweep)."""
@@ -137,20 +176,25 @@ class Results:
     # -- files --------------------------------------------------------------------
 
     def write(self, directory: Path) -> tuple[Path, Path]:
+        """results.json (the run, and each point's statistics after it) and results.csv (a
+        row per invocation, with its point's statistics repeated, for spreadsheets)."""
         directory.mkdir(parents=True, exist_ok=True)
         json_path, csv_path = directory / "results.json", directory / "results.csv"
-        json_path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        summaries = self.summaries()
+        document = asdict(self) | {"points": [asdict(summary) for summary in summaries]}
+        json_path.write_text(json.dumps(document, indent=2) + "\n")
         with csv_path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=[*_CSV_RUN_FIELDS, *Invocation.__dataclass_fields__])
+            fields = [*_CSV_RUN_FIELDS, *Invocation.__dataclass_fields__, *_POINT_FIELDS]
+            writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
-            for run in self.models:
+            for run, summary in zip(self.models, summaries, strict=True):
+                group = {
+                    "kind_of_run": self.kind,
+                    "started_at": self.started_at,
+                    "concurrency": run.concurrency,
+                    "group_init_ms": run.init_ms,
+                } | _point_columns(summary)
                 for invocation in run.invocations:
-                    group = {
-                        "kind_of_run": self.kind,
-                        "started_at": self.started_at,
-                        "concurrency": run.concurrency,
-                        "group_init_ms": run.init_ms,
-                    }
                     writer.writerow(group | asdict(invocation))
         return json_path, csv_path
 
@@ -162,6 +206,8 @@ class Results:
             raise ResultsError(f"cannot read {path}: {error}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ResultsError(f"{path} is not a concurrency-eval results file (no format {FORMAT!r})")
+        # Each point's statistics are written for readers, and computed again from the invocations.
+        data.pop("points", None)
         try:
             models = []
             for number, run in enumerate(data.pop("models")):
@@ -206,6 +252,23 @@ def _typed(values: dict[str, Any], kind: type, where: str) -> dict[str, Any]:
 
 #: Columns from the run and the group; `init_ms` is the invocation's own (cold only).
 _CSV_RUN_FIELDS = ("kind_of_run", "started_at", "concurrency", "group_init_ms")
+#: Each point's statistics in the CSV: its warm durations (ms) and costs (USD).
+_STATISTICS = ("n", "median", "median_low", "median_high", "mean", "trimmed_mean", "p90", "p99")
+_POINT_FIELDS = (
+    *(f"point_{name}_ms" if name != "n" else "point_n" for name in _STATISTICS),
+    *(f"point_cost_{name}_usd" for name in _STATISTICS if name != "n"),
+    "point_stop_reason",
+)
+
+
+def _point_columns(summary: Summary) -> dict[str, Any]:
+    columns: dict[str, Any] = {"point_stop_reason": summary.stop_reason}
+    for name in _STATISTICS:
+        duration = None if summary.duration is None else getattr(summary.duration, name)
+        columns["point_n" if name == "n" else f"point_{name}_ms"] = duration
+        if name != "n":
+            columns[f"point_cost_{name}_usd"] = None if summary.cost is None else getattr(summary.cost, name)
+    return columns
 
 
 def started_now() -> str:
@@ -217,10 +280,11 @@ class ResultsError(ValueError):
     """A results file that cannot be read; the message names the file and the problem."""
 
 
-def summarize(run: ModelRun) -> Summary:
+def summarize(run: ModelRun, trim: float = DEFAULT_TRIM) -> Summary:
     warm = run.warm()
     durations = sorted(i.duration_ms for i in warm if i.duration_ms is not None)
     cold = run.cold()
+    colds = [i for i in run.invocations if i.kind == "cold"]
     per_object = [i.cpu_ms / i.objects for i in warm if i.objects and i.cpu_ms is not None]
     errors: dict[str, int] = {}
     for invocation in run.invocations:
@@ -250,7 +314,46 @@ def summarize(run: ModelRun) -> Summary:
         errors=errors,
         warm_cost_usd=statistics.fmean(costs) if costs else None,
         warm_count=len(durations),
+        duration=describe(durations, trim),
+        cost=describe(costs, trim),
+        init=describe([i.init_ms for i in colds if i.init_ms is not None], trim),
+        init_cost=describe([i.init_cost_usd for i in colds if i.init_cost_usd is not None], trim),
+        stop_reason=run.stop_reason,
     )
+
+
+@dataclass
+class ColdStarts:
+    """A model's cold starts at one memory size, whatever the concurrency (INIT does not
+    depend on it): Init Duration, the cold invocations' Duration, INIT's billed cost."""
+
+    model: str
+    memory_mb: int
+    init: Distribution
+    cold: Distribution | None
+    init_cost: Distribution | None
+
+
+def cold_starts(results: Results) -> list[ColdStarts]:
+    trim = results.trim
+    by_size: dict[tuple[str, int], list[Invocation]] = {}
+    for run in results.models:
+        if run.memory_mb is not None:
+            by_size.setdefault((run.model, run.memory_mb), []).extend(
+                i for i in run.invocations if i.kind == "cold" and i.init_ms is not None
+            )
+    found = []
+    for (model, memory), colds in by_size.items():
+        init = describe([i.init_ms for i in colds if i.init_ms is not None], trim)
+        if init is not None:
+            found.append(
+                ColdStarts(
+                    model, memory, init,
+                    describe([i.duration_ms for i in colds if i.duration_ms is not None], trim),
+                    describe([i.init_cost_usd for i in colds if i.init_cost_usd is not None], trim),
+                )
+            )  # fmt: skip
+    return found
 
 
 def percentile(sorted_values: list[float], percent: float) -> float | None:

@@ -31,12 +31,16 @@ class Prices:
     date: str = PRICES_DATE
 
     def invocation_cost(self, billed_ms: float, memory_mb: int, architecture: str) -> float:
-        """USD for one invocation: Lambda bills memory in GB (1024 MB) times billed seconds."""
+        """USD for one invocation: its billed duration and the request."""
+        return self.duration_cost(billed_ms, memory_mb, architecture) + self.request
+
+    def duration_cost(self, billed_ms: float, memory_mb: int, architecture: str) -> float:
+        """USD for a billed duration: Lambda bills memory in GB (1024 MB) times billed seconds."""
         try:
             per_gb_second = self.gb_second[architecture]
         except KeyError:
             raise ValueError(f"no GB-second price for architecture {architecture!r}") from None
-        return billed_ms / 1000 * memory_mb / 1024 * per_gb_second + self.request
+        return billed_ms / 1000 * memory_mb / 1024 * per_gb_second
 
     @classmethod
     def load(cls, path: Path) -> "Prices":

@@ -5,6 +5,7 @@ Everything not written by the tool itself (paths, bucket and function names, err
 types, settings) is escaped before rich reads it, so no input can be taken as markup.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -12,8 +13,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from concurrency_eval.results.document import Results, Summary
-from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT, Verdict, decide, memory_setting
+from concurrency_eval.results.document import BUDGET, CEILING, STOP_REASONS, Results, Summary, cold_starts
+from concurrency_eval.results.statistics import Distribution
+from concurrency_eval.results.verdict import (
+    CHEAPEST,
+    DEFAULT_BALANCED_WEIGHT,
+    Choice,
+    Point,
+    Verdict,
+    decide,
+    memory_setting,
+)
 
 
 def _ms(value: float | None) -> str:
@@ -36,10 +46,10 @@ class _Durations:
             return "-"
         return f"{value / 1000:,.1f}" if self.seconds else f"{value:,.0f}"
 
-    def spread(self, summary: Summary) -> str:
-        if summary.warm_p10_ms is None:
+    def interval(self, distribution: Distribution | None) -> str:
+        if distribution is None:
             return "-"
-        return f"{self(summary.warm_p10_ms)}-{self(summary.warm_p90_ms)}"
+        return f"{self(distribution.median_low)}-{self(distribution.median_high)}"
 
 
 def _micro_dollars(value: float | None) -> str:
@@ -67,12 +77,13 @@ def sweep_table(results: Results) -> Table:
     table.caption = (
         f"{duration.unit}; req = requests in flight (- the functions' default, 64); "
         "cold = first invocation of a new environment, init its "
-        "INIT phase; p50 and p10-p90 of the warm ones; /sync = warm p50 over sync's at the same size; "
+        "INIT phase; n warm invocations, their p50 and its 95% CI; /sync = warm p50 over sync's at the "
+        "same size; "
         "used = Max Memory Used, MB; "
-        "µ$ = cost of a warm invocation in millionths of a dollar"
+        "µ$ = the median cost of a warm invocation in millionths of a dollar"
         + ("; S3 = the emulator's share of a CPU" if local else "")
     )
-    columns = ["model", "MB", "req", "init", "cold", "p50", "p10-p90", "/sync", "used", "µ$", "ok"]
+    columns = ["model", "MB", "req", "init", "cold", "n", "p50", "95% CI", "/sync", "used", "µ$", "ok"]
     if local:
         columns.append("S3")
     for column in columns:
@@ -88,11 +99,12 @@ def sweep_table(results: Results) -> Table:
             "-" if summary.concurrency is None else str(summary.concurrency),
             duration(summary.init_ms),
             duration(summary.cold_ms),
+            str(summary.warm_count),
             duration(summary.warm_median_ms),
-            duration.spread(summary),
+            duration.interval(summary.duration),
             ratio,
             "-" if summary.peak_rss_mb is None else f"{summary.peak_rss_mb:.0f}",
-            _micro_dollars(summary.warm_cost_usd),
+            _micro_dollars(None if summary.cost is None else summary.cost.median),
             f"{summary.correct}/{summary.invocations}",
         ]
         if local:
@@ -102,15 +114,51 @@ def sweep_table(results: Results) -> Table:
     return table
 
 
+def cold_start_table(results: Results) -> Table | None:
+    """Cold starts as a question of their own: where a size had more than one, their
+    Init Duration, the cold invocations' Duration and what INIT adds to the bill."""
+    found = cold_starts(results)
+    if not any(c.init.n > 1 for c in found):
+        return None
+    table = _table()
+    table.title = "cold starts (each in a new execution environment)"
+    table.caption = (
+        "ms; n cold starts; init = Init Duration, its p50, the p50's 95% CI and p90; cold = the cold "
+        "invocations' Duration, p50; INIT µ$ = what the INIT phase adds to the bill, p50"
+    )
+    for column in ("model", "MB", "n", "init", "95% CI", "p90", "cold", "INIT µ$"):
+        table.add_column(column, justify="left" if column == "model" else "right", no_wrap=True)
+    for c in found:
+        table.add_row(
+            *(
+                escape(cell)
+                for cell in (
+                    c.model, str(c.memory_mb), str(c.init.n), _ms(c.init.median),
+                    f"{_ms(c.init.median_low)}-{_ms(c.init.median_high)}", _ms(c.init.p90),
+                    _ms(None if c.cold is None else c.cold.median),
+                    _micro_dollars(None if c.init_cost is None else c.init_cost.median),
+                )
+            )
+        )  # fmt: skip
+    return table
+
+
 def verdict_lines(results: Results, verdict: Verdict) -> list[str]:
     lines = []
     for model in verdict.models:
-        fastest, cheapest, balanced = model.fastest, model.cheapest, model.balanced
-        line = f"{model.model}: fastest at {_size(fastest)} ({_ms(fastest.median_ms)} ms)"
-        if cheapest is not None:
-            line += f", cheapest at {_size(cheapest)} ({_micro_dollars(cheapest.cost_usd)} µ$)"
-        line += f", balanced at {_size(balanced)}: deploy it with `{memory_setting(balanced)}`"
-        lines.append(escape(line))
+        fastest = _choice_words(
+            model.fastest, "fastest", "are equally fast", lambda p: f"{_ms(p.median_ms)} ms"
+        )
+        lines.append(escape(f"{model.model}: {fastest}"))
+        if model.cheapest is not None:
+            cheapest = _choice_words(
+                model.cheapest, "cheapest", "cost the same", lambda p: f"{_micro_dollars(p.cost_usd)} µ$"
+            )
+            lines.append(escape(f"{model.model}: {cheapest}"))
+        balanced = _choice_words(model.balanced, "balanced", "score the same", None)
+        lines.append(
+            escape(f"{model.model}: {balanced}: deploy it with `{memory_setting(model.balanced.point)}`")
+        )
     for speed_up in verdict.speed_ups:
         lines.append(
             escape(
@@ -123,6 +171,9 @@ def verdict_lines(results: Results, verdict: Verdict) -> list[str]:
         if summary.errors:
             errors = ", ".join(f"{kind} x{count}" for kind, count in sorted(summary.errors.items()))
             lines.append(f"[red]{escape(f'{summary.model} at {summary.memory_mb} MB: {errors}')}[/red]")
+    sampled = sampling_line(results)
+    if sampled:
+        lines.append(escape(sampled))
     lines.extend(f"[yellow]warning:[/yellow] {escape(warning)}" for warning in verdict.warnings)
     prices = results.settings.get("prices", {})
     if prices:
@@ -136,6 +187,50 @@ def verdict_lines(results: Results, verdict: Verdict) -> list[str]:
     if results.partial:
         lines.append("[yellow]partial:[/yellow] the sweep stopped before the end; continue it with --resume")
     return lines
+
+
+def _choice_words(choice: Choice, name: str, same: str, value: Callable[[Point], str] | None) -> str:
+    """'fastest at 1024 MB (2,798 ms)', or where sizes tie, which do and which is named."""
+    shown = "" if value is None else f" ({value(choice.point)})"
+    if choice.clear:
+        return f"{name} at {_size(choice.point)}{shown}"
+    pick = "fastest" if choice.criterion == CHEAPEST else "cheapest"
+    tied = _sizes(choice.tied)
+    return f"{name}: {tied} {same} within noise; {_size(choice.point)} is the {pick} of them{shown}"
+
+
+def _sizes(tied: Sequence[Point]) -> str:
+    """'256, 1024 and 1769 MB', or with concurrencies where they differ."""
+    if all(_size(p).endswith(" MB") for p in tied):
+        names = [str(p.memory_mb) for p in tied]
+        return f"{', '.join(names[:-1])} and {names[-1]} MB"
+    names = [_size(p) for p in tied]
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def sampling_line(results: Results) -> str | None:
+    """How many invocations the points got and why each stopped, when sampling until clear."""
+    sweep = results.settings.get("sweep", {})
+    if not isinstance(sweep, dict) or sweep.get("max_invocations") is None:
+        return None
+    reasons: dict[str, list[str]] = {}
+    for summary in results.summaries():
+        if summary.stop_reason is not None:
+            reasons.setdefault(summary.stop_reason, []).append(f"{summary.model} {summary.memory_mb} MB")
+    counts = [s.warm_count for s in results.summaries()]
+    told = []
+    for reason in STOP_REASONS:
+        where = reasons.get(reason, [])
+        if where:
+            told.append(
+                f"{len(where)} {reason}" + (f" ({', '.join(where)})" if reason in (CEILING, BUDGET) else "")
+            )
+    spent = f"{min(counts, default=0)}-{max(counts, default=0)}"
+    return (
+        f"sampled until clear (median's 95% CI within ±{float(sweep.get('target_ci', 0.05)):.0%}, "
+        f"{sweep.get('invocations')} to {sweep.get('max_invocations')} warm per point): "
+        f"{spent} warm per point; stopped: {', '.join(told) or 'none'}"
+    )
 
 
 def _size(point: Any) -> str:
@@ -156,7 +251,11 @@ def title(results: Results) -> str:
             f"{dataset.get('objects')} objects of {dataset.get('min_size')}-{dataset.get('max_size')} B"
         )
     sweep = settings.get("sweep", {})
-    if sweep:
+    if sweep and sweep.get("max_invocations") is not None:
+        parts.append(
+            f"n = {sweep.get('invocations')}-{sweep.get('max_invocations')} warm per point, until clear"
+        )
+    elif sweep:
         parts.append(f"n = {sweep.get('invocations')} warm per point")
     return ", ".join(parts)
 
@@ -165,6 +264,9 @@ def print_results(
     results: Results, console: Console, balanced_weight: float = DEFAULT_BALANCED_WEIGHT
 ) -> None:
     console.print(sweep_table(results))
+    colds = cold_start_table(results)
+    if colds is not None:
+        console.print(colds)
     for line in verdict_lines(results, decide(results, balanced_weight)):
         console.print(line)
     if results.expected_result is not None:
@@ -175,12 +277,19 @@ def summary_document(results: Results, balanced_weight: float = DEFAULT_BALANCED
     """The table and the verdict as one JSON document, for `--json`."""
     verdict = decide(results, balanced_weight)
 
-    def point(value: Any) -> dict[str, Any] | None:
-        if value is None:
-            return None
-        described = {k: v for k, v in asdict(value).items() if k != "durations"}
+    def point(value: Point) -> dict[str, Any]:
+        described = {k: v for k, v in asdict(value).items() if k not in ("durations", "costs")}
         described["setting"] = memory_setting(value)
         return described
+
+    def choice(value: Choice | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        return point(value.point) | {
+            "clear": value.clear,
+            "best_memory_mb": value.best.memory_mb,
+            "tied_memory_mb": [p.memory_mb for p in value.tied],
+        }
 
     return {
         "kind": results.kind,
@@ -190,14 +299,16 @@ def summary_document(results: Results, balanced_weight: float = DEFAULT_BALANCED
         "rows": [asdict(summary) for summary in results.summaries()],
         "verdict": {
             model.model: {
-                "fastest": point(model.fastest),
-                "cheapest": point(model.cheapest),
-                "balanced": point(model.balanced),
+                "fastest": choice(model.fastest),
+                "cheapest": choice(model.cheapest),
+                "balanced": choice(model.balanced),
                 "best_concurrency": {str(k): v for k, v in model.best_concurrency.items()},
             }
             for model in verdict.models
         },
         "speed_ups": [asdict(speed_up) for speed_up in verdict.speed_ups],
+        "cold_starts": [asdict(c) for c in cold_starts(results)],
+        "sampling": sampling_line(results),
         "warnings": verdict.warnings,
         "total_cost_usd": verdict.total_cost_usd,
         "balanced_weight": verdict.balanced_weight,

@@ -1,41 +1,90 @@
-"""What a sweep concludes, per model: which memory size (and concurrency) to choose.
+"""What a sweep concludes, per model: which memory size (and concurrency) to choose,
+and how sure that is.
 
-For each model: the fastest size (lowest warm median), the cheapest (lowest mean cost of
-a warm invocation), and a balanced one as AWS Lambda Power Tuning's `balanced`
-strategy defines it: the size minimising weight x cost / max cost + (1 - weight) x
-duration / max duration, 0 favouring speed and 1 cost. Where concurrency was swept,
-each size is represented by its best concurrency. Against sync at the same size, each
-model's speed-up, with the warm invocations behind it and a 95% confidence interval
-from a bootstrap of the ratio of medians (fixed seed, so the same results always give
-the same interval).
+Three choices, each on the same footing: the fastest size (warm duration), the
+cheapest (cost of a warm invocation), and a balanced one as AWS Lambda Power Tuning's
+`balanced` strategy defines it, per invocation weight x cost / max cost + (1 - weight)
+x duration / max duration (0 favours speed, 1 cost; the maxima are of the sizes'
+medians). For each, the best size by its median, and every size not worse than it
+beyond noise: the Hodges-Lehmann ratio of the two, whose 95% CI (`statistics.ratio`)
+still holds 1. Where several sizes tie, the verdict says so and names the one that
+costs least among them (for the cheapest, the fastest among them): more memory that
+buys nothing measurable is not worth paying for. Where concurrency was swept, each
+size is represented by its fastest concurrency. Against sync at the same size, each
+model's speed-up, with its 95% CI.
 """
 
-import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from concurrency_eval.results.document import ModelRun, Results
+from concurrency_eval.results.statistics import CONFIDENCE, DEFAULT_TRIM, Distribution, describe, ratio
 from contracts.lambda_limits import vcpus
 
 #: Fewer warm invocations than this behind a figure earn a warning.
 MIN_WARM = 5
 DEFAULT_BALANCED_WEIGHT = 0.5
-_BOOTSTRAP_ROUNDS = 2000
-_SEED = 20261123
+#: What each choice compares.
+FASTEST, CHEAPEST, BALANCED = "duration", "cost", "balanced"
 
 
 @dataclass(frozen=True)
 class Point:
-    """One model at one memory size and concurrency: its warm figures."""
+    """One model at one memory size and concurrency: its warm invocations' figures."""
 
     model: str
     memory_mb: int
     concurrency: int | None
-    median_ms: float
-    cost_usd: float | None
-    warm: int
+    duration: Distribution
+    cost: Distribution | None
     durations: tuple[float, ...] = field(repr=False, default=())
+    #: The cost of each invocation in `durations`, in the same order.
+    costs: tuple[float, ...] = field(repr=False, default=())
+
+    @property
+    def median_ms(self) -> float:
+        return self.duration.median
+
+    @property
+    def cost_usd(self) -> float | None:
+        """The median cost of a warm invocation."""
+        return None if self.cost is None else self.cost.median
+
+    @property
+    def warm(self) -> int:
+        return self.duration.n
+
+    @classmethod
+    def of(cls, run: ModelRun, trim: float = DEFAULT_TRIM) -> "Point | None":
+        """The point a group of invocations makes; None before a warm invocation answered."""
+        warm = [i for i in run.warm() if i.duration_ms is not None]
+        duration = describe([i.duration_ms for i in warm if i.duration_ms is not None], trim)
+        if duration is None or run.memory_mb is None:
+            return None
+        costs = tuple(i.cost_usd for i in warm if i.cost_usd is not None)
+        return cls(
+            run.model, run.memory_mb, run.concurrency, duration,
+            describe(costs, trim) if len(costs) == len(warm) else None,
+            tuple(i.duration_ms for i in warm if i.duration_ms is not None),
+            costs if len(costs) == len(warm) else (),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of the verdict's answers: the size it names, the best by the median, and every
+    size the same as the best within noise (the best among them), by memory size."""
+
+    criterion: str
+    point: Point
+    best: Point
+    tied: tuple[Point, ...]
+
+    @property
+    def clear(self) -> bool:
+        """One size is better than every other beyond noise."""
+        return len(self.tied) == 1
 
 
 @dataclass(frozen=True)
@@ -43,7 +92,8 @@ class SpeedUp:
     model: str
     memory_mb: int
     concurrency: int | None
-    #: The model's warm median over sync's at the same size (below 1: faster).
+    #: The model's warm duration over sync's at the same size (below 1: faster), the
+    #: Hodges-Lehmann ratio, with its 95% CI.
     ratio: float
     low: float
     high: float
@@ -54,9 +104,9 @@ class SpeedUp:
 @dataclass(frozen=True)
 class ModelVerdict:
     model: str
-    fastest: Point
-    cheapest: Point | None
-    balanced: Point
+    fastest: Choice
+    cheapest: Choice | None
+    balanced: Choice
     #: The best concurrency at each memory size (the concurrent models).
     best_concurrency: dict[int, int | None]
 
@@ -70,34 +120,86 @@ class Verdict:
     balanced_weight: float
 
 
-def points(results: Results) -> list[Point]:
-    found = []
-    for run in results.models:
-        point = _point(run)
-        if point is not None:
-            found.append(point)
+def points(results: Results, trim: float = DEFAULT_TRIM) -> list[Point]:
+    return [point for run in results.models if (point := Point.of(run, trim)) is not None]
+
+
+def scores(candidates: Sequence[Point], weight: float) -> dict[int, tuple[float, ...]]:
+    """Power Tuning's balanced score of each warm invocation, by the candidate's index:
+    weight x cost / max cost + (1 - weight) x duration / max duration."""
+    max_cost = max((p.cost_usd or 0.0) for p in candidates) or 1.0
+    max_duration = max(p.median_ms for p in candidates) or 1.0
+    found = {}
+    for index, p in enumerate(candidates):
+        costs = p.costs or (0.0,) * len(p.durations)
+        found[index] = tuple(
+            weight * cost / max_cost + (1 - weight) * duration / max_duration
+            for duration, cost in zip(p.durations, costs, strict=True)
+        )
     return found
 
 
-def _point(run: ModelRun) -> Point | None:
-    durations = tuple(i.duration_ms for i in run.warm() if i.duration_ms is not None)
-    if not durations or run.memory_mb is None:
-        return None
-    costs = [i.cost_usd for i in run.warm() if i.cost_usd is not None]
-    return Point(
-        run.model, run.memory_mb, run.concurrency, statistics.median(durations),
-        statistics.fmean(costs) if costs else None, len(durations), durations,
-    )  # fmt: skip
+def choose(
+    candidates: Sequence[Point],
+    criterion: str,
+    weight: float = DEFAULT_BALANCED_WEIGHT,
+    confidence: float = CONFIDENCE,
+) -> Choice:
+    """The best of `candidates` by `criterion`, and those the same as it within noise."""
+    samples = _samples(candidates, criterion, weight)
+    best = min(range(len(candidates)), key=lambda i: (statistics.median(samples[i]), _memory(candidates[i])))
+    tied = [
+        i
+        for i in range(len(candidates))
+        if i == best or not ratio(samples[i], samples[best], confidence).higher
+    ]
+    named = min(tied, key=_tiebreak(candidates, criterion))
+    return Choice(
+        criterion,
+        candidates[named],
+        candidates[best],
+        tuple(sorted((candidates[i] for i in tied), key=lambda p: (p.memory_mb, p.concurrency or 0))),
+    )
+
+
+def _samples(candidates: Sequence[Point], criterion: str, weight: float) -> Mapping[int, Sequence[float]]:
+    if criterion == FASTEST:
+        return {i: p.durations for i, p in enumerate(candidates)}
+    if criterion == CHEAPEST:
+        return {i: p.costs for i, p in enumerate(candidates)}
+    return scores(candidates, weight)
+
+
+def _tiebreak(candidates: Sequence[Point], criterion: str) -> Callable[[int], tuple[float, ...]]:
+    """Among tied sizes, the cheapest (for the cheapest, the fastest), then the smallest."""
+    if criterion == CHEAPEST:
+        return lambda i: (candidates[i].median_ms, _memory(candidates[i]))
+    return lambda i: (candidates[i].cost_usd or 0.0, candidates[i].median_ms, _memory(candidates[i]))
+
+
+def _memory(point: Point) -> float:
+    return point.memory_mb
+
+
+#: How sure sampling must be that a point cannot change a choice before it stops it. A
+#: point is looked at after every invocation, and stopping at the first look that
+#: passes the verdict's own 95% would make false winners more frequent than 5%.
+SETTLED_CONFIDENCE = 0.99
+
+
+def open_choices(point: Point, others: Sequence[Point], weight: float) -> bool:
+    """Whether more invocations of `point` could change a choice among `others` and it:
+    it is the best, or the same as the best within noise, by at least one criterion."""
+    candidates = [*others, point]
+    criteria = (FASTEST, BALANCED, CHEAPEST) if point.costs and all(p.costs for p in others) else (FASTEST,)
+    return any(
+        any(p is point for p in choose(candidates, c, weight, SETTLED_CONFIDENCE).tied) for c in criteria
+    )
 
 
 def balanced(candidates: Sequence[Point], weight: float) -> Point:
-    """Power Tuning's balanced choice: min of weight*cost/maxCost + (1-weight)*duration/maxDuration."""
-    max_cost = max((p.cost_usd or 0.0) for p in candidates) or 1.0
-    max_duration = max(p.median_ms for p in candidates) or 1.0
-    return min(
-        candidates,
-        key=lambda p: weight * (p.cost_usd or 0.0) / max_cost + (1 - weight) * p.median_ms / max_duration,
-    )
+    """Power Tuning's balanced choice, within noise: see `choose`."""
+    return choose(candidates, BALANCED, weight).point
 
 
 #: Busier than this, the S3 stand-in may be what sets a local point's pace.
@@ -146,7 +248,7 @@ def capped_shares(results: Results) -> str | None:
 def decide(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -> Verdict:
     if not 0.0 <= balanced_weight <= 1.0:
         raise ValueError("the balanced weight is between 0 (speed) and 1 (cost)")
-    every = points(results)
+    every = points(results, results.trim)
     verdicts, warnings = [], []
     for model in dict.fromkeys(p.model for p in every):
         mine = [p for p in every if p.model == model]
@@ -156,13 +258,13 @@ def decide(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -
             if best is None or point.median_ms < best.median_ms:
                 best_by_size[point.memory_mb] = point
         sizes = sorted(best_by_size.values(), key=lambda p: p.memory_mb)
-        costed = [p for p in sizes if p.cost_usd is not None]
+        costed = [p for p in sizes if p.costs]
         verdicts.append(
             ModelVerdict(
                 model=model,
-                fastest=min(sizes, key=lambda p: (p.median_ms, p.cost_usd or 0.0)),
-                cheapest=min(costed, key=lambda p: (p.cost_usd or 0.0, p.median_ms)) if costed else None,
-                balanced=balanced(sizes, balanced_weight),
+                fastest=choose(sizes, FASTEST),
+                cheapest=choose(costed, CHEAPEST) if costed else None,
+                balanced=choose(sizes, BALANCED, balanced_weight),
                 best_concurrency={p.memory_mb: p.concurrency for p in sizes},
             )
         )
@@ -186,41 +288,21 @@ def speed_ups(every: Sequence[Point], verdicts: Sequence[ModelVerdict]) -> list[
             continue
         for memory, concurrency in sorted(verdict.best_concurrency.items()):
             base = sync.get(memory)
+            if base is None:
+                continue
             point = next(
                 p
                 for p in every
                 if (p.model, p.memory_mb, p.concurrency) == (verdict.model, memory, concurrency)
             )
-            if base is None:
-                continue
-            low, high = ratio_interval(point.durations, base.durations)
+            against = ratio(point.durations, base.durations)
             found.append(
                 SpeedUp(
-                    verdict.model,
-                    memory,
-                    concurrency,
-                    point.median_ms / base.median_ms,
-                    low,
-                    high,
-                    point.warm,
-                    base.warm,
+                    verdict.model, memory, concurrency, against.estimate, against.low, against.high,
+                    point.warm, base.warm,
                 )
-            )
+            )  # fmt: skip
     return found
-
-
-def ratio_interval(
-    sample: Sequence[float], baseline: Sequence[float], confidence: float = 0.95
-) -> tuple[float, float]:
-    """A bootstrap confidence interval of median(sample) / median(baseline)."""
-    rng = random.Random(_SEED)
-    ratios = sorted(
-        statistics.median(rng.choices(sample, k=len(sample)))
-        / statistics.median(rng.choices(baseline, k=len(baseline)))
-        for _ in range(_BOOTSTRAP_ROUNDS)
-    )
-    tail = (1 - confidence) / 2
-    return ratios[int(tail * (_BOOTSTRAP_ROUNDS - 1))], ratios[int((1 - tail) * (_BOOTSTRAP_ROUNDS - 1))]
 
 
 def memory_setting(point: Point) -> str:

@@ -1,21 +1,26 @@
-"""The sweep engine: for each step, configure, then a cold and warm invocations per model.
+"""The sweep engine: for each step, configure, then cold and warm invocations per model.
 
 One engine for both backends. Each step (a memory size, and a concurrency for the
 concurrent models) updates the functions with a marker that changes at every step,
-so each model's first invocation meets a new execution environment; then it records
-that invocation and `invocations` warm ones, each from Lambda's own report, prices
-them, and hands each finished group to `on_group` (which writes the results file,
-so that nothing measured is lost). Whatever happens, the functions are restored.
+so each model's first invocation meets a new execution environment; `cold_starts`
+above one updates them again before each further cold start, as Power Tuning's
+`onlyColdStarts` does. Then it invokes each model warm as `sweep.sampling` says (a
+fixed count, or until the answer is clear, within the budget), reads each invocation
+from Lambda's own report, prices it, and hands each finished group to `on_group`
+(which writes the results file, so that nothing measured is lost). Whatever happens,
+the functions are restored.
 """
 
+import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from concurrency_eval.backends.under_test import FunctionsUnderTest
-from concurrency_eval.results.document import Invocation, ModelRun
+from concurrency_eval.results.document import BUDGET, Invocation, ModelRun
 from concurrency_eval.results.pricing import Prices
+from concurrency_eval.results.verdict import Point
 from concurrency_eval.sweep.invoke import Answer, invoke_once
 from concurrency_eval.sweep.plan import architecture_of
 from concurrency_eval.sweep.settings import Step, SweepSettings
@@ -57,6 +62,7 @@ class Sweep:
         prices: Prices,
         observer: Observer,
         meter: GroupMeter | None = None,
+        budget_usd: float | None = None,
     ) -> None:
         self._under_test = under_test
         self._settings = settings
@@ -64,6 +70,11 @@ class Sweep:
         self._observer = observer
         self._meter = meter or _NoMeter()
         self._run_id = uuid.uuid4().hex[:12]
+        self._budget = budget_usd
+        #: What the sweep has spent so far, and the points it measured, for sampling.
+        self._spent = 0.0
+        self._points: list[Point] = []
+        self._originals: dict[str, dict[str, Any]] = {}
 
     def configurations(self) -> dict[str, dict[str, Any]]:
         return {
@@ -76,8 +87,15 @@ class Sweep:
         originals: dict[str, dict[str, Any]],
         on_group: Callable[[ModelRun], None],
         done: frozenset[GroupKey] = frozenset(),
+        measured: Sequence[ModelRun] = (),
     ) -> None:
-        """Measure every group not in `done`, then restore the functions, even on error or Ctrl-C."""
+        """Measure every group not in `done`, then restore the functions, even on error or Ctrl-C.
+
+        `measured` are the groups a resumed sweep finished before: sampling compares with them.
+        """
+        self._originals = originals
+        self._spent = sum(i.cost_usd or 0.0 for run in measured for i in run.invocations)
+        self._points = [point for run in measured if (point := Point.of(run)) is not None]
         configurator = Configurator(
             self._under_test.client, self._under_test.functions, originals, self._under_test.poll_seconds,
             on_step=lambda message: self._observer.step(message),
@@ -87,31 +105,83 @@ class Sweep:
                 models = tuple(m for m in step.models if step.group(m) not in done)
                 if not models:
                     continue
-                self._observer.step(f"{step.label}: updating {', '.join(models)}")
-                marker = f"{self._run_id}-{step.memory_mb}-{step.concurrency or 'default'}"
-                configurator.configure(models, step.memory_mb, marker)
+                architectures = {model: architecture_of(originals[model]) for model in models}
+                runs = {model: self._new_run(model, step) for model in models}
+                for start in range(self._settings.cold_starts):
+                    self._observer.step(f"{step.label}: updating {', '.join(models)}")
+                    marker = f"{self._run_id}-{step.memory_mb}-{step.concurrency or 'default'}-{start}"
+                    configurator.configure(models, step.memory_mb, marker)
+                    if start + 1 < self._settings.cold_starts:
+                        self._observer.step(f"{step.label}: cold start {start + 1}", total=len(models))
+                        for model in models:
+                            run = runs[model]
+                            self._record(
+                                run, self._invoke(model, step, len(run.invocations), architectures[model])
+                            )
                 for model in models:
-                    self._observer.step(f"{step.label}: {model}", total=1 + self._settings.invocations)
-                    on_group(self._measure(model, step, architecture_of(originals[model])))
+                    self._observer.step(f"{step.label}: {model}", total=self._planned_invocations())
+                    on_group(self._measure(runs[model], step, architectures[model]))
         finally:
             configurator.restore()
 
-    def _measure(self, model: str, step: Step, architecture: str) -> ModelRun:
-        run = ModelRun(
+    def _planned_invocations(self) -> int:
+        sampling = self._settings.sampling
+        return 1 + (sampling.maximum or sampling.minimum)
+
+    @staticmethod
+    def _new_run(model: str, step: Step) -> ModelRun:
+        return ModelRun(
             model, init_ms=None, init_cpu_ms=None, init_rss_mb=None, memory_mb=step.memory_mb,
             concurrency=step.concurrency_of(model),
         )  # fmt: skip
+
+    def _record(self, run: ModelRun, invocation: Invocation) -> None:
+        run.invocations.append(invocation)
+        self._spent += invocation.cost_usd or 0.0
+        if run.init_ms is None and invocation.init_ms is not None:
+            run.init_ms, run.init_rss_mb = invocation.init_ms, invocation.peak_rss_mb
+            run.init_cpu_ms = invocation.init_cpu_ms
+
+    def _measure(self, run: ModelRun, step: Step, architecture: str) -> ModelRun:
+        """The group's last cold invocation, then warm ones until sampling says stop."""
+        model, sampling = run.model, self._settings.sampling
         self._meter.begin()
-        first = self._invoke(model, step, 0, architecture)
-        run.invocations.append(first)
-        if first.init_ms is not None:
-            run.init_ms, run.init_rss_mb = first.init_ms, first.peak_rss_mb
-            run.init_cpu_ms = first.init_cpu_ms
-        indexes = range(1, 1 + self._settings.invocations)
+        self._record(run, self._invoke(model, step, len(run.invocations), architecture))
+        earlier = [p for p in self._points if p.model == model]
+        attempts = 0
         with ThreadPoolExecutor(self._settings.parallelism) as pool:
-            run.invocations.extend(pool.map(lambda i: self._invoke(model, step, i, architecture), indexes))
+            while (reason := self._stop(run, step, attempts, earlier)) is None:
+                # The first invocations all at once; then a batch the size of the parallelism.
+                batch = sampling.minimum if attempts == 0 else self._settings.parallelism
+                batch = min(batch, (sampling.maximum or sampling.minimum) - attempts)
+                start = len(run.invocations)
+                indexes = range(start, start + batch)
+                for invocation in pool.map(lambda i: self._invoke(model, step, i, architecture), indexes):
+                    self._record(run, invocation)
+                attempts += batch
+        run.stop_reason = reason
         self._meter.end(run)
+        point = Point.of(run)
+        if point is not None:
+            self._points.append(point)
         return run
+
+    def _stop(self, run: ModelRun, step: Step, attempts: int, earlier: Sequence[Point]) -> str | None:
+        reason = self._settings.sampling.stop(attempts, Point.of(run), earlier)
+        if reason is None and attempts >= self._settings.sampling.minimum and not self._affordable(run, step):
+            return BUDGET
+        return reason
+
+    def _affordable(self, run: ModelRun, step: Step) -> bool:
+        """Whether a batch more, each invocation running to its timeout, stays within the budget."""
+        if self._budget is None:
+            return True
+        configuration = self._originals[run.model]
+        timeout_ms = float(configuration["Timeout"]) * 1000
+        worst = self._settings.parallelism * self._prices.invocation_cost(
+            timeout_ms, step.memory_mb, architecture_of(configuration)
+        )
+        return self._spent + worst <= self._budget
 
     def _invoke(self, model: str, step: Step, index: int, architecture: str) -> Invocation:
         event = self._settings.event(self._under_test.data_bucket, model, step.concurrency)
@@ -154,4 +224,9 @@ def _invocation(
         init_cpu_ms=answer.init_cpu_ms,
         request_id=answer.request_id,
         cost_usd=prices.invocation_cost(report.billed_ms, memory_mb, architecture) if report else None,
+        init_cost_usd=(
+            prices.duration_cost(math.ceil(report.init_ms), memory_mb, architecture)
+            if report is not None and report.init_ms is not None
+            else None
+        ),
     )

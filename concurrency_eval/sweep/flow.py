@@ -106,7 +106,7 @@ def sweep_on_aws(
     under_test = FunctionsUnderTest(
         session.client("lambda", config=INVOKE_CONFIG), deployed.functions, deployed.data_bucket
     )
-    sweep = Sweep(under_test, settings, prices, progress)
+    sweep = Sweep(under_test, settings, prices, progress, budget_usd=budget_usd)
     originals = sweep.configurations()
     ensure_data_set(session.client("s3"), deployed.data_bucket, settings, progress)
     the_plan = plan(settings, originals, prices, resumed.done)

@@ -14,7 +14,10 @@ class OverBudget(ValueError):
 @dataclass(frozen=True)
 class Plan:
     steps: int
+    #: What the plan commits to: the cold starts and the first warm invocations.
     invocations: int
+    #: At most, with sampling until clear; `invocations` with a fixed count.
+    invocations_max: int
     gb_seconds_expected: float
     gb_seconds_worst: float
     cost_expected_usd: float
@@ -29,11 +32,17 @@ class Plan:
             concurrency = f" x concurrency {', '.join(str(c) for c in self.concurrencies)}"
         return (
             f"memory sizes {', '.join(f'{m} MB' for m in self.memory_sizes)} x {', '.join(self.models)}"
-            f"{concurrency}: {self.steps} configurations, {self.invocations} invocations; about "
+            f"{concurrency}: {self.steps} configurations, {self.invocations} invocations"
+            f"{self._sampling()}; about "
             f"{self.gb_seconds_expected:,.0f} GB-s (${self.cost_expected_usd:.4f}), at most "
             f"{self.gb_seconds_worst:,.0f} GB-s (${self.cost_worst_usd:.4f}) if every invocation ran to "
             "its timeout"
         )
+
+    def _sampling(self) -> str:
+        if self.invocations_max == self.invocations:
+            return ""
+        return f" (up to {self.invocations_max} while sampling until clear, within any budget)"
 
 
 def plan(
@@ -42,9 +51,11 @@ def plan(
     prices: Prices,
     done: frozenset[tuple[str, int, int | None]] = frozenset(),
 ) -> Plan:
-    """Count what is left to run (`done` groups are skipped, as on --resume) and price it."""
-    calls_per_group = 1 + settings.invocations
-    steps = invocations = 0
+    """Count what is left to run (`done` groups are skipped, as on --resume) and price it:
+    what it commits to (sampling until clear then spends only what the budget leaves)."""
+    calls_per_group = settings.cold_starts + settings.invocations
+    most_per_group = settings.cold_starts + (settings.max_invocations or settings.invocations)
+    steps = invocations = most = 0
     expected = worst = cost_expected = cost_worst = 0.0
     for step in settings.steps():
         models = [m for m in step.models if step.group(m) not in done]
@@ -54,6 +65,7 @@ def plan(
             timeout = float(configuration["Timeout"])
             architecture = architecture_of(configuration)
             invocations += calls_per_group
+            most += most_per_group
             expected += calls_per_group * settings.expected_seconds * step.memory_mb / 1024
             worst += calls_per_group * timeout * step.memory_mb / 1024
             cost_expected += calls_per_group * prices.invocation_cost(
@@ -63,7 +75,7 @@ def plan(
                 timeout * 1000, step.memory_mb, architecture
             )
     return Plan(
-        steps, invocations, expected, worst, cost_expected, cost_worst,
+        steps, invocations, most, expected, worst, cost_expected, cost_worst,
         settings.memory_sizes, settings.models, settings.concurrencies,
     )  # fmt: skip
 

@@ -77,7 +77,7 @@ def run_sweep(
     results.partial = True
     results.write(directory)
     try:
-        sweep.run(originals, keep, done)
+        sweep.run(originals, keep, done, measured=tuple(results.models))
     finally:
         results.write(directory)
     results.partial = False

@@ -4,6 +4,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from concurrency_eval.results.statistics import DEFAULT_TRIM
+from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT
+from concurrency_eval.sweep.sampling import DEFAULT_TARGET, Sampling
 from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.bundles import MODELS
 from contracts.lambda_limits import MAX_MEMORY_MB, MIN_MEMORY_MB
@@ -43,13 +46,31 @@ class SweepSettings:
     #: Requests in flight per invocation for threaded and asyncio; (None,) keeps the
     #: functions' default.
     concurrencies: tuple[int | None, ...] = (None,)
-    #: Warm invocations per model and step, after the cold one.
+    #: Warm invocations per point after its cold one: all of them with no
+    #: `max_invocations`, else the first, before sampling until clear.
     invocations: int = 10
+    #: The ceiling of sampling until clear; None for a fixed count.
+    max_invocations: int | None = None
+    #: Clear enough: the median's 95% CI within this share of it on either side.
+    target_ci: float = DEFAULT_TARGET
+    #: Cold starts per point, each in a new execution environment.
+    cold_starts: int = 1
+    #: The balanced choice's weight, which sampling needs to know what could change it.
+    balanced_weight: float = DEFAULT_BALANCED_WEIGHT
+    #: The share the trimmed mean drops at each end (Power Tuning's discardTopBottom).
+    trim: float = DEFAULT_TRIM
     #: Warm invocations in flight at once.
     parallelism: int = 1
     dataset: DataSetSpec = field(default_factory=DataSetSpec)
     #: Seconds assumed per invocation by the estimate; the worst case is the timeout.
     expected_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.cold_starts < 1:
+            raise ValueError("a point needs at least one cold start")
+        if not 0 <= self.trim < 0.5:
+            raise ValueError("the trimmed mean drops a share from 0 to below 0.5 at each end")
+        self.sampling  # noqa: B018 - the sampling settings check themselves
 
     def steps(self) -> Iterator[Step]:
         """Memory sizes in order; at each, one step per concurrency. Sync runs in the
@@ -63,6 +84,10 @@ class SweepSettings:
     def event(self, bucket: str, model: str, concurrency: int | None) -> dict[str, Any]:
         return self.dataset.event(bucket, concurrency if model in CONCURRENT_MODELS else None)
 
+    @property
+    def sampling(self) -> Sampling:
+        return Sampling(self.invocations, self.max_invocations, self.target_ci, self.balanced_weight)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -73,6 +98,12 @@ class SweepSettings:
             models=tuple(data["models"]),
             concurrencies=tuple(data["concurrencies"]),
             invocations=int(data["invocations"]),
+            # Sweeps recorded before sampling until clear had a fixed count and one cold start.
+            max_invocations=None if data.get("max_invocations") is None else int(data["max_invocations"]),
+            target_ci=float(data.get("target_ci", DEFAULT_TARGET)),
+            cold_starts=int(data.get("cold_starts", 1)),
+            balanced_weight=float(data.get("balanced_weight", DEFAULT_BALANCED_WEIGHT)),
+            trim=float(data.get("trim", DEFAULT_TRIM)),
             parallelism=int(data["parallelism"]),
             dataset=DataSetSpec(**data["dataset"]),
             expected_seconds=float(data["expected_seconds"]),

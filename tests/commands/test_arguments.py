@@ -37,6 +37,17 @@ from tests.results.test_document import sample
         ),
         (["local", "--cpu-speed", "0"], "argument --cpu-speed: 0 is out of range; use 0.1 to 10; or auto"),
         (["local", "--s3-profile", "glacier"], "argument --s3-profile: invalid choice: 'glacier'"),
+        (
+            ["local", "--invocations", "5", "--max-invocations", "9"],
+            "--invocations fixes the count; drop --min-invocations and --max-invocations",
+        ),
+        (
+            ["run", "--min-invocations", "8", "--max-invocations", "4"],
+            "--max-invocations 4 is below the 8 invocations every point gets first",
+        ),
+        (["local", "--ci-target", "0"], "argument --ci-target: 0 is out of range; use 0.1 to 50%"),
+        (["local", "--cold-starts", "0"], "argument --cold-starts: 0 is out of range; use 1 to 100"),
+        (["report", "r.json", "--trim", "0.5"], "argument --trim: 0.5 is out of range; use 0 to 0.49"),
         (["local", "--s3-profile", "express", "--latency-ms", "5"], "--latency-ms replaces --s3-profile's"),
         (["local", "--jitter-ms", "5"], "--jitter-ms varies a fixed --latency-ms; give --latency-ms too"),
         (["local", "--models", "sync,fibers"], "unknown model 'fibers'; choose from sync, threaded, asyncio"),

@@ -1,5 +1,6 @@
 """Results files: written, read back, summarized and reported the same way."""
 
+import csv
 import json
 from pathlib import Path
 
@@ -56,6 +57,16 @@ def test_round_trip_through_json_and_csv(tmp_path: Path) -> None:
     assert header[:6] == ["kind_of_run", "started_at", "concurrency", "group_init_ms", "model", "kind"]
     assert len(header) == len(set(header))
     assert "init_ms" in header
+    # And each row carries its point's statistics, as results.json's points do
+    table = list(csv.DictReader(csv_path.open()))
+    sync_rows = [row for row in table if row["model"] == "sync"]
+    assert {row["point_n"] for row in sync_rows} == {"4"}
+    assert {row["point_median_ms"] for row in sync_rows} == {"1250.0"}  # warm: 1100, 1200, 1300, 1400
+    assert {row["point_trimmed_mean_ms"] for row in sync_rows} == {"1250.0"}
+    assert {row["point_median_low_ms"] for row in sync_rows} == {"1100.0"}
+    points = json.loads(json_path.read_text())["points"]
+    assert points[0]["duration"]["median"] == 1250.0
+    assert points[0]["duration"]["p90"] is None  # four invocations are too few for a p90
 
 
 def test_summary_splits_cold_from_warm() -> None:

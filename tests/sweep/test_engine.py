@@ -7,6 +7,7 @@ at the exact moment an update has been accepted or an invocation answered.
 """
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from concurrency_eval.backends.local import LocalDeployment, LocalOptions
 from concurrency_eval.backends.under_test import FunctionsUnderTest
-from concurrency_eval.results.document import Results
+from concurrency_eval.results.document import Results, cold_starts
 from concurrency_eval.results.pricing import DEFAULT_PRICES
 from concurrency_eval.sweep.engine import Sweep
 from concurrency_eval.sweep.runner import new_results, resume, run_sweep
@@ -55,11 +56,12 @@ def settings(**overrides: Any) -> SweepSettings:
 
 
 def start(
-    deployment: LocalDeployment, sweep_settings: SweepSettings
+    deployment: LocalDeployment, sweep_settings: SweepSettings, budget_usd: float | None = None
 ) -> tuple[Sweep, dict[str, Any], Results]:
     sweep = Sweep(
-        deployment.functions_under_test(), sweep_settings, DEFAULT_PRICES, Quiet(), deployment.meter()
-    )
+        deployment.functions_under_test(), sweep_settings, DEFAULT_PRICES, Quiet(), deployment.meter(),
+        budget_usd=budget_usd,
+    )  # fmt: skip
     originals = sweep.configurations()
     results = new_results("local", sweep_settings, DEFAULT_PRICES, deployment.describe(), event={})
     return sweep, originals, results
@@ -123,6 +125,64 @@ def test_the_sweep_records_what_lambda_reports(deployment: LocalDeployment, tmp_
         for model, o in originals.items()
     }
     assert json.loads((tmp_path / "results.json").read_text())["partial"] is False
+
+
+def test_cold_starts_each_in_a_new_environment_then_sampling_until_clear(
+    deployment: LocalDeployment, tmp_path: Path
+) -> None:
+    # Given a sweep asking for three cold starts per point, and a CI target so tight
+    # that sampling goes on to the ceiling
+    sweep_settings = settings(
+        memory_sizes=(1769,), models=("asyncio",), invocations=2, max_invocations=4, target_ci=0.0001,
+        cold_starts=3,
+    )  # fmt: skip
+    sweep, originals, results = start(deployment, sweep_settings)
+    run_sweep(sweep, originals, results, tmp_path)
+    # Then the point has three cold invocations, each with Lambda's Init Duration and
+    # what INIT added to the bill, then warm ones to the ceiling, and says why it stopped
+    (group,) = results.models
+    assert [i.kind for i in group.invocations] == ["cold"] * 3 + ["warm"] * 4
+    assert [i.index for i in group.invocations] == list(range(7))
+    for cold in group.invocations[:3]:
+        assert cold.init_ms is not None
+        assert cold.init_cost_usd == pytest.approx(
+            DEFAULT_PRICES.duration_cost(math.ceil(cold.init_ms), 1769, "x86_64")
+            if originals["asyncio"].get("Architectures", ["x86_64"])[0] == "x86_64"
+            else DEFAULT_PRICES.duration_cost(math.ceil(cold.init_ms), 1769, "arm64")
+        )
+    assert group.stop_reason == "ceiling"
+    assert len({i.request_id for i in group.invocations}) == 7
+    # And the table's cold-start rows come from all three
+    (colds,) = cold_starts(results)
+    assert colds.init.n == 3
+
+
+def test_sampling_stops_when_the_median_is_clear(deployment: LocalDeployment, tmp_path: Path) -> None:
+    # Given a CI target no two invocations can miss (half the median either side)
+    sweep_settings = settings(
+        memory_sizes=(1769,), models=("asyncio",), invocations=2, max_invocations=20, target_ci=0.9
+    )
+    sweep, originals, results = start(deployment, sweep_settings)
+    run_sweep(sweep, originals, results, tmp_path)
+    (group,) = results.models
+    # Then it stops after the first two, as clear
+    assert [i.kind for i in group.invocations] == ["cold", "warm", "warm"]
+    assert group.stop_reason == "clear"
+
+
+def test_sampling_never_spends_past_the_budget(deployment: LocalDeployment, tmp_path: Path) -> None:
+    # Given a budget that pays for the committed invocations but not one more at the
+    # functions' 30 s timeout (1769 MB: about 0.86 milli-dollars each)
+    sweep_settings = settings(
+        memory_sizes=(1769,), models=("asyncio",), invocations=2, max_invocations=20, target_ci=0.0001
+    )
+    sweep, originals, results = start(deployment, sweep_settings, budget_usd=0.0005)
+    run_sweep(sweep, originals, results, tmp_path)
+    (group,) = results.models
+    # Then it stops after the first two, for the budget, having spent less than it
+    assert [i.kind for i in group.invocations] == ["cold", "warm", "warm"]
+    assert group.stop_reason == "budget"
+    assert sum(i.cost_usd or 0 for i in group.invocations) < 0.0005
 
 
 @pytest.mark.parametrize("moment", ["UpdateFunctionConfiguration", "Invoke"])

@@ -67,3 +67,40 @@ def test_plan_estimates_counts_resumed_groups_out_and_the_budget_refuses() -> No
 def test_memory_sizes_are_validated(sizes: list[int], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         validate_memory_sizes(sizes)
+
+
+def test_sampling_until_clear_plans_what_it_commits_to_and_says_how_far_it_may_go() -> None:
+    configurations = {"sync": configuration("fn-sync")}
+    settings = SweepSettings(
+        memory_sizes=(1024,), invocations=5, max_invocations=20, cold_starts=3, models=("sync",)
+    )
+    the_plan = plan(settings, configurations, DEFAULT_PRICES)
+    # Committed: three cold starts and five warm; at most three and twenty
+    assert (the_plan.invocations, the_plan.invocations_max) == (8, 23)
+    assert "8 invocations (up to 23 while sampling until clear, within any budget)" in the_plan.describe()
+    fixed = plan(
+        SweepSettings(memory_sizes=(1024,), invocations=5, models=("sync",)), configurations, DEFAULT_PRICES
+    )
+    assert "while sampling" not in fixed.describe()
+
+
+def test_settings_written_before_sampling_until_clear_resume_as_a_fixed_count() -> None:
+    recorded = SweepSettings(memory_sizes=(128,), invocations=3, dataset=SPEC).to_dict()
+    for key in ("max_invocations", "target_ci", "cold_starts", "balanced_weight", "trim"):
+        del recorded[key]
+    restored = SweepSettings.from_dict(recorded)
+    assert (restored.invocations, restored.max_invocations, restored.cold_starts) == (3, None, 1)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"cold_starts": 0}, "at least one cold start"),
+        ({"trim": 0.5}, "below 0.5"),
+        ({"invocations": 5, "max_invocations": 3}, "below the first invocations"),
+        ({"target_ci": float("nan")}, "between 0 and 1"),
+    ],
+)
+def test_impossible_settings_are_refused(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        SweepSettings(memory_sizes=(128,), **changes)
