@@ -4,7 +4,8 @@
 Exit codes: 0 done, every answer right; 1 the run finished but some invocation
 failed or answered wrong (results are still written); 2 bad arguments or input
 files; 3 the machine or a service lacks something the command needs; 130
-interrupted (nothing is left running).
+interrupted by Ctrl-C (SIGINT), and 143 by SIGTERM, 129 by SIGHUP (nothing is left
+running, and every function changed is restored).
 """
 
 import argparse
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bundling.build import BuildError
+from concurrency_eval import signals
 from concurrency_eval.commands import console, invoke, local, publish, report, run, seed, serve, smoke
 from concurrency_eval.results.document import ResultsError
 
@@ -27,15 +29,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     out, err = console.consoles()
+    signals.end_on_signals()
     try:
         code: int = args.command(args, out, err)
         return code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         err.print(
-            "[yellow]interrupted[/yellow]: every server and function process was stopped, "
-            "and every changed function configuration restored"
+            f"[yellow]interrupted[/yellow] ({signals.name(interrupt)}): every server and function process "
+            "was stopped, and every changed function configuration restored"
         )
-        return console.EXIT_INTERRUPTED
+        return signals.exit_code(interrupt)
     except BuildError as error:
         console.error(err, str(error))
         return console.EXIT_ENVIRONMENT
@@ -49,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="concurrency-eval",
         description="Evaluate sync, threaded and asyncio Python Lambda functions on one S3 fan-out workload.",
         epilog="Exit codes: 0 all answers right, 1 some wrong or failed, 2 bad arguments, "
-        "3 missing prerequisite, 130 interrupted.",
+        "3 missing prerequisite, 130 interrupted (143 SIGTERM, 129 SIGHUP).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")

@@ -3,8 +3,7 @@ for the user's own clients (`sam local start-lambda` without Docker)."""
 
 import argparse
 import json
-import signal
-import threading
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -34,8 +33,6 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = arguments.dataset(args)
     options = arguments.local_options(args, spec, memory_mb=args.memory)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with console.progress_bar(err) as bar:
         deployment = LocalDeployment(ROOT, options, spec, MODELS, args.logs, console.Progress(bar)).start()
     with deployment:
@@ -57,10 +54,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         ):
             out.print(escape(line))
         out.print("serving until Ctrl-C")
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass
-    err.print("stopped: the service, every execution environment and the S3 are gone")
+        # Ctrl-C, SIGTERM and SIGHUP end it alike: the deployment is closed on the way out,
+        # and the command's exit code says which.
+        while True:
+            time.sleep(3600)
     return console.EXIT_OK

@@ -116,8 +116,9 @@ class ChildServer:
 
 
 def serve_until_told(on_stop: Callable[[], None], exit_with_stdin: bool) -> None:
-    """The child's side: call `on_stop` once, at SIGTERM or SIGINT, or when standard
-    input closes if `exit_with_stdin`."""
+    """The child's side: call `on_stop` once, at SIGTERM, SIGINT or SIGHUP (a closed
+    terminal sends it to the whole process group), or when standard input closes if
+    `exit_with_stdin`."""
     stopped = threading.Event()
 
     def stop(*_: object) -> None:
@@ -125,8 +126,8 @@ def serve_until_told(on_stop: Callable[[], None], exit_with_stdin: bool) -> None
             stopped.set()
             on_stop()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, stop)
     if exit_with_stdin:
 
         def stop_when_stdin_closes() -> None:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
+from concurrency_eval.signals import ENDING
+
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient
 
@@ -121,13 +123,15 @@ def _variables(configuration: dict[str, Any]) -> dict[str, str]:
 
 @contextlib.contextmanager
 def _shielded_from_interrupts(on_interrupt: Callable[[], None]) -> Iterator[None]:
-    """Ctrl-C during the restore is noted, not obeyed: an interrupted restore would
-    leave functions changed. Only the main thread can set signal handlers."""
+    """Ctrl-C, SIGTERM and SIGHUP during the restore are noted, not obeyed: an
+    interrupted restore would leave functions changed. Only the main thread can set
+    signal handlers."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, lambda *_: on_interrupt())
+    previous = {signum: signal.signal(signum, lambda *_: on_interrupt()) for signum in ENDING}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

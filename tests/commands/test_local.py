@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.emulators.conftest import cgroups_of
+from tests.emulators.test_cleanup import descendants, wait_until_gone
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(900)
@@ -88,8 +90,31 @@ def test_a_persistent_fault_is_a_structured_error_and_exit_1(tmp_path: Path) -> 
         ]
 
 
-def test_interrupted_then_resumed(tmp_path: Path) -> None:
-    # Given a sweep interrupted (Ctrl-C) once its first size is done
+def test_a_finished_sweep_leaves_no_process_and_no_cgroup(tmp_path: Path) -> None:
+    # Given a sweep whose last step (the restore) retires environments in the background
+    process = subprocess.Popen(
+        [COMMAND, "local", *SMALL, "--memory", "1769", "--invocations", "1", "--output", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT, start_new_session=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "updating" in line:
+            break
+    tree = descendants(process.pid)
+    services = [pid for pid in tree if "lambda_service" in Path(f"/proc/{pid}/cmdline").read_text()]
+    process.stderr.read()
+    # When it ends normally
+    assert process.wait(timeout=300) == 0
+    # Then every process it started is gone, and so is every cgroup the service made
+    assert services
+    assert wait_until_gone(tree) == set()
+    assert [cgroup for pid in services for cgroup in cgroups_of(pid)] == []
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_interrupted_then_resumed(tmp_path: Path, how: signal.Signals) -> None:
+    # Given a sweep interrupted (Ctrl-C, `timeout` or `kill`, a closed terminal) once its
+    # first size is done
     output = tmp_path / "results"
     process = subprocess.Popen(
         [COMMAND, "local", *SMALL, "--memory", "512,1024", "--invocations", "1", "--output", str(output)],
@@ -99,11 +124,16 @@ def test_interrupted_then_resumed(tmp_path: Path) -> None:
     for line in process.stderr:
         if "1024 MB: updating" in line:
             break
-    process.send_signal(signal.SIGINT)
+    tree = descendants(process.pid)
+    process.send_signal(how)
     stderr = process.stderr.read()
-    # Then it exits 130, says how to resume, and keeps what it measured, marked partial
-    assert process.wait(timeout=120) == 130
+    # Then it exits as a shell reports that signal, says how to resume, leaves no process
+    # and no cgroup, and keeps what it measured, marked partial
+    assert process.wait(timeout=120) == 128 + how
     assert "--resume" in stderr
+    assert f"interrupted ({how.name})" in stderr
+    assert wait_until_gone(tree) == set()
+    assert not [pid for pid in tree if cgroups_of(pid)]
     partial = json.loads((output / "results.json").read_text())
     assert partial["partial"] is True
     assert {run["memory_mb"] for run in partial["models"]} == {512}

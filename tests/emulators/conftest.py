@@ -59,6 +59,14 @@ def handler(event, context):
         total += number * number
     return {"seconds": time.perf_counter() - started}
 """,
+    "spawner": """
+import subprocess, time
+def handler(event, context):
+    # A process of its own, in the runtime's session or one of its own (as a daemon would)
+    child = subprocess.Popen(["sleep", "120"], start_new_session=event.get("escape", False))
+    time.sleep(event.get("then_sleep", 0))
+    return {"child": child.pid}
+""",
     "broken": """
 import a_module_that_does_not_exist
 def handler(event, context):

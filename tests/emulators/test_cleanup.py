@@ -12,7 +12,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.emulators.conftest import cgroups_of, process_table
+from concurrency_eval.emulators.lambda_service.server import LocalLambda
+from tests.emulators.conftest import cgroups_of, lambda_client, process_table, spec_for
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(300)
@@ -49,7 +50,9 @@ def wait_until_gone(pids: set[int], seconds: float = 30) -> set[int]:
     return left
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL], ids=lambda s: s.name
+)
 def test_serve_leaves_no_process_and_no_cgroup(how: signal.Signals, tmp_path: Path) -> None:
     # Given `serve` running with a warm environment of each function
     process = subprocess.Popen(
@@ -88,8 +91,10 @@ def test_serve_leaves_no_process_and_no_cgroup(how: signal.Signals, tmp_path: Pa
     (service_pid,) = service_pids
     # When the tool is interrupted, terminated, or killed outright
     process.send_signal(how)
-    process.wait(timeout=60)
-    # Then every process it started is gone, and so is every cgroup the service made and
+    code = process.wait(timeout=60)
+    # Then it exits as a shell reports that signal (128 + its number), or is killed
+    assert code == (-9 if how == signal.SIGKILL else 128 + how)
+    # And every process it started is gone, and so is every cgroup the service made and
     # the S3's certificates for the run
     assert wait_until_gone(tree) == set()
     assert cgroups_of(service_pid) == []
@@ -101,3 +106,30 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
     except OSError:
         return ""
+
+
+@pytest.mark.parametrize("escape", [False, True], ids=["in-its-session", "in-a-session-of-its-own"])
+def test_processes_a_function_starts_end_with_its_environment(
+    function_dirs: dict[str, Path], runtime_dir: Path, escape: bool
+) -> None:
+    # Given a function that starts a `sleep 120` of its own, on a service with a 3 s timeout
+    with LocalLambda(spec_for(function_dirs, runtime_dir, timeout_s=3)) as service:
+        client = lambda_client(service.endpoint)
+
+        def spawn(**event: object) -> dict[str, object]:
+            response = client.invoke(FunctionName="spawner", Payload=json.dumps(event | {"escape": escape}))
+            answer: dict[str, object] = json.loads(response["Payload"].read())
+            return answer
+
+        first = spawn()
+        child = int(str(first["child"]))
+        assert alive({child}) == {child}  # a warm environment keeps what it started
+        # When an invocation runs past the timeout, Then the environment is reset, and
+        # everything in it goes, as Lambda ends the whole sandbox
+        timed_out = spawn(then_sleep=30)
+        assert timed_out["errorType"] == "Sandbox.Timedout"
+        assert wait_until_gone({child}, seconds=10) == set()
+        # And what a function started is gone when the service stops, too
+        last = int(str(spawn()["child"]))
+        assert alive({last}) == {last}
+    assert wait_until_gone({last}, seconds=10) == set()

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import psutil
+
 from concurrency_eval.emulators.lambda_service.functions import Code, Configuration, function_arn
 from concurrency_eval.emulators.lambda_service.limits import Confinement
 from concurrency_eval.emulators.lambda_service.runtime_api import RuntimeApiServer
@@ -161,6 +163,8 @@ class ExecutionEnvironment:
         self._output_lock = threading.Lock()
         self._log: IO[bytes] | None = None
         self._closed = False
+        # Reentrant: a close that reaches close again in its own thread returns at once.
+        self._close_lock = threading.RLock()
         #: When a retried INIT began: the first invocation's duration and timeout count from it.
         self._retried_init_at: float | None = None
         self.invocations = 0
@@ -456,23 +460,39 @@ class ExecutionEnvironment:
     # -- ending ---------------------------------------------------------------------
 
     def kill(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self._process.kill()
-            self._process.wait()
+        """End the runtime process and every process the function started, as Lambda ends
+        the whole sandbox: its descendants, its process group (the runtime leads a session
+        of its own) and whatever is left in its cgroups."""
+        process = self._process
+        if process is None:
+            return
+        doomed: set[int] = set()
+        if process.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                doomed = {child.pid for child in psutil.Process(process.pid).children(recursive=True)}
+            # The group outlives its leader only while a member lives; killed before the
+            # leader is reaped, its number cannot belong to anyone else.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        for pid in doomed | self.confinement.processes():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
 
     def close(self) -> None:
-        """End the process and free everything; safe to call more than once."""
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(None)
-        self.kill()
-        self._api.stop()
-        self.confinement.close()
-        self._close_pipes()
-        if self._log is not None:
-            self._log.close()
+        """End the processes and free everything; safe to call more than once and from
+        several threads at once: each call returns once everything is freed."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+            self.kill()
+            self._api.stop()
+            self.confinement.close()
+            self._close_pipes()
+            if self._log is not None:
+                self._log.close()
 
     def _close_pipes(self) -> None:
         if self._process is not None:

@@ -331,6 +331,14 @@ class Confinement:
 
     # -- ending -----------------------------------------------------------------------
 
+    def processes(self) -> set[int]:
+        """Every process in this environment's cgroups: whatever the function started,
+        even those that left its session."""
+        found: set[int] = set()
+        for cgroup in self._cgroups:
+            found.update(int(pid) for pid in _read(cgroup / "cgroup.procs").split() if pid.isdigit())
+        return found
+
     def close(self) -> None:
         """Stop watching, never leave the process stopped, and remove the cgroups once empty."""
         self._stop.set()

@@ -79,6 +79,8 @@ class LambdaService:
         self._pools = {name: _Pool() for name in self._functions}
         self._lock = threading.Lock()
         self._closed = False
+        #: Environments out of their pools whose close is under way in another thread.
+        self._retiring: set[ExecutionEnvironment] = set()
 
     @property
     def cpu_limit(self) -> str:
@@ -229,15 +231,17 @@ class LambdaService:
             retire = environment.generation != generation and environment in pool.environments
             if retire:
                 pool.environments.remove(environment)
+                self._retiring.add(environment)
         if retire:
-            environment.close()
+            self._close_retired(environment)
 
     def _discard(self, function: HostedFunction, environment: ExecutionEnvironment) -> None:
         with self._lock:
             pool = self._pools[function.name]
             if environment in pool.environments:
                 pool.environments.remove(environment)
-        environment.close()
+            self._retiring.add(environment)
+        self._close_retired(environment)
 
     def _retire_idle(self, function: HostedFunction) -> None:
         """After a configuration change: idle environments of older generations end now."""
@@ -247,24 +251,37 @@ class LambdaService:
             retired = [e for e in pool.environments if e.id not in pool.busy and e.generation != generation]
             for environment in retired:
                 pool.environments.remove(environment)
+            self._retiring.update(retired)
         for environment in retired:
+            self._close_retired(environment)
+
+    def _close_retired(self, environment: ExecutionEnvironment) -> None:
+        """Close an environment no pool holds any more; `close` waits for it to finish."""
+        try:
             environment.close()
+        finally:
+            with self._lock:
+                self._retiring.discard(environment)
 
     def _evict_idle_locked(self) -> None:
         """Make room: end idle environments of any function (Lambda reclaims idle ones too)."""
         for pool in self._pools.values():
             for environment in [e for e in pool.environments if e.id not in pool.busy]:
                 pool.environments.remove(environment)
-                threading.Thread(target=environment.close, daemon=True).start()
+                self._retiring.add(environment)
+                threading.Thread(target=self._close_retired, args=(environment,), daemon=True).start()
 
     def environments(self, name: str) -> list[ExecutionEnvironment]:
         with self._lock:
             return list(self._pools[self.function(name).name].environments)
 
     def close(self) -> None:
+        """End every environment, those still being retired in the background included:
+        each close returns only once its processes and cgroups are gone."""
         with self._lock:
             self._closed = True
             environments = [e for pool in self._pools.values() for e in pool.environments]
+            environments.extend(self._retiring)
             for pool in self._pools.values():
                 pool.environments.clear()
         for function in self._functions.values():

@@ -1,0 +1,44 @@
+"""How the tool ends on a signal: SIGTERM and SIGHUP as Ctrl-C.
+
+A cancelled CI job, `timeout` and `kill` send SIGTERM; a closed terminal or ssh session
+sends SIGHUP. Each is raised in the main thread as `Ended`, a KeyboardInterrupt, so
+every path that cleans up after Ctrl-C (stopping servers, restoring functions, keeping
+partial results) runs for them too, and the process then exits 128 + the signal's
+number, as a shell reports a process that signal ended.
+"""
+
+import signal
+import threading
+from types import FrameType
+
+#: The signals that end the tool, and that a restore notes rather than obeys.
+ENDING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Ended(KeyboardInterrupt):
+    """The tool was told to end by a signal other than SIGINT."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _end(signum: int, _frame: FrameType | None) -> None:
+    raise Ended(signum)
+
+
+def end_on_signals() -> None:
+    """SIGTERM and SIGHUP raise `Ended` in the main thread from now on (SIGINT already
+    raises KeyboardInterrupt). Only the main thread can set handlers."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _end)
+
+
+def exit_code(interrupt: KeyboardInterrupt) -> int:
+    """128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP."""
+    return 128 + (interrupt.signum if isinstance(interrupt, Ended) else signal.SIGINT)
+
+
+def name(interrupt: KeyboardInterrupt) -> str:
+    return signal.Signals(interrupt.signum).name if isinstance(interrupt, Ended) else "SIGINT"
