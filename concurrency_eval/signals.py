@@ -7,8 +7,10 @@ partial results) runs for them too, and the process then exits 128 + the signal'
 number, as a shell reports a process that signal ended.
 """
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from types import FrameType
 
 #: The signals that end the tool, and that a restore notes rather than obeys.
@@ -27,12 +29,34 @@ def _end(signum: int, _frame: FrameType | None) -> None:
     raise Ended(signum)
 
 
-def end_on_signals() -> None:
-    """SIGTERM and SIGHUP raise `Ended` in the main thread from now on (SIGINT already
-    raises KeyboardInterrupt). Only the main thread can set handlers."""
+@contextlib.contextmanager
+def ending_as_interrupts() -> Iterator[None]:
+    """Within: SIGTERM and SIGHUP raise `Ended` in the main thread (SIGINT already raises
+    KeyboardInterrupt); the handlers before are restored after. Only the main thread
+    can set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in ENDING}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _end)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def ignore_further() -> None:
+    """Once the command has ended (after an interrupt, everything is cleaned up): further
+    signals, such as the second Ctrl-C `uv run` forwards, are ignored while the outcome is
+    told and the interpreter exits. Ignored, not handled: Python's exit puts signals
+    with a handler back to their default, which would end the process as killed by the
+    signal, but leaves ignored ones ignored."""
     if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, _end)
+        for signum in ENDING:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def exit_code(interrupt: KeyboardInterrupt) -> int:

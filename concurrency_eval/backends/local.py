@@ -176,7 +176,7 @@ class LocalDeployment(StartsAndStops):
         self.s3.start()
         progress.note(f"embedded S3 on {self.s3.endpoint}")
         objects = self._dataset.objects
-        progress.phase(f"seeding {objects} objects", total=objects)
+        progress.phase(f"seeding {self._dataset.describe_size()}", total=objects)
         seeded = seed(self.s3_client(), BUCKET, self._dataset, create_bucket=True, on_object=progress.advance)
         progress.note(f"seeded: {seeded.uploaded} uploaded, {seeded.unchanged} unchanged")
         progress.phase("building the bundles and AWS's runtime client with uv")

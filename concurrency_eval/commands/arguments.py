@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+import psutil
+
 from concurrency_eval.backends.local import DEFAULT_S3_PROFILE, S3_PROFILES, LocalOptions
 from concurrency_eval.sweep.settings import validate_memory_sizes
 from concurrency_eval.workload.dataset import MAGIC, DataSetSpec
@@ -303,7 +305,19 @@ def dataset(args: argparse.Namespace) -> DataSetSpec:
     return DataSetSpec(args.objects, args.min_size, args.max_size, seed=args.seed, prefix=args.prefix)
 
 
+#: The embedded S3 keeps the data set in memory: at most this share of what is free.
+LOCAL_DATA_SHARE = 0.5
+
+
 def local_options(args: argparse.Namespace, spec: DataSetSpec, *, memory_mb: int = 1024) -> LocalOptions:
+    available = psutil.virtual_memory().available
+    if spec.expected_bytes > LOCAL_DATA_SHARE * available:
+        refuse(
+            args,
+            f"the data set ({spec.describe_size()}) would not fit in the embedded S3, which keeps it in "
+            f"memory: this machine has {available / 1e9:.1f} GB free, and half of that is the most it may "
+            "take; use fewer --objects or a smaller --max-size",
+        )
     keys = {key for key, _ in spec.items()}
     strangers = [key for key in args.fault_key if key not in keys]
     if strangers:

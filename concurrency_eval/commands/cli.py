@@ -11,10 +11,12 @@ running, and every function changed is restored).
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from bundling.build import BuildError
 from concurrency_eval import signals
 from concurrency_eval.commands import console, invoke, local, publish, report, run, seed, serve, smoke
+from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.document import ResultsError
 
 #: In the order `--help` lists them.
@@ -29,22 +31,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     out, err = console.consoles()
-    signals.end_on_signals()
-    try:
-        code: int = args.command(args, out, err)
-        return code
-    except KeyboardInterrupt as interrupt:
-        err.print(
-            f"[yellow]interrupted[/yellow] ({signals.name(interrupt)}): every server and function process "
-            "was stopped, and every changed function configuration restored"
-        )
-        return signals.exit_code(interrupt)
-    except BuildError as error:
-        console.error(err, str(error))
-        return console.EXIT_ENVIRONMENT
-    except ResultsError as error:
-        console.error(err, str(error))
-        return console.EXIT_USAGE
+    with signals.ending_as_interrupts():
+        try:
+            code: int = args.command(args, out, err)
+            return code
+        except KeyboardInterrupt as interrupt:
+            signals.ignore_further()
+            err.print(
+                f"[yellow]interrupted[/yellow] ({signals.name(interrupt)}): every server and function "
+                "process was stopped, and every changed function configuration restored"
+            )
+            return signals.exit_code(interrupt)
+        except BuildError as error:
+            console.error(err, str(error))
+            return console.EXIT_ENVIRONMENT
+        except ResultsError as error:
+            console.error(err, str(error))
+            return console.EXIT_USAGE
+        except WriteFailed as error:
+            console.error(err, str(error))
+            return console.EXIT_ENVIRONMENT
+
+
+def entry() -> NoReturn:
+    """The `concurrency-eval` command: `main`, then an exit no signal can cut short."""
+    code = main()
+    signals.ignore_further()
+    sys.exit(code)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,4 +84,4 @@ def _version() -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

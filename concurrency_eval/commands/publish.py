@@ -13,6 +13,7 @@ from bundling.build import Builder, Target
 from concurrency_eval.artifacts.publish import Artifact, PublishError, manifest, publish, write_github_files
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.commands.local import ROOT
+from concurrency_eval.files import write_atomically
 from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_PYTHON_VERSION, PYTHON_VERSIONS
 
 
@@ -93,6 +94,6 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     write_github_files(args.bucket, artifacts, args.github_output, args.summary)
     document = json.dumps(manifest(args.bucket, artifacts), indent=2)
     if args.manifest is not None:
-        args.manifest.write_text(document + "\n")
+        write_atomically(args.manifest, document + "\n")
     out.print_json(document)
     return console.EXIT_OK

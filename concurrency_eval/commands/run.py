@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from concurrency_eval.backends.aws import StackNotFound
 from concurrency_eval.commands import arguments, console, sweep_options
+from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.document import AWS
 from concurrency_eval.sweep.flow import DataSetMissing, Declined, sweep_on_aws
 from concurrency_eval.sweep.plan import OverBudget
@@ -86,6 +87,10 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         return console.EXIT_ENVIRONMENT
     except (ClientError, BotoCoreError) as error:
         console.error(err, f"AWS: {error}")
+        console.resume_hint(err, output, "run")
+        return console.EXIT_ENVIRONMENT
+    except WriteFailed as error:
+        console.error(err, str(error))
         console.resume_hint(err, output, "run")
         return console.EXIT_ENVIRONMENT
     except KeyboardInterrupt:

@@ -33,7 +33,10 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     client = arguments.aws_session(args).client("s3", endpoint_url=args.endpoint_url)
     try:
         with console.progress_bar(err) as bar:
-            task = bar.add_task(escape(f"seeding s3://{args.bucket}/{spec.folder}"), total=spec.objects)
+            task = bar.add_task(
+                escape(f"seeding s3://{args.bucket}/{spec.folder}: {spec.describe_size()}"),
+                total=spec.objects,
+            )
             result = seed(
                 client,
                 args.bucket,

@@ -5,10 +5,12 @@ and, where concurrency was swept, heatmaps over memory x concurrency per model.
 matplotlib is imported when a chart is drawn, not before: it takes a while to import.
 """
 
+import io
 import math
 from pathlib import Path
 from typing import Any
 
+from concurrency_eval.files import write_atomically
 from concurrency_eval.results.document import Results, cold_starts
 from concurrency_eval.results.statistics import ratio
 from concurrency_eval.results.verdict import (
@@ -66,10 +68,10 @@ def write_chart(results: Results, path: Path, balanced_weight: float = DEFAULT_B
     if note:
         figure.text(0.5, 0.005, note, ha="center", fontsize=9, color="#a33")
     figure.tight_layout(rect=(0, 0.02, 1, 0.97))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
+    picture = io.BytesIO()
+    figure.savefig(picture, dpi=100, format="png")
     plt.close(figure)
-    return path
+    return write_atomically(path, picture.getvalue())
 
 
 def _title(results: Results, every: list[Point]) -> str:

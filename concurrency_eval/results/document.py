@@ -8,12 +8,14 @@ never stored, so a results file can always be re-reported.
 import csv
 import dataclasses
 import datetime
+import io
 import json
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from concurrency_eval.files import write_atomically
 from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe
 
 FORMAT = "concurrency-eval/results@1"
@@ -178,24 +180,25 @@ class Results:
     def write(self, directory: Path) -> tuple[Path, Path]:
         """results.json (the run, and each point's statistics after it) and results.csv (a
         row per invocation, with its point's statistics repeated, for spreadsheets)."""
-        directory.mkdir(parents=True, exist_ok=True)
         json_path, csv_path = directory / "results.json", directory / "results.csv"
         summaries = self.summaries()
         document = asdict(self) | {"points": [asdict(summary) for summary in summaries]}
-        json_path.write_text(json.dumps(document, indent=2) + "\n")
-        with csv_path.open("w", newline="") as handle:
-            fields = [*_CSV_RUN_FIELDS, *Invocation.__dataclass_fields__, *_POINT_FIELDS]
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            for run, summary in zip(self.models, summaries, strict=True):
-                group = {
-                    "kind_of_run": self.kind,
-                    "started_at": self.started_at,
-                    "concurrency": run.concurrency,
-                    "group_init_ms": run.init_ms,
-                } | _point_columns(summary)
-                for invocation in run.invocations:
-                    writer.writerow(group | asdict(invocation))
+        table = io.StringIO(newline="")
+        fields = [*_CSV_RUN_FIELDS, *Invocation.__dataclass_fields__, *_POINT_FIELDS]
+        writer = csv.DictWriter(table, fieldnames=fields)
+        writer.writeheader()
+        for run, summary in zip(self.models, summaries, strict=True):
+            group = {
+                "kind_of_run": self.kind,
+                "started_at": self.started_at,
+                "concurrency": run.concurrency,
+                "group_init_ms": run.init_ms,
+            } | _point_columns(summary)
+            for invocation in run.invocations:
+                writer.writerow(group | asdict(invocation))
+        # JSON first: it is what --resume reads, and the CSV is made from the same data.
+        write_atomically(json_path, json.dumps(document, indent=2) + "\n")
+        write_atomically(csv_path, table.getvalue())
         return json_path, csv_path
 
     @classmethod

@@ -137,5 +137,5 @@ def ensure_data_set(s3: Any, bucket: str, settings: SweepSettings, progress: Int
         raise DataSetMissing(
             f"seed it with: concurrency-eval seed --bucket {bucket} --objects {spec.objects}"
         )
-    progress.phase("seeding", total=spec.objects)
+    progress.phase(f"seeding {spec.describe_size()}", total=spec.objects)
     seed(s3, bucket, spec, on_object=progress.advance)

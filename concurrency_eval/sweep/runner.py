@@ -6,11 +6,13 @@ failed restore), the file holds every finished group and says it is partial, and
 `resume` picks the sweep up without repeating those groups.
 """
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.document import ModelRun, Results, ResultsError, started_now
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Sweep
@@ -78,8 +80,12 @@ def run_sweep(
     results.write(directory)
     try:
         sweep.run(originals, keep, done, measured=tuple(results.models))
-    finally:
-        results.write(directory)
+    except BaseException:
+        # Whatever stopped the sweep is what the user must hear of, not a second failure
+        # to write (a full disk fails both); the file keeps every group it could.
+        with contextlib.suppress(WriteFailed):
+            results.write(directory)
+        raise
     results.partial = False
     results.write(directory)
     return results

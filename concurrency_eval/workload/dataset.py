@@ -10,8 +10,8 @@ import functools
 import hashlib
 import random
 import string
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +68,20 @@ class DataSetSpec:
             body[at : at + len(magic)] = magic
         return bytes(body)
 
+    @property
+    def expected_bytes(self) -> int:
+        """The data set's size, expected: sizes are drawn evenly from the range."""
+        return self.objects * (self.min_size + self.max_size) // 2
+
+    def describe_size(self) -> str:
+        """'150 objects, about 3.8 MB' (decimal units, as S3's console shows them)."""
+        size, unit = float(self.expected_bytes), "B"
+        for larger in ("kB", "MB", "GB", "TB"):
+            if size < 1000:
+                break
+            size, unit = size / 1000, larger
+        return f"{self.objects:,} objects, about {size:,.1f} {unit}"
+
     def event(self, bucket: str, concurrency: int | None = None) -> dict[str, Any]:
         """The invocation event that searches this data set in `bucket`; without a
         concurrency, the function uses its own."""
@@ -113,10 +127,31 @@ def seed(
         finally:
             on_object()
 
-    with ThreadPoolExecutor(workers) as pool:
-        sizes = list(pool.map(upload, spec.items()))
+    sizes = _bounded_map(upload, spec.items(), workers)
     uploaded = [size for size in sizes if size]
     return SeedResult(len(uploaded), len(sizes) - len(uploaded), sum(uploaded))
+
+
+def _bounded_map(
+    work: Callable[[tuple[str, int]], int], items: Iterable[tuple[str, int]], workers: int
+) -> list[int]:
+    """`work` over `items` on `workers` threads, with at most two per worker queued: a
+    million objects are never all submitted (and held) at once, and an interrupt cancels
+    what is queued and waits only for the uploads under way."""
+    results: list[int] = []
+    with ThreadPoolExecutor(workers) as pool:
+        pending: set[Future[int]] = set()
+        try:
+            for item in items:
+                if len(pending) >= 2 * workers:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    results.extend(future.result() for future in done)
+                pending.add(pool.submit(work, item))
+            results.extend(future.result() for future in wait(pending).done)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return results
 
 
 def missing_objects(client: "S3Client", bucket: str, spec: DataSetSpec) -> int:

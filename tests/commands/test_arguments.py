@@ -47,6 +47,11 @@ from tests.results.test_document import sample
         ),
         (["local", "--ci-target", "0"], "argument --ci-target: 0 is out of range; use 0.1 to 50%"),
         (["local", "--cold-starts", "0"], "argument --cold-starts: 0 is out of range; use 1 to 100"),
+        (
+            # 1,000,000 objects of 50-100 MB: 75 TB, which no machine keeps in memory
+            ["local", "--objects", "1000000", "--min-size", "50000000", "--max-size", "100000000"],
+            "the data set (1,000,000 objects, about 75.0 TB) would not fit in the embedded S3",
+        ),
         (["report", "r.json", "--trim", "0.5"], "argument --trim: 0.5 is out of range; use 0 to 0.49"),
         (["local", "--s3-profile", "express", "--latency-ms", "5"], "--latency-ms replaces --s3-profile's"),
         (["local", "--jitter-ms", "5"], "--jitter-ms varies a fixed --latency-ms; give --latency-ms too"),

@@ -129,7 +129,7 @@ def test_interrupted_then_resumed(tmp_path: Path, how: signal.Signals) -> None:
     stderr = process.stderr.read()
     # Then it exits as a shell reports that signal, says how to resume, leaves no process
     # and no cgroup, and keeps what it measured, marked partial
-    assert process.wait(timeout=120) == 128 + how
+    assert process.wait(timeout=120) == 128 + how, stderr
     assert "--resume" in stderr
     assert f"interrupted ({how.name})" in stderr
     assert wait_until_gone(tree) == set()

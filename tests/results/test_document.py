@@ -2,12 +2,15 @@
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 from rich.table import Table
 
+from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.charts import write_chart
 from concurrency_eval.results.document import (
     Invocation,
@@ -19,6 +22,7 @@ from concurrency_eval.results.document import (
 )
 from concurrency_eval.results.report import comparison_table, sweep_table, verdict_lines
 from concurrency_eval.results.verdict import decide
+from tests.handlers import ROOT
 
 
 def invocation(model: str, kind: str, index: int, ms: float, error: str | None = None) -> Invocation:
@@ -196,3 +200,46 @@ def test_results_without_invocations_are_not_all_correct() -> None:
     for run in results.models:
         run.invocations = []
     assert not results.all_correct()
+
+
+FULL_DISK = """
+import resource, signal, sys
+from pathlib import Path
+from concurrency_eval.files import WriteFailed
+from tests.results.test_document import sample
+# The kernel's stand-in for a full disk: no file may grow past this many bytes
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+bigger = sample()
+for run in bigger.models:
+    run.invocations = run.invocations * 200
+try:
+    bigger.write(Path(sys.argv[1]))
+except WriteFailed as error:
+    print(error)
+    sys.exit(7)
+"""
+
+
+def test_a_full_disk_leaves_the_previous_results_whole(tmp_path: Path) -> None:
+    # Given results written once
+    sample().write(tmp_path)
+    before = (tmp_path / "results.json").read_bytes()
+    # When a much larger write meets a disk that is full past 24 KB
+    completed = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(tmp_path), str(24_576)],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    # Then it says so, and the previous file is whole, readable, and alone
+    assert completed.returncode == 7, completed.stderr
+    assert f"cannot write {tmp_path / 'results.json'}: File too large" in completed.stdout
+    assert "the previous one is as it was" in completed.stdout
+    assert (tmp_path / "results.json").read_bytes() == before
+    assert Results.read(tmp_path / "results.json") == sample()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "results.json"]
+
+
+def test_a_folder_where_the_results_file_goes_is_a_message(tmp_path: Path) -> None:
+    (tmp_path / "results.json").mkdir()
+    with pytest.raises(WriteFailed, match=r"results\.json: Is a directory; nothing was written"):
+        sample().write(tmp_path)

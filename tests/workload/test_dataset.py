@@ -1,12 +1,14 @@
 """The data set: reproducible from its seed, one magic file, uploads that skip what is there."""
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from concurrency_eval.workload.dataset import MAGIC, DataSetSpec, seed
+from concurrency_eval.workload.dataset import MAGIC, DataSetSpec, _bounded_map, seed
 
 
 def test_same_seed_same_files_other_seed_other_files() -> None:
@@ -76,3 +78,36 @@ def test_a_bucket_is_created_in_the_clients_region(region: str) -> None:
         seed(client, f"seed-{region}", spec, create_bucket=True)
         location = client.get_bucket_location(Bucket=f"seed-{region}")["LocationConstraint"]
     assert location == (None if region == "us-east-1" else region)
+
+
+def test_seeding_submits_a_few_uploads_at_a_time_and_an_interrupt_waits_only_for_those() -> None:
+    # Given a million objects to upload and an interrupt after the first 100 were queued
+    queued = 0
+    done: list[int] = []
+
+    def items() -> Iterator[tuple[str, int]]:
+        nonlocal queued
+        for index in range(1_000_000):
+            if index == 100:
+                raise KeyboardInterrupt
+            queued += 1
+            yield f"k{index}", index
+
+    def upload(item: tuple[str, int]) -> int:
+        time.sleep(0.01)
+        done.append(item[1])
+        return 1
+
+    # When the uploads run on 4 workers
+    with pytest.raises(KeyboardInterrupt):
+        _bounded_map(upload, items(), workers=4)
+    # Then no more than 100 were ever queued, and what was queued but not under way was
+    # dropped rather than run
+    assert queued == 100
+    assert len(done) < 100
+    assert len(done) >= 100 - 2 * 4 - 4  # all but those still waiting at the interrupt
+
+
+def test_seeding_describes_the_size_before_it_starts() -> None:
+    assert DataSetSpec(150).describe_size() == "150 objects, about 3.8 MB"
+    assert DataSetSpec(1_000_000).describe_size() == "1,000,000 objects, about 25.5 GB"
