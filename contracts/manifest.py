@@ -48,6 +48,8 @@ class PublishedArtifacts:
                 raw = json.loads(raw)
             except json.JSONDecodeError as error:
                 raise ValueError(f"is not JSON ({error.msg} at character {error.pos})") from None
+            except RecursionError:
+                raise ValueError("is nested too deeply to be a manifest") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("artifacts"), dict):
             raise ValueError(
                 'must be an object {"bucket": ..., "artifacts": {name: {"key": ..., "version": ...}}}'

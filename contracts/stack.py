@@ -2,6 +2,9 @@
 outputs, the `run` and `smoke` commands find the deployment by them."""
 
 DEFAULT_STACK_PREFIX = "ConcurrencyEval"
+#: Where published zips go in the artifact bucket unless cdk.json's `artifactPrefix` says
+#: otherwise: the publisher role may write there, and `publish` writes there.
+DEFAULT_ARTIFACT_PREFIX = "artifacts/"
 #: The evaluation stack's output naming the data bucket.
 DATA_BUCKET_OUTPUT = "DataBucketName"
 #: The evaluation stack's output saying where the code came from.

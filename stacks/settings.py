@@ -25,7 +25,7 @@ from contracts.lambda_limits import (
 )
 from contracts.manifest import PublishedArtifacts
 from contracts.ranges import NotANumber, OutOfRange, int_between
-from contracts.stack import DEFAULT_STACK_PREFIX
+from contracts.stack import DEFAULT_ARTIFACT_PREFIX, DEFAULT_STACK_PREFIX
 
 REMOVAL_POLICIES = ("retain", "destroy")
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -180,7 +180,7 @@ class AppSettings:
         "artifactPrefix",
         _text(validation.key_prefix, "a key prefix ending in '/', as 'artifacts/'"),
         "for example artifacts/",
-        "artifacts/",
+        DEFAULT_ARTIFACT_PREFIX,
     )
     removal_policy: Literal["retain", "destroy"] = _setting(
         "removalPolicy", _one_of(REMOVAL_POLICIES), "use retain or destroy", "retain"

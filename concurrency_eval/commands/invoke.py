@@ -16,6 +16,7 @@ from concurrency_eval.commands import arguments, console
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.bundles import MODELS
+from contracts.lambda_limits import MAX_PAYLOAD_BYTES, environment_problem
 from contracts.lambda_logs import decode_tail
 
 
@@ -45,7 +46,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = arguments.dataset(args)
-    event = _read_event(args, spec)
+    event = _read_event(args, spec, err)
     options = arguments.local_options(args, spec, memory_mb=args.memory)
     options = dataclasses.replace(options, overrides=_read_env_vars(args))
     with console.progress_bar(err) as bar:
@@ -73,17 +74,26 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     return console.EXIT_WRONG if isinstance(answer, dict) and answer.get("error") else console.EXIT_OK
 
 
-def _read_event(args: argparse.Namespace, spec: DataSetSpec) -> Any:
+def _read_event(args: argparse.Namespace, spec: DataSetSpec, err: Console) -> Any:
     if args.event is None:
         return spec.event(BUCKET)
     source = "standard input" if args.event == "-" else args.event
+    if args.event == "-" and sys.stdin.isatty():
+        err.print("reading the event from standard input (end it with Ctrl-D)")
     try:
         text = sys.stdin.read() if args.event == "-" else Path(args.event).read_text()
     except (OSError, UnicodeDecodeError) as error:
         arguments.refuse(args, f"--event: cannot read {source}: {error}")
+    size = len(text.encode())
+    if size > MAX_PAYLOAD_BYTES:
+        arguments.refuse(
+            args,
+            f"--event: {source} is {size:,} bytes; Lambda takes at most {MAX_PAYLOAD_BYTES:,} (6 MB) for "
+            "a synchronous invocation",
+        )
     try:
         return json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         arguments.refuse(args, f"--event: {source} is not JSON ({error}); an event is a JSON document")
 
 
@@ -94,7 +104,7 @@ def _read_env_vars(args: argparse.Namespace) -> dict[str, dict[str, str]]:
     hint = 'expected {"Parameters": {"NAME": "value"}} or {"<function>": {"NAME": "value"}}'
     try:
         document = json.loads(args.env_vars.read_text())
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
         arguments.refuse(args, f"--env-vars: cannot read {args.env_vars} ({error}); {hint}")
     if not isinstance(document, dict):
         arguments.refuse(args, f"--env-vars: {args.env_vars} is not a JSON object; {hint}")
@@ -112,4 +122,8 @@ def _read_env_vars(args: argparse.Namespace) -> dict[str, dict[str, str]]:
             arguments.refuse(args, f"--env-vars: {key} must map variable names to values; {hint}")
         for model in MODELS if key == "Parameters" else (names[key],):
             overrides.setdefault(model, {}).update({name: str(value) for name, value in variables.items()})
+    for model, variables in overrides.items():
+        problem = environment_problem(variables)
+        if problem is not None:
+            arguments.refuse(args, f"--env-vars: {model}: Lambda would refuse these ({problem[1]})")
     return overrides

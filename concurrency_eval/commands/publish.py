@@ -14,7 +14,9 @@ from concurrency_eval.artifacts.publish import Artifact, PublishError, manifest,
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.commands.local import ROOT
 from concurrency_eval.files import write_atomically
+from contracts import cdk_json
 from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_PYTHON_VERSION, PYTHON_VERSIONS
+from contracts.stack import DEFAULT_ARTIFACT_PREFIX
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -27,7 +29,10 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     )
     parser.add_argument("--bucket", required=True, help="the versioned artifact bucket")
     parser.add_argument(
-        "--prefix", default="artifacts/", type=arguments.key_prefix, help="key prefix (default: %(default)s)"
+        "--prefix",
+        type=arguments.key_prefix,
+        help=f"key prefix (default: cdk.json's artifactPrefix, which the publisher role may write under; "
+        f"{DEFAULT_ARTIFACT_PREFIX} if it names none)",
     )
     parser.add_argument(
         "--architecture",
@@ -73,13 +78,19 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         arguments.refuse(
             args, f"--manifest: the folder {args.manifest.parent} does not exist; create it or name another"
         )
+    prefix = _prefix(args)
+    session = arguments.aws_session(args)
+    if session.get_credentials() is None:
+        # Said before a minute of building, not after it.
+        console.error(err, "no AWS credentials: configure a profile (--profile) or the AWS_* variables")
+        return console.EXIT_ENVIRONMENT
     builder = Builder(
         ROOT,
         Target(args.architecture, args.python_version),
         framework_source=args.framework_source,
         progress=lambda message: err.print(f"[dim]{escape(message)}[/dim]"),
     )
-    client = arguments.aws_session(args).client("s3", endpoint_url=args.endpoint_url)
+    client = session.client("s3", endpoint_url=args.endpoint_url)
 
     def report(artifact: Artifact) -> None:
         state = "uploaded" if artifact.uploaded else "unchanged"
@@ -87,13 +98,28 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         err.print(escape(f"{artifact.name:<10} {state:<9} {where} version {artifact.version}"))
 
     try:
-        artifacts = publish(client, args.bucket, args.prefix, builder, on_artifact=report)
+        artifacts = publish(client, args.bucket, prefix, builder, on_artifact=report)
     except (BotoCoreError, ClientError, PublishError) as error:
         console.error(err, f"publishing to s3://{args.bucket} failed: {error}")
         return console.EXIT_ENVIRONMENT
     write_github_files(args.bucket, artifacts, args.github_output, args.summary)
-    document = json.dumps(manifest(args.bucket, artifacts), indent=2)
+    document = manifest(args.bucket, artifacts)
     if args.manifest is not None:
-        write_atomically(args.manifest, document + "\n")
-    out.print_json(document)
+        # One line: a manifest that spans lines does not reach the stacks whole through
+        # -c publishedArtifacts="$(cat artifacts.json)" (the CDK CLI kept only '{').
+        write_atomically(args.manifest, json.dumps(document, separators=(",", ":")) + "\n")
+    out.print_json(json.dumps(document))
     return console.EXIT_OK
+
+
+def _prefix(args: argparse.Namespace) -> str:
+    """--prefix, or cdk.json's artifactPrefix: the stacks scope the publisher role to it."""
+    if args.prefix is not None:
+        return str(args.prefix)
+    try:
+        configured = cdk_json.context().get("artifactPrefix", DEFAULT_ARTIFACT_PREFIX)
+        if not isinstance(configured, str):
+            raise ValueError(f"{configured!r} is not text")
+        return str(arguments.key_prefix(configured))
+    except (OSError, ValueError, argparse.ArgumentTypeError) as error:
+        arguments.refuse(args, f"cdk.json's artifactPrefix: {error}; fix it there, or pass --prefix")

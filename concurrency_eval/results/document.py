@@ -205,7 +205,7 @@ class Results:
     def read(cls, path: Path) -> "Results":
         try:
             data = json.loads(path.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ResultsError(f"cannot read {path}: {error}") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ResultsError(f"{path} is not a concurrency-eval results file (no format {FORMAT!r})")

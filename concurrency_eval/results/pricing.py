@@ -56,7 +56,7 @@ class Prices:
                 region=str(data.get("region", "custom")),
                 date=str(data.get("date", "custom")),
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             raise ValueError(f"{path}: expected {shape} ({type(error).__name__}: {error})") from None
         missing = [architecture for architecture in ARCHITECTURES if architecture not in prices.gb_second]
         if missing:

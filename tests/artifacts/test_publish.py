@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ import yaml
 from bundling.build import Builder, Target
 from concurrency_eval.artifacts.publish import publish
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
+from contracts import cdk_json
+from contracts.manifest import PublishedArtifacts
+from contracts.stack import DEFAULT_ARTIFACT_PREFIX
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(600)
@@ -45,7 +49,6 @@ def run_workflow_step(
     summary.write_text("")
     env = os.environ | {
         "ARTIFACT_BUCKET": bucket,
-        "ARTIFACT_PREFIX": "artifacts/",
         "FRAMEWORK_SOURCE": "",
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
@@ -120,3 +123,22 @@ def test_an_unversioned_bucket_is_refused(s3_endpoint: EmbeddedS3, tmp_path: Pat
     completed, _, _ = run_workflow_step("plain-artifact-bucket", tmp_path)
     assert completed.returncode == 3
     assert "is not versioned" in completed.stderr
+
+
+def test_a_one_line_manifest(bucket: str, tmp_path: Path) -> None:
+    # When publish writes its manifest to a file, with cdk.json's prefix
+    manifest = tmp_path / "artifacts.json"
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("concurrency-eval")), "publish", "--bucket", bucket,
+         "--manifest", str(manifest)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    # Then the file is one line, as `-c publishedArtifacts="$(cat artifacts.json)"` needs,
+    # and it is the manifest the stacks read, under cdk.json's artifactPrefix
+    text = manifest.read_text()
+    assert text.count("\n") == 1
+    assert text.endswith("\n")
+    published = PublishedArtifacts.from_document(text.strip())
+    prefix = cdk_json.context().get("artifactPrefix", DEFAULT_ARTIFACT_PREFIX)
+    assert published.to_document()["artifacts"]["sync"]["key"].startswith(prefix)

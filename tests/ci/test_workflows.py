@@ -16,7 +16,7 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ROLE_VARIABLES = {"AWS_PUBLISH_ROLE_ARN": "Publishes", "AWS_DEPLOY_ROLE_ARN": "Deploys"}
 PUBLISH = (
     'scripts/uv run --locked concurrency-eval publish --bucket "$ARTIFACT_BUCKET" '
-    '--prefix "$ARTIFACT_PREFIX" ${FRAMEWORK_SOURCE:+--framework-source "$FRAMEWORK_SOURCE"}'
+    '${FRAMEWORK_SOURCE:+--framework-source "$FRAMEWORK_SOURCE"}'
 )
 # Every command a workflow runs, and where the same command runs before it reaches GitHub.
 KNOWN_COMMANDS = {

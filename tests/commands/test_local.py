@@ -175,3 +175,23 @@ def test_invoke_refuses_bad_input_with_exit_2(tmp_path: Path, arguments: list[st
     completed = run(tmp_path, *arguments, stdin="{not json")
     assert completed.returncode == 2
     assert message in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "arguments", "message"),
+    [
+        ("env.json", {"Parameters": {"A=B": "x"}}, ["--env-vars"], "Lambda would refuse these"),
+        ("env.json", {"sync": {"AWS_REGION": "x"}}, ["--env-vars"], "Reserved keys used in this request"),
+        ("event.json", "x" * (7 * 1024 * 1024), ["-e"], "Lambda takes at most 6,291,456 (6 MB)"),
+        ("event.json", "[" * 100_000 + "]" * 100_000, ["-e"], "is not JSON"),
+    ],
+)
+def test_invoke_refuses_what_lambda_would_before_starting_anything(
+    tmp_path: Path, name: str, content: object, arguments: list[str], message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    completed = run(tmp_path, "invoke", "sync", *arguments, str(path))
+    assert completed.returncode == 2
+    assert message in completed.stderr
+    assert "Traceback" not in completed.stderr

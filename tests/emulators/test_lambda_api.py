@@ -8,6 +8,7 @@ kills, updates and their waiter, reserved concurrency and throttles.
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
@@ -183,6 +184,61 @@ def test_unknown_functions_and_invalid_values_get_lambdas_errors(service: LocalL
     # And boto3's own validation agrees on the limits
     with pytest.raises(ParamValidationError):
         lambda_client(service.endpoint).update_function_configuration(FunctionName="echo", MemorySize=64)
+
+
+@pytest.mark.parametrize(
+    ("variables", "code", "message"),
+    [
+        ({"A=B": "x"}, "ValidationException", "Member must satisfy regular expression pattern: [a-zA-Z]"),
+        ({"1BAD": "x"}, "ValidationException", "regular expression pattern"),
+        ({"A-B": "x"}, "ValidationException", "regular expression pattern"),
+        ({"": "x"}, "ValidationException", "regular expression pattern"),
+        # As Lambda words it (from CloudFormation's and the CLI's reports of it)
+        (
+            {"AWS_REGION": "eu-west-1"},
+            "InvalidParameterValueException",
+            "Reserved keys used in this request: AWS_REGION",
+        ),
+        (
+            {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"},
+            "InvalidParameterValueException",
+            "Reserved keys used in this request: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
+        ),
+        # Reserved, but refused by the API's pattern before Lambda looks for reserved keys
+        ({"_HANDLER": "x"}, "ValidationException", "regular expression pattern"),
+        ({"AWS_LAMBDA_RUNTIME_API": "x"}, "InvalidParameterValueException", "AWS_LAMBDA_RUNTIME_API"),
+        ({"BIG": "x" * 200_000}, "InvalidParameterValueException", "exceeded the 4KB limit"),
+        ({"NUL": "a\0b"}, "InvalidParameterValueException", "NUL character"),
+    ],
+)
+def test_environment_variables_lambda_refuses_are_refused_as_lambda_does(
+    client: Any, variables: dict[str, str], code: str, message: str
+) -> None:
+    with pytest.raises(ClientError) as refused:
+        client.update_function_configuration(FunctionName="echo", Environment={"Variables": variables})
+    assert refused.value.response["Error"]["Code"] == code
+    assert message in refused.value.response["Error"]["Message"]
+    # And the function still runs as it was
+    _, answer, _ = invoke(client, "echo", {})
+    assert answer["handler"] == "handler.handler"
+
+
+def test_reserved_concurrency_set_during_an_update_survives_it(client: Any) -> None:
+    # Given an update in progress
+    client.update_function_configuration(FunctionName="sleepy", Timeout=29)
+    try:
+        # When reserved concurrency is set to 0 meanwhile
+        client.put_function_concurrency(FunctionName="sleepy", ReservedConcurrentExecutions=0)
+        client.get_waiter("function_updated_v2").wait(FunctionName="sleepy", WaiterConfig={"Delay": 0.1})
+        # Then it is still 0 once the update is done, and every invocation is throttled
+        assert client.get_function_concurrency(FunctionName="sleepy") == {
+            "ReservedConcurrentExecutions": 0,
+            "ResponseMetadata": ANY,
+        }
+        assert _invoke_or_error(client, 0.0) == "TooManyRequestsException"
+    finally:
+        client.delete_function_concurrency(FunctionName="sleepy")
+        set_configuration(client, "sleepy", Timeout=30)
 
 
 def test_parallel_invocations_get_environments_of_their_own(client: Any) -> None:

@@ -23,6 +23,7 @@ from contracts.lambda_limits import (
     MAX_TIMEOUT_S,
     MIN_MEMORY_MB,
     MIN_TIMEOUT_S,
+    environment_problem,
 )
 
 ACCOUNT = "000000000000"
@@ -101,6 +102,9 @@ def validate(configuration: Configuration) -> None:
             "InvalidParameterValueException",
             f"LogFormat '{configuration.log_format}' is not supported; use one of {', '.join(LOG_FORMATS)}",
         )
+    problem = environment_problem(dict(configuration.environment))
+    if problem is not None:
+        raise LambdaApiError(400, *problem)
     if configuration.reserved_concurrency is not None and configuration.reserved_concurrency < 0:
         raise LambdaApiError(
             400,
@@ -176,7 +180,10 @@ class HostedFunction:
 
             def apply() -> None:
                 with self._lock:
-                    self._configuration = updated
+                    # Reserved concurrency is no part of the update: one set meanwhile stays.
+                    self._configuration = replace(
+                        updated, reserved_concurrency=self._described.reserved_concurrency
+                    )
                     self.generation += 1
                     self.last_update_status = "Successful"
                     self._pending = None
