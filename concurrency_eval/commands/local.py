@@ -4,12 +4,15 @@ service and the embedded S3, with no AWS account."""
 import argparse
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 from concurrency_eval.commands import arguments, console, sweep_options
+from concurrency_eval.emulators.child_process import StandInStopped
 from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.document import LOCAL
 from concurrency_eval.sweep.flow import sweep_locally
+from concurrency_eval.sweep.updates import ConfigurationError
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A size below 512 MB, the stack's 1024 and one full vCPU at 1769, on a data set small
@@ -50,17 +53,22 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    settings, resumed = sweep_options.settings_and_resumed(args, LOCAL)
+    settings, resumed = sweep_options.settings_and_resumed(args, LOCAL, sweep_options.LOCAL_CONDITIONS)
     output = sweep_options.output_dir(args, LOCAL)
     options = arguments.local_options(args, settings.dataset)
-    prices = sweep_options.prices(args, "us-east-1", err)
+    prices = sweep_options.prices(args, "us-east-1", err, resumed)
+    recorded = sweep_options.conditions(args, sweep_options.LOCAL_CONDITIONS)
     try:
         with console.progress_bar(err) as bar:
             results = sweep_locally(
-                ROOT, settings, options, prices, output, console.Progress(bar, out), resumed
+                ROOT, settings, options, prices, output, console.Progress(bar, out), resumed, recorded
             )
-    except WriteFailed as error:
+    except (WriteFailed, StandInStopped, ConfigurationError) as error:
         console.error(err, str(error))
+        console.resume_hint(err, output, "local")
+        return console.EXIT_ENVIRONMENT
+    except (BotoCoreError, ClientError) as error:
+        console.error(err, f"the local Lambda service did not answer as it should: {error}")
         console.resume_hint(err, output, "local")
         return console.EXIT_ENVIRONMENT
     except KeyboardInterrupt:

@@ -31,6 +31,8 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     chart = args.chart or (args.other or args.results).with_name("chart.png")
+    if not args.no_chart and chart.suffix.lower() != ".png":
+        arguments.refuse(args, f"--chart: the chart is a PNG picture; name it with .png, not {chart.name!r}")
     if not args.no_chart and chart.parent.exists() and not chart.parent.is_dir():
         arguments.refuse(args, f"--chart: {chart.parent} is a file, not a folder; name a chart in a folder")
     first = Results.read(args.results).trimmed(args.trim)

@@ -52,11 +52,14 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    settings, resumed = sweep_options.settings_and_resumed(args, AWS, expected_seconds=args.expected_seconds)
+    settings, resumed = sweep_options.settings_and_resumed(
+        args, AWS, sweep_options.AWS_CONDITIONS, expected_seconds=args.expected_seconds
+    )
     output = sweep_options.output_dir(args, AWS)
     # A price file is read (and a bad one refused) before anything else; the region's
     # published prices need the session's region.
-    prices = None if args.prices is None else sweep_options.prices(args, None, err)
+    given = args.prices is not None or resumed.results is not None
+    prices = sweep_options.prices(args, None, err, resumed) if given else None
     session = _session(args, err)
     if session is None:
         return console.EXIT_ENVIRONMENT
@@ -74,6 +77,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
                 progress,
                 budget_usd=args.budget,
                 resumed=resumed,
+                options=sweep_options.conditions(args, sweep_options.AWS_CONDITIONS),
             )
     except DataSetMissing as error:
         err.print(escape(str(error)))

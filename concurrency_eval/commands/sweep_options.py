@@ -13,7 +13,7 @@ from concurrency_eval.results.pricing import Prices, prices_for
 from concurrency_eval.results.statistics import DEFAULT_TRIM
 from concurrency_eval.sweep.flow import Resumed
 from concurrency_eval.sweep.runner import resume
-from concurrency_eval.sweep.settings import SweepSettings
+from concurrency_eval.sweep.settings import MAX_INVOCATIONS, MAX_PARALLELISM, SweepSettings
 from contracts.bundles import MODELS
 
 
@@ -41,21 +41,21 @@ def add_sweep_arguments(
     )
     sweep.add_argument(
         "--invocations",
-        type=arguments.whole_number(1, 1000),
+        type=arguments.whole_number(1, MAX_INVOCATIONS),
         metavar="N",
         help="a fixed count of warm invocations per point, after its cold start (default: sample until "
         "clear, see --min-invocations)",
     )
     sweep.add_argument(
         "--min-invocations",
-        type=arguments.whole_number(1, 1000),
+        type=arguments.whole_number(1, MAX_INVOCATIONS),
         metavar="N",
         help=f"warm invocations every point gets first; more follow while its median's 95%% CI is wider "
         f"than --ci-target and it could still change a choice (default: {first})",
     )
     sweep.add_argument(
         "--max-invocations",
-        type=arguments.whole_number(1, 1000),
+        type=arguments.whole_number(1, MAX_INVOCATIONS),
         metavar="N",
         help=f"the most warm invocations a point gets while sampling until clear (default: {most})",
     )
@@ -78,7 +78,7 @@ def add_sweep_arguments(
     parser.set_defaults(invocation_defaults=invocations)
     sweep.add_argument(
         "--parallelism",
-        type=arguments.whole_number(1, 50),
+        type=arguments.whole_number(1, MAX_PARALLELISM),
         default=1,
         help="warm invocations in flight at once (default: %(default)s, sequential)",
     )
@@ -101,10 +101,49 @@ def add_sweep_arguments(
     )
 
 
-def settings_and_resumed(args: argparse.Namespace, kind: str, **extra: Any) -> tuple[SweepSettings, Resumed]:
-    """The sweep's settings: the command line's, or those of the sweep --resume continues."""
+#: What a resumed sweep takes from its results file, never from the command line: the
+#: sweep and its data set, the prices, and (`LOCAL_CONDITIONS`) how the local stand-ins
+#: behave. The verdict's display (--balanced-weight, --trim, --json) may change.
+SWEEP_OPTIONS = (
+    "memory", "concurrency", "invocations", "min_invocations", "max_invocations", "ci_target",
+    "cold_starts", "parallelism", "models", "prices", "objects", "min_size", "max_size", "seed", "prefix",
+)  # fmt: skip
+LOCAL_CONDITIONS = (
+    "s3_profile", "latency_ms", "jitter_ms", "tls", "cpu_speed", "cpu_limit", "pure_python_client",
+    "error_rate", "server_error_rate", "slow_rate", "slow_ms", "fault_key", "timeout", "max_attempts",
+    "retry_mode", "log_format",
+)  # fmt: skip
+AWS_CONDITIONS = ("stack",)
+
+
+def conditions(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
+    """The options behind the conditions a sweep measures under, to record in its results."""
+    return {name: getattr(args, name) for name in names if hasattr(args, name)}
+
+
+def settings_and_resumed(
+    args: argparse.Namespace, kind: str, fixed: tuple[str, ...] = (), **extra: Any
+) -> tuple[SweepSettings, Resumed]:
+    """The sweep's settings: the command line's, or those of the sweep --resume continues.
+
+    On --resume, an option that would change what is measured (`SWEEP_OPTIONS` and
+    `fixed`) is refused, and the recorded conditions are put back into `args`: resumed
+    groups run as the first ones did.
+    """
     if args.resume is not None:
         results, settings, done = resume(Path(args.resume), kind)
+        given = [name for name in (*SWEEP_OPTIONS, *fixed) if _given(args, name)]
+        if given:
+            arguments.refuse(
+                args,
+                f"--resume continues {args.resume} as it was recorded; drop "
+                f"{', '.join(map(_flag(args), given))}, which would change what it measures (start a new "
+                "sweep for other settings)",
+            )
+        recorded = results.settings.get("options")
+        for name, value in (recorded if isinstance(recorded, dict) else {}).items():
+            if name in fixed:
+                setattr(args, name, tuple(value) if isinstance(value, list) else value)
         return settings, Resumed(results, done)
     settings = SweepSettings(
         memory_sizes=args.memory, models=args.models, concurrencies=args.concurrency,
@@ -113,6 +152,21 @@ def settings_and_resumed(args: argparse.Namespace, kind: str, **extra: Any) -> t
         trim=DEFAULT_TRIM if args.trim is None else args.trim, **_invocations(args), **extra,
     )  # fmt: skip
     return settings, Resumed()
+
+
+def _given(args: argparse.Namespace, name: str) -> bool:
+    """Whether the command line set `name` to other than its default."""
+    parser: argparse.ArgumentParser = args.parser
+    return hasattr(args, name) and getattr(args, name) != parser.get_default(name)
+
+
+def _flag(args: argparse.Namespace) -> Any:
+    """The option (or options, as --cpu-limit/--no-cpu-limit) that set a name."""
+    options: dict[str, list[str]] = {}
+    for action in args.parser._actions:
+        if action.option_strings:
+            options.setdefault(action.dest, []).append(action.option_strings[0])
+    return lambda name: "/".join(options.get(name, [name]))
 
 
 def _invocations(args: argparse.Namespace) -> dict[str, Any]:
@@ -133,8 +187,16 @@ def _invocations(args: argparse.Namespace) -> dict[str, Any]:
     return {"invocations": first, "max_invocations": most}
 
 
-def prices(args: argparse.Namespace, region: str | None, err: Console) -> Prices:
-    """The region's published prices, or --prices; a region the table lacks is said out loud."""
+def prices(
+    args: argparse.Namespace, region: str | None, err: Console, resumed: Resumed | None = None
+) -> Prices:
+    """The region's published prices, or --prices, or those a resumed sweep recorded; a
+    region the table lacks is said out loud."""
+    if resumed is not None and resumed.results is not None:
+        try:
+            return Prices.from_dict(resumed.results.settings["prices"])
+        except (KeyError, TypeError, ValueError) as error:
+            arguments.refuse(args, f"--resume: the results hold no prices to go on with ({error})")
     if args.prices is not None:
         try:
             return Prices.load(args.prices)

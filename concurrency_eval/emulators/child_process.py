@@ -35,6 +35,10 @@ class StartsAndStops:
         self.stop()
 
 
+class StandInStopped(RuntimeError):
+    """A stand-in (the embedded S3, the local Lambda service) ended while it was needed."""
+
+
 class ChildServer:
     """The parent's side: start the child, read its ready line, stop it on exit."""
 
@@ -88,6 +92,13 @@ class ChildServer:
     @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
+
+    def check_alive(self) -> None:
+        """Raise StandInStopped, saying how it ended, if the child is no longer running."""
+        code = None if self._process is None else self._process.poll()
+        if code is not None:
+            how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+            raise StandInStopped(f"{self.what} stopped while it was needed ({how})")
 
     def _read_ready(self) -> dict[str, Any]:
         assert self._process is not None

@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import io
 import json
+import math
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from concurrency_eval.files import write_atomically
 from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe
+from contracts.lambda_limits import MAX_MEMORY_MB, MIN_MEMORY_MB
 
 FORMAT = "concurrency-eval/results@1"
 
@@ -250,7 +252,27 @@ def _typed(values: dict[str, Any], kind: type, where: str) -> dict[str, Any]:
             continue
         if allowed and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
             raise ValueError(f"{where}: {name} is {value!r}, not {annotation}")
+        problem = _out_of_range(name, value)
+        if problem:
+            raise ValueError(f"{where}: {name} is {value!r}, {problem}")
     return values
+
+
+#: Measured quantities: durations, memory, money, counts. None of them is negative.
+_MEASURED = ("_ms", "_mb", "_usd", "_s", "objects", "index", "concurrency")
+
+
+def _out_of_range(name: str, value: object) -> str | None:
+    """What is impossible about a number in a results file, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value):
+        return "not a finite number"
+    if name == "memory_mb" and not MIN_MEMORY_MB <= value <= MAX_MEMORY_MB:
+        return f"outside Lambda's {MIN_MEMORY_MB} to {MAX_MEMORY_MB} MB"
+    if name.endswith(_MEASURED) and value < 0:
+        return "below zero"
+    return None
 
 
 #: Columns from the run and the group; `init_ms` is the invocation's own (cold only).

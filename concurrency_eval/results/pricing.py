@@ -13,6 +13,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from contracts.bundles import ARCHITECTURES
 
@@ -43,25 +44,29 @@ class Prices:
         return billed_ms / 1000 * memory_mb / 1024 * per_gb_second
 
     @classmethod
+    def from_dict(cls, data: Any) -> "Prices":
+        """Prices as results.json records them (`dataclasses.asdict`), checked."""
+        prices = cls(
+            gb_second={str(k): _price(v) for k, v in data["gb_second"].items()},
+            request=_price(data["request"]),
+            region=str(data.get("region", "custom")),
+            date=str(data.get("date", "custom")),
+        )
+        missing = [architecture for architecture in ARCHITECTURES if architecture not in prices.gb_second]
+        if missing:
+            raise ValueError(f"no GB-second price for {', '.join(missing)}")
+        return prices
+
+    @classmethod
     def load(cls, path: Path) -> "Prices":
         """Prices from a JSON file: {"gb_second": {"arm64": .., "x86_64": ..}, "request": ..}."""
         shape = (
             '{"gb_second": {"arm64": price, "x86_64": price}, "request": price, "region": ..., "date": ...}'
         )
         try:
-            data = json.loads(path.read_bytes().decode("utf-8"))
-            prices = cls(
-                gb_second={str(k): _price(v) for k, v in data["gb_second"].items()},
-                request=_price(data["request"]),
-                region=str(data.get("region", "custom")),
-                date=str(data.get("date", "custom")),
-            )
+            return cls.from_dict(json.loads(path.read_bytes().decode("utf-8")))
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             raise ValueError(f"{path}: expected {shape} ({type(error).__name__}: {error})") from None
-        missing = [architecture for architecture in ARCHITECTURES if architecture not in prices.gb_second]
-        if missing:
-            raise ValueError(f"{path}: no GB-second price for {', '.join(missing)}; expected {shape}")
-        return prices
 
 
 def _price(value: object) -> float:

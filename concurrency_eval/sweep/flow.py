@@ -68,8 +68,10 @@ def sweep_locally(
     output: Path,
     progress: Interaction,
     resumed: Resumed = Resumed(),
+    recorded: dict[str, Any] | None = None,
 ) -> Results:
-    """Start the embedded S3 and the local Lambda service, and sweep the functions there."""
+    """Start the embedded S3 and the local Lambda service, and sweep the functions there.
+    `recorded` are the command's options, kept so that --resume runs under them again."""
     with LocalDeployment(
         root, options, settings.dataset, settings.models, output / "logs", progress
     ) as local:
@@ -84,6 +86,7 @@ def sweep_locally(
                 "protocol": "https" if options.tls else "http",
                 "faults": options.faults(settings.dataset.seed).to_dict()},
             functions={"timeout_s": options.timeout_s, "log_format": options.log_format},
+            options=recorded or {},
         )  # fmt: skip
         return run_sweep(sweep, originals, results, output, resumed.done)
 
@@ -98,6 +101,7 @@ def sweep_on_aws(
     *,
     budget_usd: float | None = None,
     resumed: Resumed = Resumed(),
+    options: dict[str, Any] | None = None,
 ) -> Results:
     """Sweep the deployed functions of `stack`. Raises Declined when the user says no,
     OverBudget over the budget, StackNotFound or ConfigurationError when the deployment
@@ -121,7 +125,7 @@ def sweep_on_aws(
     results = resumed.results or new_results(
         AWS, settings, prices, {"region": session.region_name, "functions": configurations},
         event=settings.event(deployed.data_bucket, "threaded", settings.concurrencies[0]),
-        stack=deployed.stack, budget_usd=budget_usd,
+        stack=deployed.stack, budget_usd=budget_usd, options=options or {},
     )  # fmt: skip
     return run_sweep(sweep, originals, results, output, resumed.done)
 

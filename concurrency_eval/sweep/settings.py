@@ -1,5 +1,6 @@
 """What a sweep measures: memory sizes x models x concurrency, and how often."""
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -9,8 +10,11 @@ from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT
 from concurrency_eval.sweep.sampling import DEFAULT_TARGET, Sampling
 from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.bundles import MODELS
-from contracts.lambda_limits import MAX_MEMORY_MB, MIN_MEMORY_MB
+from contracts.lambda_limits import MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB
+from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY
 
+#: The most warm invocations a point may get, and in flight at once.
+MAX_INVOCATIONS, MAX_PARALLELISM = 1000, 50
 #: The models whose requests in flight are bounded by the event's `concurrency`;
 #: sync always runs one request at a time.
 CONCURRENT_MODELS = ("threaded", "asyncio")
@@ -66,6 +70,25 @@ class SweepSettings:
     expected_seconds: float = 5.0
 
     def __post_init__(self) -> None:
+        """Settings from a results file are checked as the command line's are."""
+        validate_memory_sizes(self.memory_sizes)
+        unknown = [model for model in self.models if model not in MODELS]
+        if unknown or not self.models:
+            raise ValueError(
+                f"unknown model {unknown[0] if unknown else 'none'}; models are {', '.join(MODELS)}"
+            )
+        bad = [c for c in self.concurrencies if c is not None and not MIN_CONCURRENCY <= c <= MAX_CONCURRENCY]
+        if bad:
+            raise ValueError(f"concurrency {bad[0]} is outside {MIN_CONCURRENCY} to {MAX_CONCURRENCY}")
+        if not 1 <= self.invocations <= MAX_INVOCATIONS or not 1 <= self.parallelism <= MAX_PARALLELISM:
+            raise ValueError(
+                f"invocations ({self.invocations}) and parallelism ({self.parallelism}) are 1 to "
+                f"{MAX_INVOCATIONS} and 1 to {MAX_PARALLELISM}"
+            )
+        if not math.isfinite(self.expected_seconds) or not 0 < self.expected_seconds <= MAX_TIMEOUT_S:
+            raise ValueError(f"expected seconds per invocation ({self.expected_seconds}) is not 0 to 900")
+        if not 0 <= self.balanced_weight <= 1:
+            raise ValueError("the balanced weight is between 0 (speed) and 1 (cost)")
         if self.cold_starts < 1:
             raise ValueError("a point needs at least one cold start")
         if not 0 <= self.trim < 0.5:

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from concurrency_eval.commands.cli import main
 from concurrency_eval.commands.console import EXIT_USAGE
@@ -216,3 +217,76 @@ def test_an_aws_results_file_with_local_style_data_renders(
     first, _ = results.write(tmp_path / "a")
     assert main(["report", str(first)]) == 0
     assert "sync" in capsys.readouterr().out
+
+
+def _partial_sweep(tmp_path: Path, options: dict[str, object]) -> Path:
+    from concurrency_eval.results.pricing import DEFAULT_PRICES
+    from concurrency_eval.sweep.runner import new_results
+    from concurrency_eval.sweep.settings import SweepSettings
+
+    settings = SweepSettings(memory_sizes=(256, 1024), invocations=2)
+    results = new_results("local", settings, DEFAULT_PRICES, {}, event={}, options=options)
+    results.write(tmp_path)
+    return tmp_path
+
+
+def test_resume_runs_under_the_conditions_it_recorded(tmp_path: Path) -> None:
+    from concurrency_eval.commands import sweep_options
+    from concurrency_eval.commands.cli import build_parser
+
+    # Given a partial local sweep recorded with a fixed 2 ms latency over plain HTTP
+    folder = _partial_sweep(tmp_path, {"latency_ms": 2.0, "tls": False, "fault_key": ["150/000001.txt"]})
+    # When it is resumed with no options of its own
+    args = build_parser().parse_args(["local", "--resume", str(folder)])
+    settings, resumed = sweep_options.settings_and_resumed(args, "local", sweep_options.LOCAL_CONDITIONS)
+    # Then the recorded conditions, settings and prices are the ones it goes on with
+    assert (args.latency_ms, args.tls, args.fault_key) == (2.0, False, ("150/000001.txt",))
+    assert settings.memory_sizes == (256, 1024)
+    assert resumed.results is not None
+    assert sweep_options.prices(args, "eu-west-1", Console(), resumed).region == "us-east-1"
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--latency-ms", "200"], "--latency-ms"),
+        (
+            ["--no-cpu-limit", "--log-format", "Text", "--timeout", "30"],
+            "--cpu-limit/--no-cpu-limit, --timeout, --log-format",
+        ),
+        (["--memory", "512"], "--memory"),
+        (["--invocations", "3"], "--invocations"),
+    ],
+)
+def test_resume_refuses_options_that_would_change_what_it_measures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], named: str
+) -> None:
+    folder = _partial_sweep(tmp_path, {})
+    with pytest.raises(SystemExit) as refused:
+        main(["local", "--resume", str(folder), *extra])
+    assert refused.value.code == EXIT_USAGE
+    error = capsys.readouterr().err
+    assert f"--resume continues {folder} as it was recorded; drop {named}" in " ".join(error.split())
+
+
+@pytest.mark.parametrize("name", ["chart.txt", "chart"])
+def test_a_chart_that_is_not_named_png_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    sample().write(tmp_path)
+    with pytest.raises(SystemExit) as refused:
+        main(["report", str(tmp_path / "results.json"), "--chart", str(tmp_path / name)])
+    assert refused.value.code == EXIT_USAGE
+    assert "the chart is a PNG picture; name it with .png" in capsys.readouterr().err
+
+
+def test_a_chart_on_a_read_only_file_system_is_a_message_and_exit_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # /proc takes no new files, whoever asks (root included)
+    sample().write(tmp_path)
+    chart = Path("/proc/concurrency-eval-chart.png")
+    assert main(["report", str(tmp_path / "results.json"), "--chart", str(chart)]) == 3
+    error = capsys.readouterr().err
+    assert f"cannot write {chart}" in error
+    assert "Traceback" not in error

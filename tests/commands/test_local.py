@@ -195,3 +195,28 @@ def test_invoke_refuses_what_lambda_would_before_starting_anything(
     assert completed.returncode == 2
     assert message in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_the_s3_stand_in_dying_mid_sweep_is_a_message_a_resume_hint_and_exit_3(tmp_path: Path) -> None:
+    # Given a sweep under way
+    output = tmp_path / "results"
+    process = subprocess.Popen(
+        [COMMAND, "local", *SMALL, "--memory", "512,1024", "--invocations", "1", "--output", str(output)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT, start_new_session=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "1024 MB: updating" in line:
+            break
+    # When the embedded S3 is killed outright
+    (s3,) = [
+        pid for pid in descendants(process.pid) if "embedded_s3" in Path(f"/proc/{pid}/cmdline").read_text()
+    ]
+    os.kill(s3, signal.SIGKILL)
+    stderr = process.stderr.read()
+    # Then the tool says what stopped, how to go on, and keeps what it measured
+    assert process.wait(timeout=120) == 3, stderr
+    assert "the embedded S3 stopped while it was needed (killed by SIGKILL)" in " ".join(stderr.split())
+    assert "--resume" in stderr
+    assert "Traceback" not in stderr
+    assert json.loads((output / "results.json").read_text())["partial"] is True

@@ -177,7 +177,8 @@ def test_chart_is_a_png(tmp_path: Path) -> None:
     [(b"not json", "cannot read"),
      (json.dumps({"format": "other"}).encode(), "is not a concurrency-eval results"),
      (json.dumps({"format": "concurrency-eval/results@1", "models": [{}]}).encode(), "is malformed"),
-     (b"\xff\xfe not utf-8", "cannot read")],
+     (b"\xff\xfe not utf-8", "cannot read"),
+     (b"[" * 100_000 + b"]" * 100_000, "cannot read")],
 )  # fmt: skip
 def test_unreadable_files_are_named_with_the_problem(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "results.json"
@@ -193,6 +194,36 @@ def test_a_wrongly_typed_field_is_named(tmp_path: Path) -> None:
     path.write_text(json.dumps(document))
     with pytest.raises(ResultsError, match=r"models\[1\]\.invocations\[2\]: duration_ms is 'fast'"):
         Results.read(path)
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        (("invocations", 2, "duration_ms"), "NaN", "not a finite number"),
+        (("invocations", 2, "duration_ms"), "Infinity", "not a finite number"),
+        (("invocations", 2, "duration_ms"), -5.0, "below zero"),
+        (("invocations", 2, "cost_usd"), -1e-6, "below zero"),
+        (("memory_mb",), 0, "outside Lambda's 128 to 10240 MB"),
+        (("memory_mb",), -256, "outside Lambda's 128 to 10240 MB"),
+        (("memory_mb",), 99999, "outside Lambda's 128 to 10240 MB"),
+    ],
+)
+def test_impossible_figures_are_refused_with_where_they_are(
+    tmp_path: Path, where: tuple[object, ...], value: object, message: str
+) -> None:
+    # Given a results file with one impossible figure in its second group
+    document = json.loads(json.dumps(__import__("dataclasses").asdict(sample())))
+    target = document["models"][1]
+    for step in where[:-1]:
+        target = target[step]
+    target[where[-1]] = value
+    path = tmp_path / "results.json"
+    # (NaN and Infinity as Python's json writes them, which is not JSON)
+    path.write_text(json.dumps(document).replace('"NaN"', "NaN").replace('"Infinity"', "Infinity"))
+    # Then reading it says which figure and why
+    with pytest.raises(ResultsError, match=message) as refused:
+        Results.read(path)
+    assert f"models[1]{'.invocations[2]' if len(where) > 1 else ''}: {where[-1]} is" in str(refused.value)
 
 
 def test_results_without_invocations_are_not_all_correct() -> None:

@@ -99,8 +99,14 @@ def test_settings_written_before_sampling_until_clear_resume_as_a_fixed_count() 
         ({"trim": 0.5}, "below 0.5"),
         ({"invocations": 5, "max_invocations": 3}, "below the first invocations"),
         ({"target_ci": float("nan")}, "between 0 and 1"),
+        ({"models": ("bogus",)}, "unknown model bogus"),
+        ({"parallelism": 0}, "parallelism \\(0\\)"),
+        ({"invocations": 99999}, "invocations \\(99999\\)"),
+        ({"expected_seconds": float("nan")}, "expected seconds"),
+        ({"memory_sizes": (99999,)}, "128 to 10240"),
+        ({"concurrencies": (0,)}, "concurrency 0"),
     ],
 )
 def test_impossible_settings_are_refused(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        SweepSettings(memory_sizes=(128,), **changes)
+        SweepSettings(**({"memory_sizes": (128,)} | changes))

@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Self
 
-from concurrency_eval.emulators.child_process import ChildServer, StartsAndStops
+from concurrency_eval.emulators.child_process import ChildServer, StandInStopped, StartsAndStops
 from concurrency_eval.emulators.embedded_s3.faults import Faults
 from concurrency_eval.emulators.embedded_s3.instrument import CONTROL_PREFIX
 
@@ -103,6 +103,11 @@ class EmbeddedS3(StartsAndStops):
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"{self.endpoint}{CONTROL_PREFIX}{action}", data=data, method=method)
         context = None if self.ca_bundle is None else ssl.create_default_context(cafile=str(self.ca_bundle))
-        with urllib.request.urlopen(request, timeout=10, context=context) as response:
-            result: dict[str, Any] = json.loads(response.read())
-            return result
+        try:
+            with urllib.request.urlopen(request, timeout=10, context=context) as response:
+                result: dict[str, Any] = json.loads(response.read())
+                return result
+        except OSError as error:
+            if self._child is not None:
+                self._child.check_alive()
+            raise StandInStopped(f"the embedded S3 did not answer ({error})") from None
