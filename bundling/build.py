@@ -173,7 +173,9 @@ class Builder:
             started = time.perf_counter()
             self.progress(f"building {name} for {self.target.label} ...")
             destination.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=destination.parent, prefix=f".{name}-") as scratch:
+            _remove_abandoned(destination.parent)
+            scratch_prefix = f"{_SCRATCH}{os.getpid()}-{name}-"
+            with tempfile.TemporaryDirectory(dir=destination.parent, prefix=scratch_prefix) as scratch:
                 staging = Path(scratch) / "bundle"
                 staging.mkdir()
                 self._build_into(name, staging)
@@ -361,3 +363,26 @@ def _run(command: Sequence[str], what: str, cwd: Path | None = None) -> str:
     if completed.returncode != 0:
         raise BuildError(f"{what} failed (exit {completed.returncode}):\n{completed.stderr.strip()}")
     return completed.stdout
+
+
+#: A build's scratch folder beside the cache, named after the building process.
+_SCRATCH = ".building-"
+
+
+def _remove_abandoned(cache: Path) -> None:
+    """Scratch folders of builds whose process is gone (killed, or interrupted while it
+    was cleaning up): removed, so that no half-built bundle lingers in the cache."""
+    for scratch in cache.glob(f"{_SCRATCH}*"):
+        owner = scratch.name.removeprefix(_SCRATCH).split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

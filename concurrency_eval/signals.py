@@ -59,6 +59,11 @@ def ignore_further() -> None:
             signal.signal(signum, signal.SIG_IGN)
 
 
+def interrupt(signum: int) -> KeyboardInterrupt:
+    """What `signum` raises in the main thread: KeyboardInterrupt for SIGINT, else Ended."""
+    return KeyboardInterrupt() if signum == signal.SIGINT else Ended(signum)
+
+
 def exit_code(interrupt: KeyboardInterrupt) -> int:
     """128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP."""
     return 128 + (interrupt.signum if isinstance(interrupt, Ended) else signal.SIGINT)

@@ -123,9 +123,11 @@ class Summary:
 
 #: Why a group stopped invoking (`ModelRun.stop_reason`): it had its fixed count; its
 #: median's CI was within the target; it could no longer change a choice; it reached
-#: the ceiling; one more batch could have gone over the budget.
+#: the ceiling; one more batch could have gone over the budget; or the sweep was
+#: interrupted in the middle of it (--resume measures such a group again).
 FIXED, CLEAR, SETTLED, CEILING, BUDGET = "fixed", "clear", "settled", "ceiling", "budget"
-STOP_REASONS = (FIXED, CLEAR, SETTLED, CEILING, BUDGET)
+INTERRUPTED = "interrupted"
+STOP_REASONS = (FIXED, CLEAR, SETTLED, CEILING, BUDGET, INTERRUPTED)
 
 #: Where a sweep ran (`Results.kind`): the deployed functions on AWS, or the local Lambda service.
 AWS, LOCAL = "aws", "local"

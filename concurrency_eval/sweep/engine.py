@@ -14,13 +14,14 @@ the functions are restored.
 import math
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
+from concurrency_eval import signals
 from concurrency_eval.backends.under_test import FunctionsUnderTest
-from concurrency_eval.results.document import BUDGET, Invocation, ModelRun
+from concurrency_eval.results.document import BUDGET, INTERRUPTED, Invocation, ModelRun
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.results.verdict import Point
+from concurrency_eval.sweep import in_flight
 from concurrency_eval.sweep.invoke import Answer, invoke_once
 from concurrency_eval.sweep.plan import architecture_of
 from concurrency_eval.sweep.settings import Step, SweepSettings
@@ -95,7 +96,8 @@ class Sweep:
         """
         self._originals = originals
         self._spent = sum(i.cost_usd or 0.0 for run in measured for i in run.invocations)
-        self._points = [point for run in measured if (point := Point.of(run)) is not None]
+        finished = [run for run in measured if run.stop_reason != INTERRUPTED]
+        self._points = [point for run in finished if (point := Point.of(run)) is not None]
         configurator = Configurator(
             self._under_test.client, self._under_test.functions, originals, self._under_test.poll_seconds,
             on_step=lambda message: self._observer.step(message),
@@ -114,15 +116,25 @@ class Sweep:
                     if start + 1 < self._settings.cold_starts:
                         self._observer.step(f"{step.label}: cold start {start + 1}", total=len(models))
                         for model in models:
-                            run = runs[model]
-                            self._record(
-                                run, self._invoke(model, step, len(run.invocations), architectures[model])
-                            )
+                            self._invoke_all(runs[model], step, architectures[model], 1, parallelism=1)
                 for model in models:
                     self._observer.step(f"{step.label}: {model}", total=self._planned_invocations())
-                    on_group(self._measure(runs[model], step, architectures[model]))
-        finally:
+                    try:
+                        on_group(self._measure(runs[model], step, architectures[model]))
+                    except KeyboardInterrupt:
+                        # What the group measured before the interrupt is kept, marked as
+                        # such; --resume measures the group again.
+                        if runs[model].invocations:
+                            runs[model].stop_reason = INTERRUPTED
+                            on_group(runs[model])
+                        raise
+        except BaseException:
             configurator.restore()
+            raise
+        signum = configurator.restore()
+        if signum is not None:
+            # The sweep had finished; an interrupt during the restore still ends the command as one.
+            raise signals.interrupt(signum)
 
     def _planned_invocations(self) -> int:
         sampling = self._settings.sampling
@@ -146,25 +158,32 @@ class Sweep:
         """The group's last cold invocation, then warm ones until sampling says stop."""
         model, sampling = run.model, self._settings.sampling
         self._meter.begin()
-        self._record(run, self._invoke(model, step, len(run.invocations), architecture))
+        self._invoke_all(run, step, architecture, 1, parallelism=1)
         earlier = [p for p in self._points if p.model == model]
         attempts = 0
-        with ThreadPoolExecutor(self._settings.parallelism) as pool:
-            while (reason := self._stop(run, step, attempts, earlier)) is None:
-                # The first invocations all at once; then a batch the size of the parallelism.
-                batch = sampling.minimum if attempts == 0 else self._settings.parallelism
-                batch = min(batch, (sampling.maximum or sampling.minimum) - attempts)
-                start = len(run.invocations)
-                indexes = range(start, start + batch)
-                for invocation in pool.map(lambda i: self._invoke(model, step, i, architecture), indexes):
-                    self._record(run, invocation)
-                attempts += batch
+        while (reason := self._stop(run, step, attempts, earlier)) is None:
+            # The first invocations all at once; then a batch the size of the parallelism.
+            batch = sampling.minimum if attempts == 0 else self._settings.parallelism
+            batch = min(batch, (sampling.maximum or sampling.minimum) - attempts)
+            self._invoke_all(run, step, architecture, batch, self._settings.parallelism)
+            attempts += batch
         run.stop_reason = reason
         self._meter.end(run)
         point = Point.of(run)
         if point is not None:
             self._points.append(point)
         return run
+
+    def _invoke_all(self, run: ModelRun, step: Step, architecture: str, count: int, parallelism: int) -> None:
+        """`count` invocations of the group's model, `parallelism` at a time, recorded in order."""
+        start = len(run.invocations)
+        in_flight.run_all(
+            lambda index: self._invoke(run.model, step, index, architecture),
+            range(start, start + count),
+            parallelism,
+            lambda invocation: self._record(run, invocation),
+            self._observer.step,
+        )
 
     def _stop(self, run: ModelRun, step: Step, attempts: int, earlier: Sequence[Point]) -> str | None:
         reason = self._settings.sampling.stop(attempts, Point.of(run), earlier)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from concurrency_eval.files import WriteFailed
-from concurrency_eval.results.document import ModelRun, Results, ResultsError, started_now
+from concurrency_eval.results.document import INTERRUPTED, ModelRun, Results, ResultsError, started_now
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Sweep
 from concurrency_eval.sweep.settings import SweepSettings
@@ -57,7 +57,11 @@ def resume(directory: Path, kind: str) -> tuple[Results, SweepSettings, frozense
         raise ResultsError(
             f"{directory}/results.json has no sweep settings to resume from ({error})"
         ) from None
-    done = frozenset((run.model, run.memory_mb or 0, run.concurrency) for run in results.models)
+    done = frozenset(
+        (run.model, run.memory_mb or 0, run.concurrency)
+        for run in results.models
+        if run.stop_reason != INTERRUPTED
+    )
     return results, settings, done
 
 
@@ -72,7 +76,16 @@ def run_sweep(
     """Run the sweep, writing the results after every group; partial unless it finished."""
 
     def keep(run: ModelRun) -> None:
-        results.models.append(run)
+        # A group interrupted before is replaced by its new measurement.
+        key = (run.model, run.memory_mb, run.concurrency)
+        results.models[:] = [
+            kept
+            for kept in results.models
+            if kept is run
+            or not (kept.stop_reason == INTERRUPTED and (kept.model, kept.memory_mb, kept.concurrency) == key)
+        ]
+        if not any(kept is run for kept in results.models):
+            results.models.append(run)
         results.write(directory)
         on_written(results)
 

@@ -68,11 +68,12 @@ class Configurator:
         for model in models:
             self._wait(model)
 
-    def restore(self) -> None:
-        """Every function back to its original memory size and environment, whatever it takes."""
+    def restore(self) -> int | None:
+        """Every function back to its original memory size and environment, whatever it
+        takes; the signal that came meanwhile (noted, not obeyed), if one did."""
         self._on_step("restoring the original configurations")
         failures: dict[str, str] = {}
-        with _shielded_from_interrupts(lambda: self._on_step("still restoring; please wait")):
+        with _shielded_from_interrupts(lambda: self._on_step("still restoring; please wait")) as noted:
             for model in self._functions:
                 try:
                     self._wait(model)
@@ -89,6 +90,7 @@ class Configurator:
                     failures[self._functions[model]] = str(error)
         if failures:
             raise RestoreFailed(failures)
+        return noted[0] if noted else None
 
     def _update(self, model: str, memory_mb: int, variables: dict[str, str]) -> None:
         name = self._functions[model]
@@ -122,16 +124,23 @@ def _variables(configuration: dict[str, Any]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _shielded_from_interrupts(on_interrupt: Callable[[], None]) -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP during the restore are noted, not obeyed: an
-    interrupted restore would leave functions changed. Only the main thread can set
-    signal handlers."""
+def _shielded_from_interrupts(on_interrupt: Callable[[], None]) -> Iterator[list[int]]:
+    """Ctrl-C, SIGTERM and SIGHUP during the restore are noted (yielded, in order, and
+    said once), not obeyed: an interrupted restore would leave functions changed. Only
+    the main thread can set signal handlers."""
+    noted: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield noted
         return
-    previous = {signum: signal.signal(signum, lambda *_: on_interrupt()) for signum in ENDING}
+
+    def note(signum: int, _frame: object) -> None:
+        if not noted:
+            on_interrupt()
+        noted.append(signum)
+
+    previous = {signum: signal.signal(signum, note) for signum in ENDING}
     try:
-        yield
+        yield noted
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import os
 import shutil
 import struct
 import subprocess
@@ -184,3 +185,24 @@ def test_requirements_stay_plain_when_the_caller_forces_colour(monkeypatch: pyte
     requirements = Builder(ROOT, Target("arm64")).pypi_requirements()
     assert "\x1b" not in requirements
     assert "boto3==" in requirements
+
+
+def test_a_build_interrupted_mid_way_leaves_nothing_for_long(tmp_path: Path) -> None:
+    # Given the scratch folders of a build whose process is gone, and of one still running
+    builder = Builder(ROOT, Target.host(), cache_dir=tmp_path, progress=lambda _: None)
+    folder = tmp_path / Target.host().label
+    gone = 1
+    while (Path("/proc") / str(gone)).exists():
+        gone += 7919
+    abandoned = folder / f".building-{gone}-framework-abc"
+    running = folder / f".building-{os.getpid()}-pypi-def"
+    for scratch in (abandoned, running):
+        (scratch / "bundle").mkdir(parents=True)
+    # When a bundle is built there
+    builder.build("framework")
+    # Then the abandoned half-build is gone, and the running one is left to its builder
+    assert not abandoned.exists()
+    assert running.exists()
+    assert [p.name for p in folder.iterdir() if not p.name.startswith(".")] == [
+        builder.path("framework").name
+    ]

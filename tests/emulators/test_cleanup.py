@@ -89,6 +89,9 @@ def test_serve_leaves_no_process_and_no_cgroup(how: signal.Signals, tmp_path: Pa
     assert len(service_pids) == 1
     assert len(tree) >= 5  # the S3, the service, and an environment per function
     (service_pid,) = service_pids
+    # (the spec the service was started from is gone as soon as it was read)
+    arguments = Path(f"/proc/{service_pid}/cmdline").read_text().split("\0")
+    assert not Path(arguments[arguments.index("--spec") + 1]).exists()
     # When the tool is interrupted, terminated, or killed outright
     process.send_signal(how)
     code = process.wait(timeout=60)

@@ -185,9 +185,13 @@ def test_sampling_never_spends_past_the_budget(deployment: LocalDeployment, tmp_
     assert sum(i.cost_usd or 0 for i in group.invocations) < 0.0005
 
 
-@pytest.mark.parametrize("moment", ["UpdateFunctionConfiguration", "Invoke"])
+@pytest.mark.parametrize(
+    ("moment", "count"),
+    [("UpdateFunctionConfiguration", 3), ("Invoke", 5), ("Invoke", 6)],
+    ids=["during-an-update", "before-a-group", "in-the-middle-of-a-group"],
+)
 def test_an_interrupt_restores_every_function_and_resume_completes(
-    deployment: LocalDeployment, tmp_path: Path, moment: str
+    deployment: LocalDeployment, tmp_path: Path, moment: str, count: int
 ) -> None:
     # Given a sweep that will be interrupted right after the first update of the
     # second size was accepted (still InProgress), or after an invocation at that size
@@ -199,9 +203,7 @@ def test_an_interrupt_restores_every_function_and_resume_completes(
     def interrupt(**kwargs: Any) -> None:
         operation = kwargs["model"].name
         calls.append(operation)
-        if operation == moment and calls.count(moment) == (
-            3 if moment == "UpdateFunctionConfiguration" else 5
-        ):
+        if operation == moment and calls.count(moment) == count:
             raise KeyboardInterrupt
 
     sweep._under_test.client.meta.events.register("after-call.lambda", interrupt)
@@ -218,6 +220,11 @@ def test_an_interrupt_restores_every_function_and_resume_completes(
     assert written.partial
     finished = [(run.model, run.memory_mb) for run in written.models]
     assert finished[:2] == [("sync", 512), ("asyncio", 512)]
+    # (a group interrupted half way is kept with what it measured, and says so)
+    interrupted = [run for run in written.models if run.stop_reason == "interrupted"]
+    assert [(run.model, run.memory_mb, len(run.invocations)) for run in interrupted] == (
+        [("sync", 1769, 1)] if count == 6 and moment == "Invoke" else []
+    )
     # When the sweep is resumed from that folder
     resumed, resumed_settings, done = resume(tmp_path, "local")
     sweep = Sweep(target, resumed_settings, DEFAULT_PRICES, Quiet(), deployment.meter())
@@ -227,6 +234,7 @@ def test_an_interrupt_restores_every_function_and_resume_completes(
     assert not final.partial
     groups = [(run.model, run.memory_mb) for run in final.models]
     assert sorted(groups) == sorted((m, s) for m in ("sync", "asyncio") for s in (512, 1769))
+    assert "interrupted" not in {run.stop_reason for run in final.models}
     assert final.all_correct()
 
 

@@ -200,12 +200,18 @@ class LocalLambda(StartsAndStops):
         except ServiceError:
             self.stop()
             raise
+        finally:
+            # Read by the child before it is ready: gone now, whatever happens later.
+            self._remove_spec()
         self.endpoint, self.cpu_limit = ready["endpoint"], ready["cpu_limit"]
         return self
 
     def stop(self) -> None:
         if self._child is not None:
             self._child.stop()
+        self._remove_spec()
+
+    def _remove_spec(self) -> None:
         if self._spec_file is not None:
             self._spec_file.unlink(missing_ok=True)
             self._spec_file = None
