@@ -20,7 +20,7 @@ from contracts.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, DEPLOYED_LO
 from contracts.lambda_limits import LOG_FORMATS, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S
 from contracts.ranges import NotANumber, OutOfRange, float_between, int_between
 from contracts.stack import DEFAULT_STACK_PREFIX, evaluation_stack_name
-from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY
+from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY, bucket_name_problem
 
 MAX_OBJECTS = 1_000_000
 
@@ -97,6 +97,14 @@ def memory_sizes(text: str) -> tuple[int, ...]:
         return validate_memory_sizes(sizes)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def bucket_name(text: str) -> str:
+    """An S3 bucket name, by S3's naming rules (the functions' own check)."""
+    problem = bucket_name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text[:80]!r} is not a valid bucket name: {problem}")
+    return text
 
 
 def endpoint_url(text: str) -> str:

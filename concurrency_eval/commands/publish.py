@@ -27,7 +27,9 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "upload those whose content changed to the versioned artifact bucket, and report each object's "
         "key and version (as a manifest for the stacks, and as GitHub Actions outputs and summary).",
     )
-    parser.add_argument("--bucket", required=True, help="the versioned artifact bucket")
+    parser.add_argument(
+        "--bucket", required=True, type=arguments.bucket_name, help="the versioned artifact bucket"
+    )
     parser.add_argument(
         "--prefix",
         type=arguments.key_prefix,

@@ -17,7 +17,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         description="Generate the data set and upload what is not already there unchanged.",
     )
     arguments.add_dataset_arguments(parser, objects_default=1000)
-    parser.add_argument("--bucket", required=True, help="the bucket to upload to")
+    parser.add_argument("--bucket", required=True, type=arguments.bucket_name, help="the bucket to upload to")
     parser.add_argument(
         "--endpoint-url",
         type=arguments.endpoint_url,

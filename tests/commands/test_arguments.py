@@ -27,7 +27,9 @@ from tests.results.test_document import sample
             ["local", "--fault-key", "1000/999999.txt"],
             "is not in the data set, whose keys are 150/000000.txt",
         ),
-        (["seed", "--bucket", "b", "--endpoint-url", "notaurl"], "'notaurl' is not an endpoint URL"),
+        (["seed", "--bucket", "bucket", "--endpoint-url", "notaurl"], "'notaurl' is not an endpoint URL"),
+        (["seed", "--bucket", "Bad_Bucket!"], "'Bad_Bucket!' is not a valid bucket name: use only lowercase"),
+        (["publish", "--bucket", "ab"], "'ab' is not a valid bucket name: it must be 3 to 63 characters"),
         (["run", "--memory", ","], "argument --memory: name at least one memory size"),
         (["invoke", "sync", "--memory", "64"], "argument --memory: 64 is out of range; use 128 to 10240"),
         (["local", "--error-rate", "5"], "argument --error-rate: 5 is out of range; use 0 to 1"),
@@ -63,11 +65,11 @@ from tests.results.test_document import sample
         (["run", "--memory", "lots"], "argument --memory: 'lots' is not a comma-separated list of MB"),
         (["run", "--parallelism", "0"], "argument --parallelism: 0 is out of range"),
         (["run", "--budget", "-1"], "argument --budget: -1 is out of range"),
-        (["publish", "--bucket", "b", "--prefix", "artifacts"], "'artifacts' is not a key prefix"),
-        (["publish", "--bucket", "b", "--prefix", "*/"], "'*/' is not a key prefix"),
-        (["publish", "--bucket", "b", "--prefix", "../"], "'../' is not a key prefix"),
-        (["publish", "--bucket", "b", "--framework-source", "garbage"], "is not a pinned git requirement"),
-        (["publish", "--bucket", "b", "--framework-source", "s3fanout"], "is not a pinned git requirement"),
+        (["publish", "--bucket", "bucket", "--prefix", "artifacts"], "'artifacts' is not a key prefix"),
+        (["publish", "--bucket", "bucket", "--prefix", "*/"], "'*/' is not a key prefix"),
+        (["publish", "--bucket", "bucket", "--prefix", "../"], "'../' is not a key prefix"),
+        (["publish", "--bucket", "bkt", "--framework-source", "garbage"], "is not a pinned git requirement"),
+        (["publish", "--bucket", "bkt", "--framework-source", "s3fanout"], "is not a pinned git requirement"),
         (["launch"], "invalid choice: 'launch'"),
         ([], "the following arguments are required: COMMAND"),
     ],
@@ -87,7 +89,7 @@ def test_outputs_are_checked_before_any_work(tmp_path: Path, capsys: pytest.Capt
     for argv in (
         ["local", "--output", str(blocker)],
         ["local", "--output", str(blocker / "below")],
-        ["publish", "--bucket", "b", "--manifest", str(tmp_path / "missing" / "artifacts.json")],
+        ["publish", "--bucket", "bucket", "--manifest", str(tmp_path / "missing" / "artifacts.json")],
     ):
         with pytest.raises(SystemExit) as raised:
             main(argv)
@@ -177,7 +179,7 @@ def test_region_and_profile_reach_the_session(command: str) -> None:
     from concurrency_eval.commands.arguments import aws_session
     from concurrency_eval.commands.cli import build_parser
 
-    required = {"seed": ["--bucket", "b"], "run": [], "publish": ["--bucket", "b"]}[command]
+    required = {"seed": ["--bucket", "bucket"], "run": [], "publish": ["--bucket", "bucket"]}[command]
     args = build_parser().parse_args([command, *required, "--region", "eu-west-3"])
     assert aws_session(args).region_name == "eu-west-3"
     args = build_parser().parse_args([command, *required, "--profile", "no-such-profile"])
@@ -200,11 +202,12 @@ def test_a_price_file_with_nan_is_refused_with_exit_2(
 def test_a_bucket_name_with_markup_is_named_as_it_is(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # An endpoint where nothing listens: the error names the bucket exactly, markup and all
+    # A name S3 would refuse: the refusal names it exactly, markup and all
     arguments = ["--endpoint-url", "http://127.0.0.1:9", "--objects", "1", "--region", "us-east-1"]
-    code = main(["seed", "--bucket", "[/x]bad/bucket", *arguments])
-    assert code == 3
-    assert "s3://[/x]bad/bucket" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        main(["seed", "--bucket", "[/x]bad/bucket", *arguments])
+    assert refused.value.code == EXIT_USAGE
+    assert "'[/x]bad/bucket' is not a valid bucket name" in capsys.readouterr().err
 
 
 def test_an_aws_results_file_with_local_style_data_renders(

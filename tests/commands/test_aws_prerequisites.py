@@ -54,7 +54,7 @@ def test_the_smoke_test_without_aws_exits_3(tmp_path: Path) -> None:
 
 
 def test_publish_without_credentials_exits_3_before_building_anything(tmp_path: Path) -> None:
-    completed = _run(tmp_path, {"AWS_DEFAULT_REGION": "eu-west-1"}, command=("publish", "--bucket", "b"))
+    completed = _run(tmp_path, {"AWS_DEFAULT_REGION": "eu-west-1"}, command=("publish", "--bucket", "bucket"))
     assert completed.returncode == 3, completed.stderr
     assert "no AWS credentials" in completed.stderr
     assert "building" not in completed.stderr

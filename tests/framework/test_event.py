@@ -1,5 +1,6 @@
 """The event contract, checked through the handlers: bad input never raises."""
 
+import json
 from typing import Any
 
 import pytest
@@ -62,6 +63,9 @@ MALFORMED: list[tuple[object, str, str]] = [
     (with_(max_keys=0), "max_keys", "between 1 and"),
     (with_(max_keys="all"), "max_keys", "must be an integer"),
     (with_(Find="x"), "Find", "unknown field 'Find'"),
+    # A field name the size of the event is echoed in part (the answer stays far below 6 MB)
+    (with_(**{"x" * 3_200_000: 1}), "x" * 80 + "...", "unknown field '" + "x" * 80 + "...'"),
+    (with_(s3_bucket_name="B" * 3_200_000), "s3_bucket_name", "'" + "B" * 80 + "...' is not a valid"),
 ]
 
 
@@ -86,6 +90,7 @@ def test_malformed_event_gets_a_structured_error(
     assert response["detail"] == model
     assert response["result"] is None
     assert isinstance(response["time"], float)
+    assert len(json.dumps(response)) < 2_000
 
 
 def test_corpus_is_large_enough() -> None:

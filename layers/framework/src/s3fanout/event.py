@@ -52,9 +52,12 @@ def parse_event(event: object, default_concurrency: int) -> Request:
         )
     unknown = sorted(str(name) for name in event if name not in FIELDS)
     if unknown:
+        # The name is the caller's text: echoed in part, so that no event can make the
+        # answer larger than Lambda's 6 MB response limit.
+        named = _echo(unknown[0])
         raise InvalidEvent(
-            f"unknown field {unknown[0]!r}; the event takes {', '.join(FIELDS)}",
-            field=unknown[0],
+            f"unknown field {named!r}; the event takes {', '.join(FIELDS)}",
+            field=named,
         )
     return Request(
         bucket=_bucket(event),
@@ -67,12 +70,20 @@ def parse_event(event: object, default_concurrency: int) -> Request:
     )
 
 
+#: The most of a caller's text an error repeats.
+ECHO_CHARACTERS = 80
+
+
+def _echo(text: str) -> str:
+    return text if len(text) <= ECHO_CHARACTERS else f"{text[:ECHO_CHARACTERS]}..."
+
+
 def _bucket(event: Mapping[str, Any]) -> str:
     name = _required_str(event, "s3_bucket_name")
     problem = bucket_name_problem(name)
     if problem:
         raise InvalidEvent(
-            f"s3_bucket_name {name[:80]!r} is not a valid bucket name: {problem}",
+            f"s3_bucket_name {_echo(name)!r} is not a valid bucket name: {problem}",
             field="s3_bucket_name",
         )
     return name
