@@ -1,6 +1,7 @@
 """The embedded S3: its fast path answers as moto does, its latency follows the published
 percentiles, it speaks HTTPS verified as S3 is, and HTTP/1.1 as clients expect."""
 
+import contextlib
 import random
 import socket
 import ssl
@@ -164,6 +165,9 @@ def test_pipelined_requests_are_answered_in_order_and_malformed_ones_refused(htt
 def test_a_latency_is_waited_before_the_answer(https_s3: EmbeddedS3) -> None:
     # Given every request waits 200 ms (a mechanism check: a lower bound, no upper one)
     s3 = client_for(https_s3)
+    # (a bucket of its own: under pytest-xdist, no test may count on another's)
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="slow", Body=b"x")
     https_s3.set_faults(Faults(latency_ms=200))
     try:

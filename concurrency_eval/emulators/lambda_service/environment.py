@@ -399,9 +399,10 @@ class ExecutionEnvironment:
         return "Runtime.ExitError", f"Runtime exited with error: {how}"
 
     def _max_memory_used_mb(self) -> int:
-        # Lambda reports whole megabytes, rounded up: 40.2 MB used is "41 MB".
+        # Lambda reports whole megabytes, rounded up: 40.2 MB used is "41 MB"; never more
+        # than the memory size (a process over it is killed on the way there).
         peak = self.confinement.peak_rss_mb()
-        return max(1, int(-(-peak // 1)))
+        return min(max(1, int(-(-peak // 1))), self.configuration.memory_mb)
 
     def _exited(self) -> bool:
         return self._process is None or self._process.poll() is not None

@@ -99,8 +99,10 @@ def validate(configuration: Configuration) -> None:
     if configuration.log_format not in LOG_FORMATS:
         raise LambdaApiError(
             400,
-            "InvalidParameterValueException",
-            f"LogFormat '{configuration.log_format}' is not supported; use one of {', '.join(LOG_FORMATS)}",
+            "ValidationException",
+            f"1 validation error detected: Value '{configuration.log_format[:64]}' at "
+            "'loggingConfig.logFormat' failed to satisfy constraint: Member must satisfy enum value set: "
+            f"[{', '.join(sorted(LOG_FORMATS))}]",
         )
     problem = environment_problem(dict(configuration.environment))
     if problem is not None:

@@ -7,26 +7,43 @@ Requests are not signature-checked: the service is for this machine only and bin
 to loopback.
 """
 
+import contextlib
+import http
 import json
 import re
+import threading
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
 from concurrency_eval.emulators.lambda_service.functions import (
+    ACCOUNT,
     QUALIFIERS,
+    REGION,
     Configuration,
     LambdaApiError,
     function_arn,
 )
 from concurrency_eval.emulators.lambda_service.loopback import KeepAliveHandler, LoopbackServer
 from concurrency_eval.emulators.lambda_service.service import LambdaService
+from contracts.lambda_limits import MAX_PAYLOAD_BYTES
 
 #: Extra headers Invoke answers with, beyond Lambda's: what the service measured.
 CPU_HEADER = "X-Local-Cpu-Ms"
 INIT_CPU_HEADER = "X-Local-Init-Cpu-Ms"
 
 _NAME = r"(?P<name>[^/]+)"
+#: FunctionName as the Lambda API reference gives it (Invoke), and its length limit.
+FUNCTION_NAME_PATTERN = (
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
+    r"([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
+)
+MAX_FUNCTION_NAME = 170
+#: An idle connection is closed after this long, as a load balancer in front of Lambda's
+#: API would; an answer still being computed is not affected.
+IDLE_TIMEOUT_S = 30
+#: Lambda's account concurrency, and what it keeps unreserved ("Lambda quotas").
+ACCOUNT_CONCURRENCY, MIN_UNRESERVED = 1000, 100
 Route = tuple[str, re.Pattern[str], Callable[["_Handler", re.Match[str], dict[str, list[str]]], None]]
 
 
@@ -44,9 +61,16 @@ _ROUTES: list[Route] = []
 class LambdaApiServer(LoopbackServer):
     request_queue_size = 128
 
-    def __init__(self, service: LambdaService, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        service: LambdaService,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+    ) -> None:
         super().__init__(_Handler, "lambda-api", host, port)
         self.service = service
+        self.idle_timeout_s = idle_timeout_s
 
     @property
     def endpoint(self) -> str:
@@ -55,6 +79,11 @@ class LambdaApiServer(LoopbackServer):
 
 class _Handler(KeepAliveHandler):
     server: LambdaApiServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Reads and writes on a silent connection give up; an answer being computed does not.
+        self.connection.settimeout(self.server.idle_timeout_s)
 
     def do_GET(self) -> None:  # noqa: N802 - the names http.server calls
         self._dispatch("GET")
@@ -68,22 +97,89 @@ class _Handler(KeepAliveHandler):
     def do_DELETE(self) -> None:  # noqa: N802 - the names http.server calls
         self._dispatch("DELETE")
 
+    def do_PATCH(self) -> None:  # noqa: N802 - the names http.server calls
+        self._dispatch("PATCH")
+
+    def do_HEAD(self) -> None:  # noqa: N802 - the names http.server calls
+        self._dispatch("HEAD")
+
+    def do_OPTIONS(self) -> None:  # noqa: N802 - the names http.server calls
+        self._dispatch("OPTIONS")
+
     def _dispatch(self, method: str) -> None:
         url = urllib.parse.urlsplit(self.path)
-        query = urllib.parse.parse_qs(url.query)
-        path = urllib.parse.unquote(url.path)
-        self._body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         try:
+            self._body = self._read_body()
+            # Routed on the path as sent: an escaped slash (%2F) stays inside its segment.
             for route_method, pattern, handler in _ROUTES:
-                match = pattern.match(path)
+                match = pattern.match(url.path)
                 if match and route_method == method:
                     handler(self, match, query)
                     return
-            raise LambdaApiError(404, "UnknownOperationException", f"Unknown operation {method} {path}")
+            raise LambdaApiError(
+                404, "UnknownOperationException", f"Unknown operation {method} {url.path[:200]}"
+            )
         except LambdaApiError as error:
             self._error(error)
+        except TimeoutError:
+            self.close_connection = True
         except Exception as error:  # noqa: BLE001 - a service fault answers 500, as Lambda's would
             self._error(LambdaApiError(500, "ServiceException", f"{type(error).__name__}: {error}"))
+
+    def _read_body(self) -> bytes:
+        """The request body: by Content-Length or chunked, at most Lambda's 6 MB."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return b""
+        if not raw.strip().isdigit():
+            self.close_connection = True
+            raise LambdaApiError(
+                400, "InvalidRequestContentException", f"Content-Length {raw[:32]!r} is not a byte count"
+            )
+        length = int(raw)
+        if length >= MAX_PAYLOAD_BYTES:
+            # Not read: the connection cannot be used again.
+            self.close_connection = True
+            raise _too_large()
+        body = self.rfile.read(length)
+        if len(body) < length:
+            self.close_connection = True
+            raise LambdaApiError(
+                400, "InvalidRequestContentException", f"the body ended after {len(body)} of {length} bytes"
+            )
+        return body
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                self.close_connection = True
+                raise LambdaApiError(
+                    400, "InvalidRequestContentException", "a chunk of the body has no valid size"
+                ) from None
+            if size == 0:
+                self.rfile.readline(1024)
+                return bytes(body)
+            if len(body) + size >= MAX_PAYLOAD_BYTES:
+                self.close_connection = True
+                raise _too_large()
+            body += self.rfile.read(size)
+            self.rfile.readline(1024)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a request line too long, a malformed request) as
+        Lambda's JSON errors, never HTML."""
+        self.close_connection = True
+        phrase = message or http.HTTPStatus(code).phrase
+        error_type = "ServiceException" if code >= 500 else "InvalidRequestContentException"
+        with contextlib.suppress(OSError):
+            self._error(LambdaApiError(code, error_type, phrase))
 
     # -- responses ------------------------------------------------------------------
 
@@ -98,7 +194,8 @@ class _Handler(KeepAliveHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _error(self, error: LambdaApiError) -> None:
         document: dict[str, Any] = {"Type": "User", "message": error.message, **error.extra}
@@ -116,33 +213,94 @@ class _Handler(KeepAliveHandler):
         return document
 
 
+def _too_large() -> LambdaApiError:
+    return LambdaApiError(
+        413,
+        "RequestTooLargeException",
+        f"Request must be smaller than {MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation",
+    )
+
+
 def _function_name(raw: str) -> tuple[str, str | None]:
-    """A name, partial ARN or ARN, with an optional qualifier: the name and the qualifier."""
-    if raw.startswith("arn:"):
-        parts = raw.split(":")
+    """A name, partial ARN or ARN, with an optional qualifier: the name and the qualifier.
+    Checked as Lambda checks FunctionName; an ARN of another account or region names a
+    function that does not exist here."""
+    text = urllib.parse.unquote(raw)
+    if len(text) > MAX_FUNCTION_NAME:
+        raise _invalid(
+            "functionName", text, f"Member must have length less than or equal to {MAX_FUNCTION_NAME}"
+        )
+    if not re.fullmatch(FUNCTION_NAME_PATTERN, text):
+        raise _invalid(
+            "functionName", text, f"Member must satisfy regular expression pattern: {FUNCTION_NAME_PATTERN}"
+        )
+    if text.startswith("arn:"):
+        parts = text.split(":")
         # arn:aws:lambda:region:account:function:name[:qualifier]
-        if len(parts) >= 7:
-            return parts[6], parts[7] if len(parts) > 7 else None
-    name, _, qualifier = raw.partition(":")
+        if len(parts) < 7 or parts[3] != REGION or parts[4] != ACCOUNT:
+            raise LambdaApiError(404, "ResourceNotFoundException", f"Function not found: {text}")
+        return parts[6], parts[7] if len(parts) > 7 else None
+    parts = text.split(":")
+    if len(parts) == 3:  # account:function:name
+        if parts[0] != ACCOUNT:
+            raise LambdaApiError(404, "ResourceNotFoundException", f"Function not found: {text}")
+        return parts[2], None
+    name, _, qualifier = text.partition(":")
     return name, qualifier or None
+
+
+def _qualifier(query: dict[str, list[str]], named: str | None) -> str | None:
+    """The Qualifier parameter, or the one in the function name; never empty."""
+    values = query.get("Qualifier")
+    if values is None:
+        return named
+    qualifier = values[0]
+    if not qualifier:
+        raise _invalid("qualifier", qualifier, "Member must have length greater than or equal to 1")
+    return qualifier
+
+
+def _invalid(field: str, value: str, constraint: str) -> LambdaApiError:
+    return LambdaApiError(
+        400,
+        "ValidationException",
+        f"1 validation error detected: Value '{value[:100]}' at '{field}' failed to satisfy constraint: "
+        f"{constraint}",
+    )
+
+
+def _known_qualifier(name: str, qualifier: str | None) -> None:
+    if qualifier is not None and qualifier not in QUALIFIERS:
+        raise LambdaApiError(
+            404, "ResourceNotFoundException", f"Function not found: {function_arn(name)}:{qualifier}"
+        )
 
 
 @_route("POST", f"/2015-03-31/functions/{_NAME}/invocations")
 def _invoke(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
     name, qualifier = _function_name(match["name"])
-    qualifier = query.get("Qualifier", [qualifier])[0]
+    qualifier = _qualifier(query, qualifier)
     invocation_type = handler.headers.get("X-Amz-Invocation-Type", "RequestResponse")
     service = handler.server.service
+    if invocation_type not in ("RequestResponse", "Event", "DryRun"):
+        raise _invalid(
+            "invocationType",
+            invocation_type,
+            "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
+        )
+    service.function(name)
+    _known_qualifier(name, qualifier)
     if invocation_type == "DryRun":
-        service.function(name)
         handler._send(204, b"")
         return
-    if invocation_type != "RequestResponse":
-        raise LambdaApiError(
-            400,
-            "InvalidParameterValueException",
-            f"The local service runs RequestResponse and DryRun invocations only, not {invocation_type}",
-        )
+    if invocation_type == "Event":
+        # Queued, as Lambda queues it: 202 at once, the function runs in the background.
+        body = handler._body
+        threading.Thread(
+            target=lambda: service.invoke(name, qualifier, body, False), name=f"event-{name}", daemon=True
+        ).start()
+        handler._send(202, b"")
+        return
     tail = handler.headers.get("X-Amz-Log-Type", "None") == "Tail"
     result = service.invoke(name, qualifier, handler._body, tail)
     headers = {
@@ -161,14 +319,17 @@ def _invoke(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]
 
 @_route("GET", f"/2015-03-31/functions/{_NAME}/configuration")
 def _get_configuration(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
-    name, _ = _function_name(match["name"])
-    handler._json(200, handler.server.service.function(name).describe())
+    name, qualifier = _function_name(match["name"])
+    function = handler.server.service.function(name)
+    _known_qualifier(name, _qualifier(query, qualifier))
+    handler._json(200, function.describe())
 
 
 @_route("GET", f"/2015-03-31/functions/{_NAME}")
 def _get_function(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
-    name, _ = _function_name(match["name"])
+    name, qualifier = _function_name(match["name"])
     function = handler.server.service.function(name)
+    _known_qualifier(name, _qualifier(query, qualifier))
     document: dict[str, Any] = {
         "Configuration": function.describe(),
         "Code": {"RepositoryType": "Local", "Location": str(function.code.task_root)},
@@ -237,7 +398,17 @@ def _put_concurrency(handler: _Handler, match: re.Match[str], query: dict[str, l
     name, _ = _function_name(match["name"])
     value = _integer(handler._payload().get("ReservedConcurrentExecutions"), "ReservedConcurrentExecutions")
     Configuration(reserved_concurrency=value)  # Lambda's range check
-    handler.server.service.function(name).set_reserved_concurrency(value)
+    service = handler.server.service
+    function = service.function(name)
+    others = sum(f.configuration.reserved_concurrency or 0 for f in service.functions() if f is not function)
+    if ACCOUNT_CONCURRENCY - others - value < MIN_UNRESERVED:
+        raise LambdaApiError(
+            400,
+            "InvalidParameterValueException",
+            "Specified ReservedConcurrentExecutions for function decreases account's "
+            f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].",
+        )
+    function.set_reserved_concurrency(value)
     handler._json(200, {"ReservedConcurrentExecutions": value})
 
 

@@ -27,7 +27,7 @@ from concurrency_eval.emulators.child_process import (
 from concurrency_eval.emulators.lambda_service import limits
 from concurrency_eval.emulators.lambda_service.environment import EnvironmentPlan, ExecutionEnvironment
 from concurrency_eval.emulators.lambda_service.functions import REGION, Code, Configuration, HostedFunction
-from concurrency_eval.emulators.lambda_service.lambda_api import LambdaApiServer
+from concurrency_eval.emulators.lambda_service.lambda_api import IDLE_TIMEOUT_S, LambdaApiServer
 from concurrency_eval.emulators.lambda_service.runtime import runtime_command
 from concurrency_eval.emulators.lambda_service.service import LambdaService, log_file, log_stream_name
 from contracts.lambda_limits import INIT_TIMEOUT_S
@@ -64,6 +64,8 @@ class ServiceSpec:
     #: How long an on-demand INIT may take before it is retried at the first invocation
     #: (Lambda's 10 seconds; shorter only where a test cannot wait that long).
     init_timeout_s: float = INIT_TIMEOUT_S
+    #: How long the Lambda API keeps a silent connection open.
+    idle_timeout_s: float = IDLE_TIMEOUT_S
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str)
@@ -152,7 +154,7 @@ def serve(spec: ServiceSpec, host: str, port: int, exit_with_stdin: bool) -> Non
     """Serve until SIGTERM or SIGINT, or until standard input closes (the tool is gone)."""
     limits.remove_stale()
     service = build_service(spec)
-    api = LambdaApiServer(service, host, port)
+    api = LambdaApiServer(service, host, port, spec.idle_timeout_s)
     stop = threading.Event()
     serve_until_told(stop.set, exit_with_stdin)
     api.start()

@@ -108,7 +108,7 @@ class LambdaService:
             raise LambdaApiError(
                 404, "ResourceNotFoundException", f"Function not found: {function.name}:{qualifier}"
             )
-        if len(payload) > MAX_PAYLOAD_BYTES:
+        if len(payload) >= MAX_PAYLOAD_BYTES:
             raise LambdaApiError(
                 413,
                 "RequestTooLargeException",
@@ -166,7 +166,7 @@ class LambdaService:
         log = start + outcome.output + end
         environment.write_log(log)
         payload, function_error = outcome.payload, outcome.function_error
-        if len(payload) > MAX_PAYLOAD_BYTES:
+        if len(payload) >= MAX_PAYLOAD_BYTES:
             payload = json.dumps(
                 {
                     "errorMessage": f"Response payload size ({len(payload)} bytes) exceeded maximum "
