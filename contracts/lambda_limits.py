@@ -18,6 +18,9 @@ def vcpus(memory_mb: int) -> float:
     return min(memory_mb / MB_PER_VCPU, MAX_VCPUS)
 
 
+#: An account's concurrent executions by default, and what reserved concurrency must
+#: leave unreserved ("Lambda quotas").
+ACCOUNT_CONCURRENCY, MIN_UNRESERVED = 1_000, 100
 #: `LoggingConfig.LogFormat` values.
 LOG_FORMATS = ("Text", "JSON")
 #: Invoke's `LogType=Tail` returns the last 4 KB of the invocation's log.

@@ -278,6 +278,7 @@ class LocalDeployment(StartsAndStops):
             "machine": platform.machine(),
             "cpus": os.cpu_count(),
             "cpu_limit": self.service.cpu_limit if self.service else None,
+            "max_environments": self.service.max_environments if self.service else None,
             "cpu_speed": None if self.cpu_speed is None else self.cpu_speed.to_dict(),
             "init_vcpus": INIT_VCPUS,
             "log_format": self._options.log_format,

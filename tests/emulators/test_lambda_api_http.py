@@ -226,3 +226,16 @@ def test_an_out_of_memory_report_never_says_more_than_the_memory_size(api: Local
 
     report = parse_report(decode_tail(response["LogResult"]))
     assert report.max_memory_used_mb <= 128
+
+
+def test_the_environment_cap_is_sized_from_the_machine_and_said(api: LocalLambda) -> None:
+    import psutil
+
+    from concurrency_eval.emulators.lambda_service.server import (
+        ENVIRONMENT_FOOTPRINT_MB,
+        environments_this_machine_holds,
+    )
+
+    expected = psutil.virtual_memory().available / 2**20 / 2 / ENVIRONMENT_FOOTPRINT_MB
+    assert environments_this_machine_holds() == pytest.approx(min(1000, int(expected)), rel=0.2)
+    assert 1 <= api.max_environments <= 1000

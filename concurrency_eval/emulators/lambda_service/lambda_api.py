@@ -26,7 +26,7 @@ from concurrency_eval.emulators.lambda_service.functions import (
 )
 from concurrency_eval.emulators.lambda_service.loopback import KeepAliveHandler, LoopbackServer
 from concurrency_eval.emulators.lambda_service.service import LambdaService
-from contracts.lambda_limits import MAX_PAYLOAD_BYTES
+from contracts.lambda_limits import ACCOUNT_CONCURRENCY, MAX_PAYLOAD_BYTES, MIN_UNRESERVED
 
 #: Extra headers Invoke answers with, beyond Lambda's: what the service measured.
 CPU_HEADER = "X-Local-Cpu-Ms"
@@ -42,8 +42,6 @@ MAX_FUNCTION_NAME = 170
 #: An idle connection is closed after this long, as a load balancer in front of Lambda's
 #: API would; an answer still being computed is not affected.
 IDLE_TIMEOUT_S = 30
-#: Lambda's account concurrency, and what it keeps unreserved ("Lambda quotas").
-ACCOUNT_CONCURRENCY, MIN_UNRESERVED = 1000, 100
 Route = tuple[str, re.Pattern[str], Callable[["_Handler", re.Match[str], dict[str, list[str]]], None]]
 
 

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Self
 
+import psutil
+
 from concurrency_eval.emulators.child_process import (
     ChildServer,
     StartsAndStops,
@@ -30,7 +32,7 @@ from concurrency_eval.emulators.lambda_service.functions import REGION, Code, Co
 from concurrency_eval.emulators.lambda_service.lambda_api import IDLE_TIMEOUT_S, LambdaApiServer
 from concurrency_eval.emulators.lambda_service.runtime import runtime_command
 from concurrency_eval.emulators.lambda_service.service import LambdaService, log_file, log_stream_name
-from contracts.lambda_limits import INIT_TIMEOUT_S
+from contracts.lambda_limits import ACCOUNT_CONCURRENCY, INIT_TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ class ServiceSpec:
     logs_dir: Path | None = None
     #: How long an UpdateFunctionConfiguration stays InProgress.
     update_seconds: float = 0.3
-    max_environments: int = 32
+    #: Execution environments alive at once, across functions; None sizes it from this
+    #: machine's memory (`environments_this_machine_holds`).
+    max_environments: int | None = None
     #: Variables every environment gets, as Lambda gives credentials and the region.
     base_environment: Mapping[str, str] = field(default_factory=dict)
     #: A Lambda vCPU's speed against one of this machine's cores: each environment's CPU
@@ -144,10 +148,22 @@ class _Planner:
 def build_service(spec: ServiceSpec) -> LambdaService:
     method = limits.choose_method(spec.cpu_limit)
     functions = [HostedFunction(f.name, f.code, f.configuration, spec.update_seconds) for f in spec.functions]
+    cap = spec.max_environments or environments_this_machine_holds()
     return LambdaService(
-        functions, _Planner(spec), method, spec.max_environments,
-        cpu_speed=spec.cpu_speed, init_timeout_s=spec.init_timeout_s,
+        functions, _Planner(spec), method, cap, cpu_speed=spec.cpu_speed, init_timeout_s=spec.init_timeout_s,
     )  # fmt: skip
+
+
+#: What an execution environment holds resident: a Python runtime with boto3, aiobotocore
+#: and Powertools measures 55-90 MB (Max Memory Used); Lambda's smallest size, with room.
+ENVIRONMENT_FOOTPRINT_MB = 128
+
+
+def environments_this_machine_holds() -> int:
+    """As many environments as half the free memory holds, at most Lambda's account
+    concurrency: beyond that Lambda would throttle anyway, and this machine would swap."""
+    available_mb = psutil.virtual_memory().available / 2**20
+    return max(1, min(ACCOUNT_CONCURRENCY, int(available_mb / 2 / ENVIRONMENT_FOOTPRINT_MB)))
 
 
 def serve(spec: ServiceSpec, host: str, port: int, exit_with_stdin: bool) -> None:
@@ -158,7 +174,9 @@ def serve(spec: ServiceSpec, host: str, port: int, exit_with_stdin: bool) -> Non
     stop = threading.Event()
     serve_until_told(stop.set, exit_with_stdin)
     api.start()
-    announce_ready(endpoint=api.endpoint, cpu_limit=service.cpu_limit)
+    announce_ready(
+        endpoint=api.endpoint, cpu_limit=service.cpu_limit, max_environments=service.max_environments
+    )
     try:
         while not stop.wait(0.5):
             pass
@@ -181,6 +199,7 @@ class LocalLambda(StartsAndStops):
         self._spec_file: Path | None = None
         self.endpoint = ""
         self.cpu_limit = ""
+        self.max_environments = 0
 
     def start(self) -> Self:
         handle, name = tempfile.mkstemp(prefix="lambda-service-", suffix=".json")
@@ -206,6 +225,7 @@ class LocalLambda(StartsAndStops):
             # Read by the child before it is ready: gone now, whatever happens later.
             self._remove_spec()
         self.endpoint, self.cpu_limit = ready["endpoint"], ready["cpu_limit"]
+        self.max_environments = int(ready["max_environments"])
         return self
 
     def stop(self) -> None:

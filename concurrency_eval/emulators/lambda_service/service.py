@@ -65,7 +65,7 @@ class LambdaService:
         functions: list[HostedFunction],
         planner: Planner,
         cpu_limit: str,
-        max_environments: int = 32,
+        max_environments: int,
         *,
         cpu_speed: float = 1.0,
         init_timeout_s: float = INIT_TIMEOUT_S,
@@ -85,6 +85,10 @@ class LambdaService:
     @property
     def cpu_limit(self) -> str:
         return self._cpu_limit
+
+    @property
+    def max_environments(self) -> int:
+        return self._max_environments
 
     def function(self, name: str) -> HostedFunction:
         try:
