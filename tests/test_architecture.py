@@ -1,6 +1,7 @@
 """Imports run one way: commands -> sweep -> backends -> emulators, results, artifacts
--> workload -> bundling -> contracts -> the framework; the CDK app imports only the stacks, the build
-and the contracts; the framework and the handlers import nothing of the rest.
+-> workload -> system -> bundling -> contracts -> the framework; the CDK app imports
+only the stacks, the build and the contracts; the framework and the handlers import
+nothing of the rest.
 
 A small AST check, so that a wrong import fails the tests with the line that made it."""
 
@@ -20,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("concurrency_eval.backends",),
     ("concurrency_eval.emulators", "concurrency_eval.results", "concurrency_eval.artifacts"),
     ("concurrency_eval.workload",),
+    ("concurrency_eval.system",),
     ("bundling",),
     ("contracts",),
     # The framework, whose event contract the tool's events follow.

@@ -279,6 +279,7 @@ class LocalDeployment(StartsAndStops):
             "cpus": os.cpu_count(),
             "cpu_limit": self.service.cpu_limit if self.service else None,
             "max_environments": self.service.max_environments if self.service else None,
+            "isolation": self.service.isolation if self.service else None,
             "cpu_speed": None if self.cpu_speed is None else self.cpu_speed.to_dict(),
             "init_vcpus": INIT_VCPUS,
             "log_format": self._options.log_format,

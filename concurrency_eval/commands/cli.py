@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bundling.build import BuildError
-from concurrency_eval import signals
 from concurrency_eval.commands import console, invoke, local, publish, report, run, seed, serve, smoke
-from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.document import ResultsError
+from concurrency_eval.system import signals
+from concurrency_eval.system.files import WriteFailed
 
 #: In the order `--help` lists them.
 COMMANDS = (local, serve, invoke, seed, run, smoke, publish, report)

@@ -9,10 +9,10 @@ from rich.console import Console
 
 from concurrency_eval.commands import arguments, console, sweep_options
 from concurrency_eval.emulators.child_process import StandInStopped
-from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.document import LOCAL
 from concurrency_eval.sweep.flow import sweep_locally
 from concurrency_eval.sweep.updates import ConfigurationError
+from concurrency_eval.system.files import WriteFailed
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A size below 512 MB, the stack's 1024 and one full vCPU at 1769, on a data set small

@@ -13,7 +13,7 @@ from bundling.build import Builder, Target
 from concurrency_eval.artifacts.publish import Artifact, PublishError, manifest, publish, write_github_files
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.commands.local import ROOT
-from concurrency_eval.files import write_atomically
+from concurrency_eval.system.files import write_atomically
 from contracts import cdk_json
 from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_PYTHON_VERSION, PYTHON_VERSIONS
 from contracts.stack import DEFAULT_ARTIFACT_PREFIX

@@ -9,11 +9,11 @@ from rich.markup import escape
 
 from concurrency_eval.backends.aws import StackNotFound
 from concurrency_eval.commands import arguments, console, sweep_options
-from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.document import AWS
 from concurrency_eval.sweep.flow import DataSetMissing, Declined, sweep_on_aws
 from concurrency_eval.sweep.plan import OverBudget
 from concurrency_eval.sweep.updates import ConfigurationError
+from concurrency_eval.system.files import WriteFailed
 
 MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
 #: Warm invocations per point: ten first, as Power Tuning recommends at least, then up

@@ -50,6 +50,12 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
             f"functions:   {', '.join(deployment.functions.values())}",
             f"environments: up to {service.max_environments} at once, from this machine's memory (Lambda's "
             "account default is 1,000); beyond, invocations are throttled as Lambda throttles them",
+            "isolation:   "
+            + (
+                "each environment's code read-only, its variables unreadable to the others (see the README)"
+                if service.isolation == "walled"
+                else f"none between environments: {service.isolation}"
+            ),
             f"try:         aws lambda invoke --endpoint-url {service.endpoint} "
             f"--function-name {deployment.functions['asyncio']} --log-type Tail "
             f"--cli-binary-format raw-in-base64-out --payload '{event}' /dev/stdout",

@@ -10,7 +10,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.files import write_atomically
 from concurrency_eval.results.document import Results, cold_starts
 from concurrency_eval.results.statistics import ratio
 from concurrency_eval.results.verdict import (
@@ -22,6 +21,7 @@ from concurrency_eval.results.verdict import (
     emulator_busy,
     points,
 )
+from concurrency_eval.system.files import write_atomically
 
 COLOURS = {"sync": "#4c72b0", "threaded": "#dd8452", "asyncio": "#55a868"}
 #: Memory sizes people know, as axis ticks, where they fall in the swept range.

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.files import write_atomically
 from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe
+from concurrency_eval.system.files import write_atomically
 from contracts.lambda_limits import MAX_MEMORY_MB, MIN_MEMORY_MB
 
 FORMAT = "concurrency-eval/results@1"

@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from concurrency_eval import signals
 from concurrency_eval.backends.under_test import FunctionsUnderTest
 from concurrency_eval.results.document import BUDGET, INTERRUPTED, Invocation, ModelRun
 from concurrency_eval.results.pricing import Prices
@@ -26,6 +25,7 @@ from concurrency_eval.sweep.invoke import Answer, invoke_once
 from concurrency_eval.sweep.plan import architecture_of
 from concurrency_eval.sweep.settings import Step, SweepSettings
 from concurrency_eval.sweep.updates import Configurator
+from concurrency_eval.system import signals
 
 #: A group of invocations is identified by model, memory size and concurrency.
 GroupKey = tuple[str, int, int | None]

@@ -12,11 +12,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.document import INTERRUPTED, ModelRun, Results, ResultsError, started_now
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Sweep
 from concurrency_eval.sweep.settings import SweepSettings
+from concurrency_eval.system.files import WriteFailed
 
 
 def new_results(

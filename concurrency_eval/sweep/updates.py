@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
-from concurrency_eval.signals import ENDING
+from concurrency_eval.system.signals import ENDING
 
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient

@@ -10,7 +10,6 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from concurrency_eval.files import WriteFailed
 from concurrency_eval.results.charts import write_chart
 from concurrency_eval.results.document import (
     Invocation,
@@ -22,6 +21,7 @@ from concurrency_eval.results.document import (
 )
 from concurrency_eval.results.report import comparison_table, sweep_table, verdict_lines
 from concurrency_eval.results.verdict import decide
+from concurrency_eval.system.files import WriteFailed
 from tests.handlers import ROOT
 
 
@@ -236,7 +236,7 @@ def test_results_without_invocations_are_not_all_correct() -> None:
 FULL_DISK = """
 import resource, signal, sys
 from pathlib import Path
-from concurrency_eval.files import WriteFailed
+from concurrency_eval.system.files import WriteFailed
 from tests.results.test_document import sample
 # The kernel's stand-in for a full disk: no file may grow past this many bytes
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

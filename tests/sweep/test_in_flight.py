@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from concurrency_eval import signals
 from concurrency_eval.sweep.in_flight import run_all
 from concurrency_eval.sweep.updates import _shielded_from_interrupts
+from concurrency_eval.system import signals
 
 
 def interrupt_after(*seconds: float) -> None:

@@ -30,7 +30,18 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def _not_dumpable() -> None:
+    """No other process of this user may read this one's memory or /proc/<pid>/environ
+    (which holds the function's credentials and variables): on Lambda no other sandbox
+    can. Only Linux has the switch (prctl PR_SET_DUMPABLE)."""
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+
+
 def main() -> None:
+    _not_dumpable()
     arguments = sys.argv[1:]
     split = arguments.index("--")
     code_paths, runtime_paths = arguments[:split], arguments[split + 1 :]

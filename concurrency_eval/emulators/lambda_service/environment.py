@@ -18,6 +18,7 @@ import json
 import os
 import queue
 import select
+import shutil
 import signal
 import subprocess
 import threading
@@ -29,6 +30,7 @@ from typing import IO
 
 import psutil
 
+from concurrency_eval.emulators.lambda_service import sandbox
 from concurrency_eval.emulators.lambda_service.functions import Code, Configuration, function_arn
 from concurrency_eval.emulators.lambda_service.limits import Confinement
 from concurrency_eval.emulators.lambda_service.runtime_api import RuntimeApiServer
@@ -46,6 +48,9 @@ class EnvironmentPlan:
     command: list[str]
     environment: dict[str, str]
     log_file: Path | None = None
+    #: What the runtime may read but never write (code, layers, the runtime), where the
+    #: host allows environments walls (`sandbox`); None runs it without.
+    read_only: tuple[Path, ...] | None = None
 
 
 @dataclass
@@ -150,7 +155,7 @@ class ExecutionEnvironment:
         self.confinement = confinement
         #: The current runtime process's invocations; a process that ended keeps its own.
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
-        self._api = RuntimeApiServer(_ProcessSide(self, self._queue))
+        self._api = self._runtime_api()
         self._current: _Pending | None = None
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -168,6 +173,13 @@ class ExecutionEnvironment:
         #: When a retried INIT began: the first invocation's duration and timeout count from it.
         self._retried_init_at: float | None = None
         self.invocations = 0
+        #: The environment's own /tmp, where it has walls.
+        self._tmp: Path | None = None
+
+    def _runtime_api(self) -> RuntimeApiServer:
+        """A Runtime API for the current runtime process, answering only this environment's
+        processes (where its cgroups say which they are)."""
+        return RuntimeApiServer(_ProcessSide(self, self._queue), self.confinement.processes)
 
     # -- the Runtime API side (called from its server's threads) ----------------
     # Each takes the queue of the runtime process that called: a process that has ended
@@ -240,7 +252,7 @@ class ExecutionEnvironment:
             self._ready.clear()
             self._init_error = None
         abandoned.put(None)
-        ended, self._api = self._api, RuntimeApiServer(_ProcessSide(self, self._queue))
+        ended, self._api = self._api, self._runtime_api()
         self._api.start()
         ended.stop()
         self._retried_init_at = time.perf_counter()
@@ -249,9 +261,15 @@ class ExecutionEnvironment:
 
     def _spawn(self, plan: EnvironmentPlan) -> None:
         environment = {**plan.environment, "AWS_LAMBDA_RUNTIME_API": self._api.address}
+        command = plan.command
+        if plan.read_only is not None:
+            if self._tmp is None:
+                self._tmp = sandbox.private_tmp(f"{self.function_name}-{self.id}")
+            environment["TMPDIR"] = str(self._tmp)
+            command = sandbox.walled(command, plan.read_only)
         self._spawned = time.perf_counter()
         self._process = subprocess.Popen(
-            self.confinement.command(plan.command),
+            self.confinement.command(command),
             # Never written: its end-of-file tells the runtime process the service is gone.
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -507,6 +525,8 @@ class ExecutionEnvironment:
             self.kill()
             self._api.stop()
             self.confinement.close()
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)
             self._close_pipes()
             if self._log is not None:
                 self._log.close()

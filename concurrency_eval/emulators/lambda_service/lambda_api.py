@@ -25,6 +25,7 @@ from concurrency_eval.emulators.lambda_service.functions import (
     function_arn,
 )
 from concurrency_eval.emulators.lambda_service.loopback import KeepAliveHandler, LoopbackServer
+from concurrency_eval.emulators.lambda_service.peers import peer_among
 from concurrency_eval.emulators.lambda_service.service import LambdaService
 from contracts.lambda_limits import ACCOUNT_CONCURRENCY, MAX_PAYLOAD_BYTES, MIN_UNRESERVED
 
@@ -82,6 +83,9 @@ class _Handler(KeepAliveHandler):
         super().setup()
         # Reads and writes on a silent connection give up; an answer being computed does not.
         self.connection.settimeout(self.server.idle_timeout_s)
+        # A function reaches the Lambda API on Lambda only with a role that allows it, and
+        # these functions have none: from inside an environment, every call is refused.
+        self._from_function = peer_among(self.connection, self.server.service.environment_processes())
 
     def do_GET(self) -> None:  # noqa: N802 - the names http.server calls
         self._dispatch("GET")
@@ -109,6 +113,13 @@ class _Handler(KeepAliveHandler):
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         try:
             self._body = self._read_body()
+            if self._from_function is not None:
+                raise LambdaApiError(
+                    403,
+                    "AccessDeniedException",
+                    f"User: arn:aws:sts::{ACCOUNT}:assumed-role/function is not authorized to perform: "
+                    f"lambda:{method} on resource: {url.path[:200]} (a function calling the Lambda API)",
+                )
             # Routed on the path as sent: an escaped slash (%2F) stays inside its segment.
             for route_method, pattern, handler in _ROUTES:
                 match = pattern.match(url.path)

@@ -10,10 +10,12 @@ environment's business (the `RuntimeSide` it is given).
 
 import json
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Protocol
 
 from concurrency_eval.emulators.lambda_service.loopback import KeepAliveHandler, LoopbackServer
+from concurrency_eval.emulators.lambda_service.peers import peer_among
 
 API_VERSION = "2018-06-01"
 _NEXT = f"/{API_VERSION}/runtime/invocation/next"
@@ -46,13 +48,34 @@ class RuntimeApiServer(LoopbackServer):
     # The runtime client keeps one connection open; a backlog is never needed.
     request_queue_size = 8
 
-    def __init__(self, side: RuntimeSide) -> None:
+    def __init__(self, side: RuntimeSide, owners: Callable[[], set[int]] = set) -> None:
+        """`owners`: the processes of the environment, the only ones answered (all, when
+        it names none: where no cgroup says which they are)."""
         super().__init__(_Handler, "runtime-api")
         self.side = side
+        self.owners = owners
 
 
 class _Handler(KeepAliveHandler):
     server: RuntimeApiServer
+
+    def setup(self) -> None:
+        super().setup()
+        owners = self.server.owners()
+        # On Lambda no other sandbox can reach this API: a process of another environment
+        # could take this one's events and answer in its place.
+        self._stranger = bool(owners) and peer_among(self.connection, owners) is None
+
+    def handle_one_request(self) -> None:
+        if not self._stranger:
+            super().handle_one_request()
+            return
+        self.raw_requestline = self.rfile.readline(65537)
+        if self.raw_requestline and self.parse_request():
+            self._send(
+                HTTPStatus.FORBIDDEN, {"errorMessage": "this Runtime API answers its own environment only"}
+            )
+        self.close_connection = True
 
     def do_GET(self) -> None:  # noqa: N802 - the names http.server calls
         if self.path != _NEXT:

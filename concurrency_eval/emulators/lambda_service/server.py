@@ -26,7 +26,7 @@ from concurrency_eval.emulators.child_process import (
     announce_ready,
     serve_until_told,
 )
-from concurrency_eval.emulators.lambda_service import limits
+from concurrency_eval.emulators.lambda_service import limits, sandbox
 from concurrency_eval.emulators.lambda_service.environment import EnvironmentPlan, ExecutionEnvironment
 from concurrency_eval.emulators.lambda_service.functions import REGION, Code, Configuration, HostedFunction
 from concurrency_eval.emulators.lambda_service.lambda_api import IDLE_TIMEOUT_S, LambdaApiServer
@@ -138,10 +138,13 @@ class _Planner:
             spec.python, function.code.task_root, function.code.layers, spec.runtime_dir,
             pure_python_client=spec.pure_python_client,
         )  # fmt: skip
+        interpreter = Path(spec.python).resolve().parent.parent
+        walls = (function.code.task_root, *function.code.layers, spec.runtime_dir, interpreter)
         return EnvironmentPlan(
             command=command,
             environment=environment_variables(spec, function, environment),
             log_file=None if spec.logs_dir is None else log_file(spec.logs_dir, function, environment),
+            read_only=None if sandbox.unavailable() else walls,
         )
 
 
@@ -175,8 +178,9 @@ def serve(spec: ServiceSpec, host: str, port: int, exit_with_stdin: bool) -> Non
     serve_until_told(stop.set, exit_with_stdin)
     api.start()
     announce_ready(
-        endpoint=api.endpoint, cpu_limit=service.cpu_limit, max_environments=service.max_environments
-    )
+        endpoint=api.endpoint, cpu_limit=service.cpu_limit, max_environments=service.max_environments,
+        isolation=sandbox.unavailable() or "walled",
+    )  # fmt: skip
     try:
         while not stop.wait(0.5):
             pass
@@ -200,6 +204,7 @@ class LocalLambda(StartsAndStops):
         self.endpoint = ""
         self.cpu_limit = ""
         self.max_environments = 0
+        self.isolation = ""
 
     def start(self) -> Self:
         handle, name = tempfile.mkstemp(prefix="lambda-service-", suffix=".json")
@@ -226,6 +231,8 @@ class LocalLambda(StartsAndStops):
             self._remove_spec()
         self.endpoint, self.cpu_limit = ready["endpoint"], ready["cpu_limit"]
         self.max_environments = int(ready["max_environments"])
+        #: "walled", or why environments run without walls here (`sandbox`).
+        self.isolation = str(ready["isolation"])
         return self
 
     def stop(self) -> None:

@@ -90,6 +90,12 @@ class LambdaService:
     def max_environments(self) -> int:
         return self._max_environments
 
+    def environment_processes(self) -> set[int]:
+        """Every process inside an execution environment now (by their cgroups)."""
+        with self._lock:
+            environments = [e for pool in self._pools.values() for e in pool.environments]
+        return {pid for environment in environments for pid in environment.confinement.processes()}
+
     def function(self, name: str) -> HostedFunction:
         try:
             return self._functions[name]
