@@ -29,6 +29,20 @@ def run(tmp_path: Path, *arguments: str, stdin: str | None = None) -> subprocess
     )  # fmt: skip
 
 
+def sweep_until(output: Path, memory: str, line: str, invocations: int = 1) -> "subprocess.Popen[str]":
+    """A local sweep started as a user starts it, once its progress shows `line`."""
+    process = subprocess.Popen(
+        [COMMAND, "local", *SMALL, "--memory", memory, "--invocations", str(invocations),
+         "--output", str(output)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT, start_new_session=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for text in process.stderr:
+        if line in text:
+            break
+    return process
+
+
 def run_local(tmp_path: Path, *arguments: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     output = tmp_path / "results"
     completed = run(tmp_path, "local", "--output", str(output), *arguments)
@@ -38,9 +52,15 @@ def run_local(tmp_path: Path, *arguments: str) -> tuple[subprocess.CompletedProc
 
 def test_a_local_sweep_finds_the_magic_key_at_every_size(tmp_path: Path) -> None:
     # Given a small data set and a fast S3, When the sweep runs at two sizes
-    completed, results = run_local(tmp_path, *SMALL, "--memory", "512,1769", "--invocations", "2")
+    output = tmp_path / "results"
+    process = sweep_until(output, "512,1769", "updating", invocations=2)
+    assert process.stderr is not None
+    tree = descendants(process.pid)
+    services = [pid for pid in tree if "lambda_service" in Path(f"/proc/{pid}/cmdline").read_text()]
+    stderr = process.stderr.read()
     # Then every function answered right at every size, cold first, from Lambda's reports
-    assert completed.returncode == 0, completed.stderr
+    assert process.wait(timeout=300) == 0, stderr
+    results = json.loads((output / "results.json").read_text())
     assert [(run["model"], run["memory_mb"]) for run in results["models"]] == [
         (model, memory) for memory in (512, 1769) for model in MODELS
     ]
@@ -64,6 +84,11 @@ def test_a_local_sweep_finds_the_magic_key_at_every_size(tmp_path: Path) -> None
     logs = list((output / "logs").rglob("*.log"))
     assert logs
     assert sum(log.read_text().count('"platform.report"') for log in logs) == 2 * 3 * 3
+    # And a sweep that ended normally leaves no process and no cgroup (its restore retires
+    # environments in the background, and the service waits for them)
+    assert services
+    assert wait_until_gone(tree) == set()
+    assert [cgroup for pid in services for cgroup in cgroups_of(pid)] == []
 
 
 def test_five_percent_503s_are_retried_to_the_right_answer(tmp_path: Path) -> None:
@@ -90,40 +115,30 @@ def test_a_persistent_fault_is_a_structured_error_and_exit_1(tmp_path: Path) -> 
         ]
 
 
-def test_a_finished_sweep_leaves_no_process_and_no_cgroup(tmp_path: Path) -> None:
-    # Given a sweep whose last step (the restore) retires environments in the background
-    process = subprocess.Popen(
-        [COMMAND, "local", *SMALL, "--memory", "1769", "--invocations", "1", "--output", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT, start_new_session=True,
-    )  # fmt: skip
-    assert process.stderr is not None
-    for line in process.stderr:
-        if "updating" in line:
-            break
-    tree = descendants(process.pid)
-    services = [pid for pid in tree if "lambda_service" in Path(f"/proc/{pid}/cmdline").read_text()]
-    process.stderr.read()
-    # When it ends normally
-    assert process.wait(timeout=300) == 0
-    # Then every process it started is gone, and so is every cgroup the service made
-    assert services
-    assert wait_until_gone(tree) == set()
-    assert [cgroup for pid in services for cgroup in cgroups_of(pid)] == []
-
-
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
-def test_interrupted_then_resumed(tmp_path: Path, how: signal.Signals) -> None:
-    # Given a sweep interrupted (Ctrl-C, `timeout` or `kill`, a closed terminal) once its
-    # first size is done
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_sigterm_and_sighup_end_a_sweep_as_ctrl_c_does(tmp_path: Path, how: signal.Signals) -> None:
+    # Given a sweep told to end by `timeout`, `kill` or a cancelled CI job, or by a closed terminal
     output = tmp_path / "results"
-    process = subprocess.Popen(
-        [COMMAND, "local", *SMALL, "--memory", "512,1024", "--invocations", "1", "--output", str(output)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT, start_new_session=True,
-    )  # fmt: skip
+    process = sweep_until(output, "512", "512 MB: updating")
     assert process.stderr is not None
-    for line in process.stderr:
-        if "1024 MB: updating" in line:
-            break
+    tree = descendants(process.pid)
+    process.send_signal(how)
+    stderr = process.stderr.read()
+    # Then it ends as after Ctrl-C, with the exit code a shell gives that signal
+    assert process.wait(timeout=120) == 128 + how, stderr
+    assert f"interrupted ({how.name})" in stderr
+    assert "--resume" in stderr
+    assert wait_until_gone(tree) == set()
+    assert not [pid for pid in tree if cgroups_of(pid)]
+    assert json.loads((output / "results.json").read_text())["partial"] is True
+
+
+def test_interrupted_then_resumed(tmp_path: Path) -> None:
+    # Given a sweep interrupted (Ctrl-C) once its first size is done
+    how = signal.SIGINT
+    output = tmp_path / "results"
+    process = sweep_until(output, "512,1024", "1024 MB: updating")
+    assert process.stderr is not None
     tree = descendants(process.pid)
     process.send_signal(how)
     stderr = process.stderr.read()
@@ -200,14 +215,8 @@ def test_invoke_refuses_what_lambda_would_before_starting_anything(
 def test_the_s3_stand_in_dying_mid_sweep_is_a_message_a_resume_hint_and_exit_3(tmp_path: Path) -> None:
     # Given a sweep under way
     output = tmp_path / "results"
-    process = subprocess.Popen(
-        [COMMAND, "local", *SMALL, "--memory", "512,1024", "--invocations", "1", "--output", str(output)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT, start_new_session=True,
-    )  # fmt: skip
+    process = sweep_until(output, "512,1024", "1024 MB: updating")
     assert process.stderr is not None
-    for line in process.stderr:
-        if "1024 MB: updating" in line:
-            break
     # When the embedded S3 is killed outright
     (s3,) = [
         pid for pid in descendants(process.pid) if "embedded_s3" in Path(f"/proc/{pid}/cmdline").read_text()

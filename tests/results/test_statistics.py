@@ -113,7 +113,7 @@ def test_the_median_interval_holds_the_median(values: list[float]) -> None:
     found = describe(values)
     assert found is not None
     assert found.median_low <= found.median <= found.median_high
-    assert found.median_low <= found.trimmed_mean <= max(values)
+    assert min(values) * (1 - 1e-9) <= found.trimmed_mean <= max(values) * (1 + 1e-9)
 
 
 @pytest.mark.parametrize(("n", "m"), [(5, 5), (10, 10), (8, 30), (60, 60)])
