@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 #: gets a seventh of a CPU).
 MEMORY_SIZES = (256, 1024, 1769)
 OBJECTS = 150
-#: Warm invocations per point: five first, then up to eight until the median is clear
+#: Warm invocations per point: five first, then up to seven until the median is clear
 #: (at 256 MB an invocation takes 4-6 s, and two cores would not finish more in about 3
-#: minutes; eight still find a 10% difference nine times in ten).
-INVOCATIONS = (5, 8)
+#: minutes; seven still find a 10% difference at least four times in five).
+INVOCATIONS = (5, 7)
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
