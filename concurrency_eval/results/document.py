@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe
+from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe, quantile
 from concurrency_eval.system.files import write_atomically
 from contracts.lambda_limits import MAX_MEMORY_MB, MIN_MEMORY_MB
 
@@ -384,9 +384,5 @@ def cold_starts(results: Results) -> list[ColdStarts]:
 
 
 def percentile(sorted_values: list[float], percent: float) -> float | None:
-    """Linear-interpolated percentile (statistics.quantiles' inclusive method); None when empty."""
-    if not sorted_values:
-        return None
-    if len(sorted_values) == 1:
-        return sorted_values[0]
-    return statistics.quantiles(sorted_values, n=100, method="inclusive")[round(percent) - 1]
+    """Linear-interpolated percentile (numpy's and R's default); None when empty."""
+    return quantile(sorted_values, percent / 100) if sorted_values else None

@@ -59,16 +59,17 @@ class Point:
     def of(cls, run: ModelRun, trim: float = DEFAULT_TRIM) -> "Point | None":
         """The point a group of invocations makes; None before a warm invocation answered."""
         warm = [i for i in run.warm() if i.duration_ms is not None]
-        duration = describe([i.duration_ms for i in warm if i.duration_ms is not None], trim)
+        durations = tuple(i.duration_ms for i in warm if i.duration_ms is not None)
+        duration = describe(durations, trim)
         if duration is None or run.memory_mb is None:
             return None
         costs = tuple(i.cost_usd for i in warm if i.cost_usd is not None)
+        # Costs pair with durations one to one, or are not compared at all.
+        if len(costs) != len(warm):
+            costs = ()
         return cls(
-            run.model, run.memory_mb, run.concurrency, duration,
-            describe(costs, trim) if len(costs) == len(warm) else None,
-            tuple(i.duration_ms for i in warm if i.duration_ms is not None),
-            costs if len(costs) == len(warm) else (),
-        )  # fmt: skip
+            run.model, run.memory_mb, run.concurrency, duration, describe(costs, trim), durations, costs
+        )
 
 
 @dataclass(frozen=True)
@@ -195,11 +196,6 @@ def open_choices(point: Point, others: Sequence[Point], weight: float) -> bool:
     return any(
         any(p is point for p in choose(candidates, c, weight, SETTLED_CONFIDENCE).tied) for c in criteria
     )
-
-
-def balanced(candidates: Sequence[Point], weight: float) -> Point:
-    """Power Tuning's balanced choice, within noise: see `choose`."""
-    return choose(candidates, BALANCED, weight).point
 
 
 #: Busier than this, the S3 stand-in may be what sets a local point's pace.

@@ -137,8 +137,7 @@ class Sweep:
             raise signals.interrupt(signum)
 
     def _planned_invocations(self) -> int:
-        sampling = self._settings.sampling
-        return 1 + (sampling.maximum or sampling.minimum)
+        return 1 + self._settings.sampling.most
 
     @staticmethod
     def _new_run(model: str, step: Step) -> ModelRun:
@@ -164,7 +163,7 @@ class Sweep:
         while (reason := self._stop(run, step, attempts, earlier)) is None:
             # The first invocations all at once; then a batch the size of the parallelism.
             batch = sampling.minimum if attempts == 0 else self._settings.parallelism
-            batch = min(batch, (sampling.maximum or sampling.minimum) - attempts)
+            batch = min(batch, sampling.most - attempts)
             self._invoke_all(run, step, architecture, batch, self._settings.parallelism)
             attempts += batch
         run.stop_reason = reason

@@ -54,7 +54,7 @@ def plan(
     """Count what is left to run (`done` groups are skipped, as on --resume) and price it:
     what it commits to (sampling until clear then spends only what the budget leaves)."""
     calls_per_group = settings.cold_starts + settings.invocations
-    most_per_group = settings.cold_starts + (settings.max_invocations or settings.invocations)
+    most_per_group = settings.cold_starts + settings.sampling.most
     steps = invocations = most = 0
     expected = worst = cost_expected = cost_worst = 0.0
     for step in settings.steps():

@@ -10,8 +10,7 @@ the engine's to check, since only it knows the prices and timeouts.
 """
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from concurrency_eval.results.document import CEILING, CLEAR, FIXED, SETTLED
 from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT, Point, open_choices
@@ -38,8 +37,9 @@ class Sampling:
             raise ValueError("the CI target is a share of the median between 0 and 1 (0.05 for 5%)")
 
     @property
-    def fixed(self) -> bool:
-        return self.maximum is None
+    def most(self) -> int:
+        """The most warm invocations a point may get."""
+        return self.minimum if self.maximum is None else self.maximum
 
     def stop(self, attempts: int, point: Point | None, earlier: Sequence[Point]) -> str | None:
         """Why a point with `attempts` warm invocations so far stops now, or None to go on.
@@ -60,6 +60,3 @@ class Sampling:
         if earlier and not open_choices(point, earlier, self.balanced_weight):
             return SETTLED
         return None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)

@@ -13,7 +13,7 @@ from rich.table import Table
 from concurrency_eval.results.document import Invocation, ModelRun, Results
 from concurrency_eval.results.pricing import DEFAULT_PRICES, Prices, prices_for
 from concurrency_eval.results.report import cold_start_table, summary_document, verdict_lines
-from concurrency_eval.results.verdict import CHEAPEST, MIN_WARM, Point, balanced, choose, decide
+from concurrency_eval.results.verdict import BALANCED, CHEAPEST, MIN_WARM, Point, choose, decide
 from tests.results.test_document import sample
 
 
@@ -172,8 +172,8 @@ def test_the_choices_are_never_beaten_where_they_claim(
 def test_balanced_weights_move_between_speed_and_cost() -> None:
     fast = point("m", 3008, [100.0, 101, 99, 100, 102])
     cheap = point("m", 128, [1000.0, 1010, 990, 1000, 1020])
-    assert balanced([fast, cheap], 0.0) is fast
-    assert balanced([fast, cheap], 1.0) is cheap
+    assert choose([fast, cheap], BALANCED, 0.0).point is fast
+    assert choose([fast, cheap], BALANCED, 1.0).point is cheap
 
 
 @pytest.mark.parametrize(

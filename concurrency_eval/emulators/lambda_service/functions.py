@@ -51,6 +51,14 @@ def not_found(name: str) -> LambdaApiError:
     return LambdaApiError(404, "ResourceNotFoundException", f"Function not found: {function_arn(name)}")
 
 
+def check_qualifier(name: str, qualifier: str | None) -> None:
+    """A qualifier names a version or alias that exists: the unpublished one, or `live`."""
+    if qualifier is not None and qualifier not in QUALIFIERS:
+        raise LambdaApiError(
+            404, "ResourceNotFoundException", f"Function not found: {function_arn(name)}:{qualifier}"
+        )
+
+
 @dataclass(frozen=True)
 class Code:
     """Where a function's code and layers are, and how its environments start."""

@@ -22,6 +22,7 @@ from concurrency_eval.emulators.lambda_service.functions import (
     REGION,
     Configuration,
     LambdaApiError,
+    check_qualifier,
     function_arn,
 )
 from concurrency_eval.emulators.lambda_service.loopback import KeepAliveHandler, LoopbackServer
@@ -278,13 +279,6 @@ def _invalid(field: str, value: str, constraint: str) -> LambdaApiError:
     )
 
 
-def _known_qualifier(name: str, qualifier: str | None) -> None:
-    if qualifier is not None and qualifier not in QUALIFIERS:
-        raise LambdaApiError(
-            404, "ResourceNotFoundException", f"Function not found: {function_arn(name)}:{qualifier}"
-        )
-
-
 @_route("POST", f"/2015-03-31/functions/{_NAME}/invocations")
 def _invoke(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
     name, qualifier = _function_name(match["name"])
@@ -298,7 +292,7 @@ def _invoke(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]
             "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
         )
     service.function(name)
-    _known_qualifier(name, qualifier)
+    check_qualifier(name, qualifier)
     if invocation_type == "DryRun":
         handler._send(204, b"")
         return
@@ -330,7 +324,7 @@ def _invoke(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]
 def _get_configuration(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
     name, qualifier = _function_name(match["name"])
     function = handler.server.service.function(name)
-    _known_qualifier(name, _qualifier(query, qualifier))
+    check_qualifier(name, _qualifier(query, qualifier))
     handler._json(200, function.describe())
 
 
@@ -338,7 +332,7 @@ def _get_configuration(handler: _Handler, match: re.Match[str], query: dict[str,
 def _get_function(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
     name, qualifier = _function_name(match["name"])
     function = handler.server.service.function(name)
-    _known_qualifier(name, _qualifier(query, qualifier))
+    check_qualifier(name, _qualifier(query, qualifier))
     document: dict[str, Any] = {
         "Configuration": function.describe(),
         "Code": {"RepositoryType": "Local", "Location": str(function.code.task_root)},

@@ -24,9 +24,9 @@ from concurrency_eval.emulators.lambda_service.environment import (
     Outcome,
 )
 from concurrency_eval.emulators.lambda_service.functions import (
-    QUALIFIERS,
     HostedFunction,
     LambdaApiError,
+    check_qualifier,
     not_found,
 )
 from concurrency_eval.emulators.lambda_service.limits import confine
@@ -114,10 +114,7 @@ class LambdaService:
 
     def invoke(self, name: str, qualifier: str | None, payload: bytes, tail: bool) -> InvokeResult:
         function = self.function(name)
-        if qualifier is not None and qualifier not in QUALIFIERS:
-            raise LambdaApiError(
-                404, "ResourceNotFoundException", f"Function not found: {function.name}:{qualifier}"
-            )
+        check_qualifier(function.name, qualifier)
         if len(payload) >= MAX_PAYLOAD_BYTES:
             raise LambdaApiError(
                 413,
