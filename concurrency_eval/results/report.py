@@ -213,11 +213,12 @@ def sampling_line(results: Results) -> str | None:
     sweep = results.settings.get("sweep", {})
     if not isinstance(sweep, dict) or sweep.get("max_invocations") is None:
         return None
+    summaries = results.summaries()
     reasons: dict[str, list[str]] = {}
-    for summary in results.summaries():
+    for summary in summaries:
         if summary.stop_reason is not None:
             reasons.setdefault(summary.stop_reason, []).append(f"{summary.model} {summary.memory_mb} MB")
-    counts = [s.warm_count for s in results.summaries()]
+    counts = [s.warm_count for s in summaries]
     told = []
     for reason in STOP_REASONS:
         where = reasons.get(reason, [])
