@@ -175,6 +175,8 @@ class ExecutionEnvironment:
         self.invocations = 0
         #: The environment's own /tmp, where it has walls.
         self._tmp: Path | None = None
+        #: The runtime process's run-queue wait when it became the runtime (`_init_elapsed_s`).
+        self._waited_before_s = 0.0
 
     def _runtime_api(self) -> RuntimeApiServer:
         """A Runtime API for the current runtime process, answering only this environment's
@@ -268,6 +270,7 @@ class ExecutionEnvironment:
             environment["TMPDIR"] = str(self._tmp)
             command = sandbox.walled(command, plan.read_only)
         self._spawned = time.perf_counter()
+        self._waited_before_s = 0.0
         self._process = subprocess.Popen(
             self.confinement.command(command),
             # Never written: its end-of-file tells the runtime process the service is gone.
@@ -303,6 +306,7 @@ class ExecutionEnvironment:
             with contextlib.suppress(OSError):
                 if Path(os.readlink(executable)).name.startswith("python"):
                     self._spawned = time.perf_counter()
+                    self._waited_before_s = self._run_queue_wait_s() or 0.0
                     return
             time.sleep(0.001)
 
@@ -443,14 +447,18 @@ class ExecutionEnvironment:
         vCPUs; here many INITs at once share the machine's cores, and a busy host must not
         fail an INIT that Lambda would run. Where the kernel does not say, wall time."""
         wall = time.perf_counter() - self._spawned
+        waited_s = self._run_queue_wait_s()
+        # Only what it waited since it became the runtime: the wall time starts there.
+        return wall if waited_s is None else max(0.0, wall - (waited_s - self._waited_before_s))
+
+    def _run_queue_wait_s(self) -> float | None:
+        """How long the runtime process has waited for a CPU, in all; None where unknown."""
         if self._process is None:
-            return wall
+            return None
         try:
-            fields = Path(f"/proc/{self._process.pid}/schedstat").read_text().split()
-            waited_s = int(fields[1]) / 1e9
+            return int(Path(f"/proc/{self._process.pid}/schedstat").read_text().split()[1]) / 1e9
         except (OSError, IndexError, ValueError):
-            return wall
-        return max(0.0, wall - waited_s)
+            return None
 
     def _max_memory_used_mb(self) -> int:
         # Lambda reports whole megabytes, rounded up: 40.2 MB used is "41 MB"; never more
