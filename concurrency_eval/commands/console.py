@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
+from concurrency_eval.commands import copyable
 from concurrency_eval.results.charts import write_chart
 from concurrency_eval.results.document import Invocation, Results
 from concurrency_eval.results.report import print_results, summary_document
@@ -116,8 +117,5 @@ def show_sweep(results: Results, output: Path, args: argparse.Namespace, out: Co
 def resume_hint(err: Console, output: Path, command: str) -> None:
     """After an interruption or an error: where the partial results are, and how to go on."""
     if (output / "results.json").exists():
-        err.print(
-            escape(
-                f"partial results in {output}; continue with `concurrency-eval {command} --resume {output}`"
-            )
-        )
+        err.print(escape(f"partial results in {output}; continue with:"))
+        copyable.print_line(err, copyable.tool_command(command, "--resume", output))
