@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.results.document import Results
-from concurrency_eval.results.report import comparison_table, print_results, summary_document
+from concurrency_eval.results.report import comparison_table, summary_document
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.json:
         out.print_json(json.dumps(summary_document(shown, args.balanced_weight)))
     elif args.other is None:
-        print_results(first, out, args.balanced_weight)
+        console.print_results(first, out, args.balanced_weight)
     else:
         out.print(comparison_table(first, shown))
     if not args.no_chart:

@@ -107,6 +107,7 @@ def add_sweep_arguments(
 SWEEP_OPTIONS = (
     "memory", "concurrency", "invocations", "min_invocations", "max_invocations", "ci_target",
     "cold_starts", "parallelism", "models", "prices", "objects", "min_size", "max_size", "seed", "prefix",
+    "architecture",
 )  # fmt: skip
 LOCAL_CONDITIONS = (
     "s3_profile", "latency_ms", "jitter_ms", "tls", "cpu_speed", "cpu_limit", "pure_python_client",

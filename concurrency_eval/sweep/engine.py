@@ -22,7 +22,6 @@ from concurrency_eval.results.pricing import Prices
 from concurrency_eval.results.verdict import Point
 from concurrency_eval.sweep import in_flight
 from concurrency_eval.sweep.invoke import Answer, invoke_once
-from concurrency_eval.sweep.plan import architecture_of
 from concurrency_eval.sweep.settings import Step, SweepSettings
 from concurrency_eval.sweep.updates import Configurator
 from concurrency_eval.system import signals
@@ -37,6 +36,12 @@ class Observer(Protocol):
     def step(self, message: str, total: int | None = None) -> None: ...
 
     def invocation(self, model: str, step: Step, invocation: Invocation) -> None: ...
+
+    def ended(self, run: ModelRun) -> None:
+        """A group ended, as sampling asked or cut short (its stop reason says which)."""
+
+    def note(self, message: str) -> None:
+        """Something to tell while the sweep goes on."""
 
 
 class GroupMeter(Protocol):
@@ -107,7 +112,9 @@ class Sweep:
                 models = tuple(m for m in step.models if step.group(m) not in done)
                 if not models:
                     continue
-                architectures = {model: architecture_of(originals[model]) for model in models}
+                architectures = {
+                    model: self._settings.priced_architecture(originals[model]) for model in models
+                }
                 runs = {model: self._new_run(model, step) for model in models}
                 for start in range(self._settings.cold_starts):
                     self._observer.step(f"{step.label}: updating {', '.join(models)}")
@@ -120,14 +127,17 @@ class Sweep:
                 for model in models:
                     self._observer.step(f"{step.label}: {model}", total=self._planned_invocations())
                     try:
-                        on_group(self._measure(runs[model], step, architectures[model]))
+                        measured_run = self._measure(runs[model], step, architectures[model])
                     except KeyboardInterrupt:
                         # What the group measured before the interrupt is kept, marked as
                         # such; --resume measures the group again.
+                        runs[model].stop_reason = INTERRUPTED
+                        self._observer.ended(runs[model])
                         if runs[model].invocations:
-                            runs[model].stop_reason = INTERRUPTED
                             on_group(runs[model])
                         raise
+                    self._observer.ended(measured_run)
+                    on_group(measured_run)
         except BaseException:
             configurator.restore()
             raise
@@ -181,7 +191,7 @@ class Sweep:
             range(start, start + count),
             parallelism,
             lambda invocation: self._record(run, invocation),
-            self._observer.step,
+            self._observer.note,
         )
 
     def _stop(self, run: ModelRun, step: Step, attempts: int, earlier: Sequence[Point]) -> str | None:
@@ -197,7 +207,7 @@ class Sweep:
         configuration = self._originals[run.model]
         timeout_ms = float(configuration["Timeout"]) * 1000
         worst = self._settings.parallelism * self._prices.invocation_cost(
-            timeout_ms, step.memory_mb, architecture_of(configuration)
+            timeout_ms, step.memory_mb, self._settings.priced_architecture(configuration)
         )
         return self._spent + worst <= self._budget
 

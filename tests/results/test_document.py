@@ -19,7 +19,7 @@ from concurrency_eval.results.document import (
     percentile,
     summarize,
 )
-from concurrency_eval.results.report import comparison_table, sweep_table, verdict_lines
+from concurrency_eval.results.report import comparison_table, legend, sweep_table, verdict_lines
 from concurrency_eval.results.verdict import decide
 from concurrency_eval.system.files import WriteFailed
 from tests.handlers import ROOT
@@ -274,3 +274,18 @@ def test_a_folder_where_the_results_file_goes_is_a_message(tmp_path: Path) -> No
     (tmp_path / "results.json").mkdir()
     with pytest.raises(WriteFailed, match=r"results\.json: Is a directory; nothing was written"):
         sample().write(tmp_path)
+
+
+@pytest.mark.parametrize(("scale", "unit", "words"), [(1.0, "ms", "milliseconds"), (50.0, "s", "seconds")])
+def test_every_duration_header_names_its_unit(scale: float, unit: str, words: str) -> None:
+    # Given results whose longest durations are under, or over, ten seconds
+    results = sample(scale=scale)
+    # When the table is drawn
+    headers = [str(column.header) for column in sweep_table(results).columns]
+    # Then each duration column's header says the unit, and so does the legend's first line
+    for name in ("init", "cold", "p50", "95% CI"):
+        assert f"{name}\n{unit}" in headers
+    assert "used\nMB" in headers
+    assert legend(results)[0].startswith(f"durations in {words} ({unit})")
+    # And req is the number of requests in flight, never a dash for the default
+    assert column_cells(sweep_table(results))["req"] == ["1", "64", "64"]
