@@ -84,5 +84,5 @@ def show_sweep(results: Results, output: Path, args: argparse.Namespace, out: Co
 def resume_hint(err: Console, output: Path, command: str) -> None:
     """After an interruption or an error: where the partial results are, and how to go on."""
     if (output / "results.json").exists():
-        err.print(escape(f"partial results in {output}; continue with:"))
+        err.print(escape(f"partial results in {output}; continue with:"), soft_wrap=True)
         copyable.print_line(err, copyable.tool_command(command, "--resume", output))

@@ -9,7 +9,7 @@ invocation, and never a progress frame.
 """
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -56,7 +56,14 @@ class Progress:
     """Progress of starting the local stand-ins, of seeding and of the sweep; the
     questions a sweep asks, put to the terminal. One phase is under way at a time."""
 
-    def __init__(self, console: Console, out: Console | None = None, *, assume_yes: bool = False) -> None:
+    def __init__(
+        self,
+        console: Console,
+        out: Console | None = None,
+        *,
+        assume_yes: bool = False,
+        get_time: Callable[[], float] | None = None,
+    ) -> None:
         self._console = console
         self._out = out or console
         self._assume_yes = assume_yes
@@ -71,6 +78,7 @@ class Progress:
             console=console,
             transient=True,
             disable=not self._live,
+            get_time=get_time,
         )
         self._task: TaskID | None = None
 

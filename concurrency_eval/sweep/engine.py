@@ -105,7 +105,7 @@ class Sweep:
         self._points = [point for run in finished if (point := Point.of(run)) is not None]
         configurator = Configurator(
             self._under_test.client, self._under_test.functions, originals, self._under_test.poll_seconds,
-            on_step=lambda message: self._observer.step(message),
+            on_step=self._observer.note,
         )  # fmt: skip
         try:
             for step in self._settings.steps():
