@@ -293,3 +293,19 @@ def test_a_chart_on_a_read_only_file_system_is_a_message_and_exit_3(
     error = capsys.readouterr().err
     assert f"cannot write {chart}" in error
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize("where", ["", "docs", "concurrency_eval/commands"])
+def test_results_go_to_the_checkouts_results_from_anywhere_in_it(where: str) -> None:
+    # Given the command run from the checkout's top or a folder inside it
+    from concurrency_eval.commands.copyable import ROOT
+    from concurrency_eval.commands.sweep_options import results_root
+
+    # Then results go to the checkout's results/, not docs/results/
+    assert results_root(ROOT / where) == ROOT / "results"
+
+
+def test_results_go_to_the_current_folder_outside_the_checkout(tmp_path: Path) -> None:
+    from concurrency_eval.commands.sweep_options import results_root
+
+    assert results_root(tmp_path) == tmp_path.resolve() / "results"
