@@ -157,9 +157,7 @@ class Progress:
         self._bar.remove_task(ended.id)
         if not self._live and stopped is None:
             return
-        count = f"  {int(ended.completed)}" if ended.total is not None else ""
-        if ended.total is not None and stopped is not None:
-            count += f" of {int(ended.total)}"
+        count = "" if ended.total is None else f"  {_count(int(ended.completed), int(ended.total), stopped)}"
         detail = ended.fields.get("detail") or ""
         mark, outcome = (DONE, "") if stopped is None else (STOPPED, f"  [red]{escape(stopped)}[/red]")
         self._console.print(
@@ -185,6 +183,14 @@ def confirm(question: str, assume_yes: bool, err: Console) -> bool:
         )
         return False
     return err.input(f"{escape(question)} \\[y/N] ").strip().lower() in ("y", "yes")
+
+
+def _count(done: int, planned: int, stopped: str | None) -> str:
+    """'8/8' when all was done; '3 of 8' when it stopped short; '5 of up to 8' when
+    sampling needed fewer than it could have made."""
+    if done == planned:
+        return f"{done}/{planned}"
+    return f"{done} of {planned}" if stopped is not None else f"{done} of up to {planned}"
 
 
 def _why(kind: type[BaseException]) -> str:

@@ -59,6 +59,8 @@ def test_a_finished_phase_is_a_line_with_its_count_and_a_stopped_timer() -> None
     clock = Clock()
     with Progress(console, get_time=clock) as progress:
         # When a phase of unknown length takes 2 s, then a counted one 5 s, then an hour passes
+        progress.phase("seeding 2 objects", total=2)
+        progress.advance(2)
         progress.phase("building the bundles")
         clock.now += 2
         progress.detail("5 bundles for host-py3.13")
@@ -72,7 +74,8 @@ def test_a_finished_phase_is_a_line_with_its_count_and_a_stopped_timer() -> None
     # Then each is one line, done: the first with its detail and no count, the second with
     # what it did; each with its own time, not the time until the end
     assert "✓ building the bundles  0:00:02  5 bundles for host-py3.13" in lines
-    assert "✓ 256 MB: asyncio  6  0:00:05" in lines
+    assert "✓ seeding 2 objects  2/2  0:00:00" in lines
+    assert "✓ 256 MB: asyncio  6 of up to 8  0:00:05" in lines
     assert "0/?" not in sink.getvalue()
     assert "1:00:0" not in sink.getvalue()
 
