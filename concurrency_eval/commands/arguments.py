@@ -178,7 +178,9 @@ def add_function_arguments(parser: argparse.ArgumentParser, *, memory: bool = Tr
     return functions
 
 
-def add_verdict_arguments(group: Any) -> None:
+def add_verdict_arguments(
+    group: Any, json_help: str = "print the summary and verdict as one JSON document instead of a table"
+) -> None:
     group.add_argument(
         "--balanced-weight",
         type=number(0, 1),
@@ -194,11 +196,7 @@ def add_verdict_arguments(group: Any) -> None:
         help="the share of invocations the trimmed mean drops at each end, as Power Tuning's "
         "discardTopBottom (default: the sweep's, 0.2)",
     )
-    group.add_argument(
-        "--json",
-        action="store_true",
-        help="print the summary and verdict as one JSON document instead of a table",
-    )
+    group.add_argument("--json", action="store_true", help=json_help)
 
 
 def add_local_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from concurrency_eval.results.comparison import Comparison, Pair, Side
 from concurrency_eval.results.document import (
     BUDGET,
     CEILING,
@@ -23,7 +24,7 @@ from concurrency_eval.results.document import (
     Summary,
     cold_starts,
 )
-from concurrency_eval.results.statistics import Distribution
+from concurrency_eval.results.statistics import CONFIDENCE, Distribution
 from concurrency_eval.results.verdict import (
     CHEAPEST,
     DEFAULT_BALANCED_WEIGHT,
@@ -405,28 +406,85 @@ def rounded(value: Any) -> Any:
     return value
 
 
-def comparison_table(before: Results, after: Results) -> Table:
+def comparison_table(comparison: Comparison) -> Table:
+    """B against A, point by point: every point of either run, the ones measured in one
+    run only marked so."""
+    duration = _Durations([*comparison.a.summaries(), *comparison.b.summaries()])
     table = _table()
-    table.title = escape(f"A: {title(before)}\nB: {title(after)}")
-    for column in ("model", "MB", "req", "p50 A", "p50 B", "B/A", "init A", "init B", "ok B"):
-        table.add_column(column, justify="left" if column == "model" else "right", no_wrap=True)
-    # A sweep has a row per model, size and concurrency: each is compared with its own.
-    first = {(s.model, s.memory_mb, s.concurrency): s for s in before.summaries()}
-    for summary in after.summaries():
-        base = first.get((summary.model, summary.memory_mb, summary.concurrency))
-        ratio = "-"
-        if base and base.warm_median_ms and summary.warm_median_ms is not None:
-            ratio = f"{summary.warm_median_ms / base.warm_median_ms:.2f}"
+    table.title = escape(f"A (the baseline): {title(comparison.a)}\nB: {title(comparison.b)}")
+    table.caption = (
+        f"{duration.unit}; req = requests in flight (- the functions' default); n = warm invocations in "
+        "A/B; p50 = their median; B/A = the Hodges-Lehmann ratio of B's warm durations to A's, and its 95% "
+        "CI (below 1: B is faster); change = faster or slower where that CI leaves out 1, same where it "
+        "holds 1, too few where no 95% CI can be had; ok = right answers/invocations"
+    )
+    columns = ("model", "MB", "req", "n", "p50 A", "p50 B", "B/A", "95% CI", "change", "ok A", "ok B")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("model", "change") else "right", no_wrap=True)
+    for pair in comparison.pairs:
+        found, interval = pair.ratio, pair.interval
         cells = [
-            summary.model,
-            "-" if summary.memory_mb is None else str(summary.memory_mb),
-            "-" if summary.concurrency is None else str(summary.concurrency),
-            _ms(base.warm_median_ms if base else None),
-            _ms(summary.warm_median_ms),
-            ratio,
-            _ms(base.init_ms if base else None),
-            _ms(summary.init_ms),
-            f"{summary.correct}/{summary.invocations}",
-        ]
-        table.add_row(*(escape(cell) for cell in cells))
+            pair.model,
+            "-" if pair.memory_mb is None else str(pair.memory_mb),
+            "-" if pair.concurrency is None else str(pair.concurrency),
+            "/".join("-" if side is None else str(len(side.durations)) for side in (pair.a, pair.b)),
+            *(duration(None if side is None or side.duration is None else side.duration.median)
+              for side in (pair.a, pair.b)),
+            "-" if found is None else f"{found.estimate:.2f}",
+            "-" if interval is None else f"{interval[0]:.2f}-{interval[1]:.2f}",
+            pair.change,
+            *("-" if side is None else f"{side.correct}/{side.invocations}" for side in (pair.a, pair.b)),
+        ]  # fmt: skip
+        wrong = any(side is not None and side.correct < side.invocations for side in (pair.a, pair.b))
+        table.add_row(*(escape(cell) for cell in cells), style="red" if wrong else None)
     return table
+
+
+def comparison_document(
+    comparison: Comparison, balanced_weight: float = DEFAULT_BALANCED_WEIGHT
+) -> dict[str, Any]:
+    """B against A as one JSON document, for `report A B --json`: each run's summary as
+    `report --json` prints it, each point compared, and what differs between the runs."""
+    document: dict[str, Any] = rounded(
+        {
+            "baseline": "a",
+            "a": summary_document(comparison.a, balanced_weight),
+            "b": summary_document(comparison.b, balanced_weight),
+            "points": [_pair_document(pair) for pair in comparison.pairs],
+            "differences": [difference.to_dict() for difference in comparison.differences],
+            "warnings": comparison.warnings,
+            "all_correct": comparison.all_correct(),
+        }
+    )
+    return document
+
+
+def _pair_document(pair: Pair) -> dict[str, Any]:
+    found, interval = pair.ratio, pair.interval
+    return {
+        "model": pair.model,
+        "memory_mb": pair.memory_mb,
+        "concurrency": pair.concurrency,
+        "change": pair.change,
+        "a": _side_document(pair.a),
+        "b": _side_document(pair.b),
+        # An interval that cannot be had (too few invocations) is null at both ends.
+        "b_over_a": None
+        if found is None
+        else {
+            "estimate": found.estimate,
+            "low": None if interval is None else interval[0],
+            "high": None if interval is None else interval[1],
+            "confidence": CONFIDENCE,
+        },
+    }
+
+
+def _side_document(side: Side | None) -> dict[str, Any] | None:
+    if side is None:
+        return None
+    return {
+        "invocations": side.invocations,
+        "correct": side.correct,
+        "warm": None if side.duration is None else asdict(side.duration),
+    }

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from concurrency_eval.results.charts import write_chart
+from concurrency_eval.results.comparison import compare
 from concurrency_eval.results.document import (
     Invocation,
     ModelRun,
@@ -132,7 +133,7 @@ def test_the_table_fits_the_terminal_without_cutting_a_number(width: int) -> Non
 
 
 def test_comparison_gives_b_over_a() -> None:
-    cells = column_cells(comparison_table(sample(), sample(scale=0.5)))
+    cells = column_cells(comparison_table(compare(sample(), sample(scale=0.5))))
     assert cells["B/A"] == ["0.50", "0.50", "0.50"]
 
 
@@ -155,15 +156,15 @@ def test_comparison_puts_each_value_under_its_heading_and_compares_like_memory()
     after = sweep_sample({512: 1.0, 1024: 0.5})
 
     # When they are compared
-    cells = column_cells(comparison_table(before, after))
+    cells = column_cells(comparison_table(compare(before, after)))
 
     # Then each row pairs a memory size with the same size in the other run
     assert cells["MB"] == ["512", "1024"]
     assert cells["p50 A"] == ["1,000", "1,000"]
     assert cells["p50 B"] == ["1,000", "500"]
     assert cells["B/A"] == ["1.00", "0.50"]
-    assert cells["init A"] == cells["init B"] == ["200", "200"]
-    assert cells["ok B"] == ["2/2", "2/2"]
+    assert cells["n"] == ["2/2", "2/2"]
+    assert cells["ok A"] == cells["ok B"] == ["2/2", "2/2"]
 
 
 def test_chart_is_a_png(tmp_path: Path) -> None:
