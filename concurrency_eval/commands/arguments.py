@@ -414,3 +414,14 @@ def price_architecture(args: argparse.Namespace) -> str:
             "or pass --architecture",
         )
     return str(configured)
+
+
+def results_file(text: str) -> Path:
+    """A results.json, or a sweep's folder (as --resume takes it), which holds one."""
+    path = Path(text)
+    if path.is_dir():
+        inside = path / "results.json"
+        if not inside.is_file():
+            raise argparse.ArgumentTypeError(f"{path} is a folder with no results.json in it")
+        return inside
+    return path

@@ -39,9 +39,18 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         + copyable.tool_command("report", "before/results.json", "after/results.json"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("results", type=Path, metavar="A", help="a results.json; with B, the baseline")
     parser.add_argument(
-        "other", type=Path, metavar="B", nargs="?", help="a second results.json, compared with A (B/A)"
+        "results",
+        type=arguments.results_file,
+        metavar="A",
+        help="a results.json, or the folder a sweep wrote it to; with B, the baseline",
+    )
+    parser.add_argument(
+        "other",
+        type=arguments.results_file,
+        metavar="B",
+        nargs="?",
+        help="a second results.json (or its folder), compared with A (B/A)",
     )
     parser.add_argument(
         "--chart",
