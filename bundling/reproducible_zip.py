@@ -5,9 +5,11 @@ entries or host metadata written, so a zip's hash depends only on its content.
 """
 
 import hashlib
+import io
 import os
 import zipfile
 from pathlib import Path
+from typing import IO
 
 #: The earliest time a zip can hold; any fixed value would do.
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -15,11 +17,24 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 def write_zip(directory: Path, destination: Path) -> str:
     """Zip every file under `directory` into `destination`; return the zip's sha256."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with destination.open("wb") as sink:
+        _zip_into(directory, sink)
+    return hashlib.sha256(destination.read_bytes()).hexdigest()
+
+
+def zip_bytes(directory: Path) -> bytes:
+    """The zip `write_zip` would write, in memory: what Lambda's CodeSize and CodeSha256 describe."""
+    sink = io.BytesIO()
+    _zip_into(directory, sink)
+    return sink.getvalue()
+
+
+def _zip_into(directory: Path, sink: IO[bytes]) -> None:
     files = sorted(
         (path.relative_to(directory).as_posix(), path) for path in directory.rglob("*") if path.is_file()
     )
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(destination, "w") as archive:
+    with zipfile.ZipFile(sink, "w") as archive:
         for name, path in files:
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.create_system = 3  # Unix, so that the permissions below are honoured
@@ -27,4 +42,3 @@ def write_zip(directory: Path, destination: Path) -> str:
             info.external_attr = (0o100755 if executable else 0o100644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes(), compresslevel=9)
-    return hashlib.sha256(destination.read_bytes()).hexdigest()

@@ -82,7 +82,7 @@ class LocalOptions:
     cpu_limit: str = "auto"
     #: The runtime client's pure-Python transport even where its C extension loads.
     pure_python_client: bool = False
-    #: Extra environment variables per function name (from `invoke --env-vars`).
+    #: Extra environment variables per model (from `--env-vars`, in SAM's format).
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def function_settings(self) -> dict[str, str]:
@@ -153,13 +153,20 @@ class LocalDeployment(StartsAndStops):
         models: tuple[str, ...],
         logs_dir: Path | None,
         progress: Progress | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        echo_logs: bool = False,
     ) -> None:
+        """`host` and `port` are where the Lambda API listens (0: any free port);
+        `echo_logs` shows every environment's log on standard error as it is written."""
         self._root = root
         self._options = options
         self._dataset = dataset
         self._models = models
         self._logs_dir = logs_dir
         self._progress = progress or _Silent()
+        self._host, self._port, self._echo_logs = host, port, echo_logs
         self._builder = Builder(root, Target.host(), progress=self._progress.detail)
         self.s3 = EmbeddedS3(tls=options.tls)
         self.cpu_speed: cpu_speed.CpuSpeed | None = None
@@ -180,7 +187,6 @@ class LocalDeployment(StartsAndStops):
     def _start(self) -> None:
         progress = self._progress
         self.s3.start()
-        progress.note(f"embedded S3 on {self.s3.endpoint}")
         objects = self._dataset.objects
         progress.phase(f"seeding {self._dataset.describe_size()}", total=objects)
         seeded = seed(self.s3_client(), BUCKET, self._dataset, create_bucket=True, on_object=progress.advance)
@@ -224,12 +230,11 @@ class LocalDeployment(StartsAndStops):
             update_seconds=0.3,
             base_environment=self._s3_environment(),
             cpu_speed=self.cpu_speed.factor,
+            echo_logs=self._echo_logs,
         )
         progress.phase("starting the local Lambda service")
-        self.service = LocalLambda(spec).start()
-        progress.note(
-            f"local Lambda service on {self.service.endpoint} (CPU limit: {self.service.cpu_limit})"
-        )
+        self.service = LocalLambda(spec, host=self._host, port=self._port).start()
+        progress.note(f"local Lambda service started (CPU limit: {self.service.cpu_limit})")
 
     def _cpu_speed(self, python: Path) -> cpu_speed.CpuSpeed:
         if self._options.cpu_speed != "auto":

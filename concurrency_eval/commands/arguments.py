@@ -3,6 +3,7 @@ accepted, the argument groups commands share, and the checks made before any wor
 
 import argparse
 import functools
+import json
 import os
 import urllib.parse
 from collections.abc import Callable
@@ -11,13 +12,20 @@ from typing import Any, NoReturn
 
 import psutil
 
-from concurrency_eval.backends.local import DEFAULT_S3_PROFILE, S3_PROFILES, LocalOptions
+from concurrency_eval.backends.local import DEFAULT_S3_PROFILE, S3_PROFILES, LocalOptions, function_name
 from concurrency_eval.sweep.settings import validate_memory_sizes
 from concurrency_eval.workload.dataset import MAGIC, DataSetSpec
 from contracts import cdk_json, validation
 from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, MODELS
 from contracts.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, DEPLOYED_LOG_FORMAT
-from contracts.lambda_limits import LOG_FORMATS, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S
+from contracts.lambda_limits import (
+    LOG_FORMATS,
+    MAX_MEMORY_MB,
+    MAX_TIMEOUT_S,
+    MIN_MEMORY_MB,
+    MIN_TIMEOUT_S,
+    environment_problem,
+)
 from contracts.ranges import NotANumber, OutOfRange, float_between, int_between
 from contracts.stack import DEFAULT_STACK_PREFIX, evaluation_stack_name
 from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY, bucket_name_problem
@@ -76,6 +84,21 @@ def models(text: str) -> tuple[str, ...]:
             f"unknown model {unknown[0] if unknown else text!r}; choose from {', '.join(MODELS)}"
         )
     return chosen
+
+
+#: The names a hosted function answers to, as SAM's identifiers: the model (its logical
+#: id) and the function's full name, as `serve` lists it.
+FUNCTION_NAMES = {model: model for model in MODELS} | {function_name(model): model for model in MODELS}
+
+
+def hosted_function(text: str) -> str:
+    """A hosted function by its model or its full name: the model."""
+    if text in FUNCTION_NAMES:
+        return FUNCTION_NAMES[text]
+    raise argparse.ArgumentTypeError(
+        f"unknown function {text[:80]!r}; choose from {', '.join(MODELS)} (or their full names, "
+        f"{', '.join(function_name(model) for model in MODELS)})"
+    )
 
 
 def concurrencies(text: str) -> tuple[int, ...]:
@@ -286,6 +309,16 @@ def _add_s3_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_env_vars_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env-vars",
+        type=Path,
+        metavar="FILE",
+        help='environment overrides as SAM reads them: {"Parameters": {"NAME": "value"}} for every function, '
+        '{"sync": {"NAME": "value"}} (or its full name, "concurrency-eval-sync") for one',
+    )
+
+
 def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
     aws = parser.add_argument_group("AWS credentials")
     aws.add_argument(
@@ -347,6 +380,47 @@ def local_options(args: argparse.Namespace, spec: DataSetSpec, *, memory_mb: int
         max_attempts=getattr(args, "max_attempts", None), retry_mode=getattr(args, "retry_mode", None),
         log_format=args.log_format, cpu_limit=args.cpu_limit, pure_python_client=args.pure_python_client,
     )  # fmt: skip
+
+
+def env_vars(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """--env-vars in SAM's format: each model's variables, with SAM's precedence: a
+    function's own (by its model, the logical id, over its full name) over Parameters."""
+    if args.env_vars is None:
+        return {}
+    hint = 'expected {"Parameters": {"NAME": "value"}} or {"<function>": {"NAME": "value"}}'
+    try:
+        document = json.loads(args.env_vars.read_text())
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        refuse(args, f"--env-vars: cannot read {args.env_vars} ({error}); {hint}")
+    if not isinstance(document, dict):
+        refuse(args, f"--env-vars: {args.env_vars} is not a JSON object; {hint}")
+    for key, variables in document.items():
+        if key != "Parameters" and key not in FUNCTION_NAMES:
+            refuse(
+                args,
+                f"--env-vars: unknown function {key[:80]!r}; use Parameters, one of {', '.join(MODELS)}, "
+                "or their full names",
+            )
+        if not isinstance(variables, dict) or not all(
+            isinstance(value, (str, int, float, bool)) for value in variables.values()
+        ):
+            refuse(args, f"--env-vars: {key[:80]} must map variable names to values; {hint}")
+    overrides: dict[str, dict[str, str]] = {}
+    for model in MODELS:
+        variables = {}
+        for key in ("Parameters", function_name(model), model):  # the last one wins
+            variables.update({name: _variable(value) for name, value in document.get(key, {}).items()})
+        problem = environment_problem(variables)
+        if problem is not None:
+            refuse(args, f"--env-vars: {model}: Lambda would refuse these ({problem[1]})")
+        if variables:
+            overrides[model] = variables
+    return overrides
+
+
+def _variable(value: str | int | float | bool) -> str:
+    """A JSON value as an environment variable's text, as SAM writes it (true, not True)."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def aws_session(args: argparse.Namespace) -> Any:

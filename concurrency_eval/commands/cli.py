@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from bundling.build import BuildError
 from concurrency_eval.commands import console, invoke, local, publish, report, run, seed, serve, smoke
+from concurrency_eval.emulators.lambda_service.server import ServiceError
 from concurrency_eval.results.document import ResultsError
 from concurrency_eval.system import signals
 from concurrency_eval.system.files import WriteFailed
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "process was stopped, and every changed function configuration restored"
             )
             return signals.exit_code(interrupt)
-        except BuildError as error:
+        except (BuildError, ServiceError) as error:
             console.error(err, str(error))
             return console.EXIT_ENVIRONMENT
         except ResultsError as error:

@@ -11,12 +11,12 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.backends.local import BUCKET, LocalDeployment, function_name
+from concurrency_eval.backends.local import BUCKET, LocalDeployment
 from concurrency_eval.commands import arguments, console, progress
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.bundles import MODELS
-from contracts.lambda_limits import MAX_PAYLOAD_BYTES, environment_problem
+from contracts.lambda_limits import MAX_PAYLOAD_BYTES
 from contracts.lambda_logs import decode_tail
 
 
@@ -28,16 +28,16 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "once with the event (default: the data set's search) and print the response and the log tail, as "
         "`sam local invoke` does. Exit 1 when the function fails or answers with an error.",
     )
-    parser.add_argument("function", choices=MODELS, help="the function to invoke")
+    parser.add_argument(
+        "function",
+        type=arguments.hosted_function,
+        metavar="FUNCTION",
+        help=f"the function to invoke: {', '.join(MODELS)}, or its full name as `serve` lists it",
+    )
     parser.add_argument(
         "-e", "--event", metavar="FILE", help="the event as a JSON file, or - for standard input"
     )
-    parser.add_argument(
-        "--env-vars",
-        type=Path,
-        metavar="FILE",
-        help='environment overrides as SAM reads them: {"FUNCTION": {"NAME": "value"}, "Parameters": {...}}',
-    )
+    arguments.add_env_vars_argument(parser)
     arguments.add_dataset_arguments(parser, objects_default=OBJECTS)
     arguments.add_function_arguments(parser)
     arguments.add_local_arguments(parser)
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = arguments.dataset(args)
     event = _read_event(args, spec, err)
     options = arguments.local_options(args, spec, memory_mb=args.memory)
-    options = dataclasses.replace(options, overrides=_read_env_vars(args))
+    options = dataclasses.replace(options, overrides=arguments.env_vars(args))
     with progress.shown(err) as shown:
         deployment = LocalDeployment(ROOT, options, spec, (args.function,), None, shown).start()
     with deployment:
@@ -93,35 +93,3 @@ def _read_event(args: argparse.Namespace, spec: DataSetSpec, err: Console) -> An
         return json.loads(text)
     except (ValueError, RecursionError) as error:
         arguments.refuse(args, f"--event: {source} is not JSON ({error}); an event is a JSON document")
-
-
-def _read_env_vars(args: argparse.Namespace) -> dict[str, dict[str, str]]:
-    """SAM's --env-vars format: {"Parameters": {...}} for every function, or per function name."""
-    if args.env_vars is None:
-        return {}
-    hint = 'expected {"Parameters": {"NAME": "value"}} or {"<function>": {"NAME": "value"}}'
-    try:
-        document = json.loads(args.env_vars.read_text())
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-        arguments.refuse(args, f"--env-vars: cannot read {args.env_vars} ({error}); {hint}")
-    if not isinstance(document, dict):
-        arguments.refuse(args, f"--env-vars: {args.env_vars} is not a JSON object; {hint}")
-    names = {function_name(model): model for model in MODELS} | {model: model for model in MODELS}
-    overrides: dict[str, dict[str, str]] = {}
-    for key, variables in document.items():
-        if key != "Parameters" and key not in names:
-            arguments.refuse(
-                args, f"--env-vars: unknown function {key!r}; use Parameters or one of {', '.join(MODELS)}"
-            )
-        if not isinstance(variables, dict) or not all(
-            isinstance(name, str) and isinstance(value, (str, int, float, bool))
-            for name, value in variables.items()
-        ):
-            arguments.refuse(args, f"--env-vars: {key} must map variable names to values; {hint}")
-        for model in MODELS if key == "Parameters" else (names[key],):
-            overrides.setdefault(model, {}).update({name: str(value) for name, value in variables.items()})
-    for model, variables in overrides.items():
-        problem = environment_problem(variables)
-        if problem is not None:
-            arguments.refuse(args, f"--env-vars: {model}: Lambda would refuse these ({problem[1]})")
-    return overrides

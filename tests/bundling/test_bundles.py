@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bundling.build import Builder, BuildError, Bundle, Target, find_python
-from bundling.reproducible_zip import write_zip
+from bundling.reproducible_zip import write_zip, zip_bytes
 from contracts.bundles import MODELS
 from tests.handlers import ROOT
 
@@ -151,6 +151,8 @@ def test_zips_are_reproducible(arm64_bundles: dict[str, Bundle], tmp_path: Path)
     second = write_zip(copy, tmp_path / "b.zip")
     assert first == second
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+    # And the zip made in memory (the local service's CodeSize and CodeSha256) is the same
+    assert zip_bytes(framework) == (tmp_path / "a.zip").read_bytes()
 
 
 def test_cached_bundles_are_not_rebuilt(arm64_bundles: dict[str, Bundle], bundle_cache: Path) -> None:

@@ -1,5 +1,7 @@
 """Bad arguments: exit 2 with a message that says what was wrong; nothing starts."""
 
+import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from concurrency_eval.commands import arguments
 from concurrency_eval.commands.cli import main
 from concurrency_eval.commands.console import EXIT_USAGE
 from tests.results.test_document import sample
@@ -71,6 +74,10 @@ from tests.results.test_document import sample
         (["publish", "--bucket", "bkt", "--framework-source", "garbage"], "is not a pinned git requirement"),
         (["publish", "--bucket", "bkt", "--framework-source", "s3fanout"], "is not a pinned git requirement"),
         (["launch"], "invalid choice: 'launch'"),
+        (
+            ["invoke", "fibers"],
+            "unknown function 'fibers'; choose from sync, threaded, asyncio (or their full",
+        ),
         ([], "the following arguments are required: COMMAND"),
     ],
 )
@@ -81,6 +88,59 @@ def test_bad_arguments_exit_2_with_the_reason(
         main(argv)
     assert raised.value.code == EXIT_USAGE
     assert message in capsys.readouterr().err
+
+
+ALL = ("sync", "threaded", "asyncio")
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"Parameters": {"LEVEL": "1"}}, {model: {"LEVEL": "1"} for model in ALL}),
+        # A function's own values over Parameters, wherever either stands in the file
+        (
+            {"sync": {"LEVEL": "own"}, "Parameters": {"LEVEL": "all", "STAGE": 2}},
+            {"sync": {"LEVEL": "own", "STAGE": "2"}}
+            | {model: {"LEVEL": "all", "STAGE": "2"} for model in ALL[1:]},
+        ),
+        # A function by its full name, as `serve` lists it; its model (SAM's logical id) wins
+        (
+            {"concurrency-eval-sync": {"LEVEL": "name"}, "sync": {"LEVEL": "model"}},
+            {"sync": {"LEVEL": "model"}},
+        ),
+        ({"concurrency-eval-asyncio": {"LEVEL": "name"}}, {"asyncio": {"LEVEL": "name"}}),
+        # JSON values as SAM writes them into the environment
+        ({"threaded": {"FLAG": True, "RATE": 1.5}}, {"threaded": {"FLAG": "true", "RATE": "1.5"}}),
+        ({}, {}),
+    ],
+)
+def test_env_vars_are_read_as_sam_reads_them(
+    document: dict[str, dict[str, object]], expected: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    path = tmp_path / "env.json"
+    path.write_text(json.dumps(document))
+    args = argparse.Namespace(env_vars=path, parser=argparse.ArgumentParser())
+    assert arguments.env_vars(args) == expected
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"fibers": {"LEVEL": "1"}}, "--env-vars: unknown function 'fibers'; use Parameters, one of sync"),
+        ({"sync": ["LEVEL"]}, "--env-vars: sync must map variable names to values"),
+        ({"sync": {"LEVEL": {"nested": 1}}}, "--env-vars: sync must map variable names to values"),
+        ([], "is not a JSON object"),
+    ],
+)
+def test_env_vars_lambda_or_sam_would_refuse_exit_2(
+    document: object, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "env.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(SystemExit) as raised:
+        main(["invoke", "sync", "--env-vars", str(path), "--objects", "5"])
+    assert raised.value.code == EXIT_USAGE
+    assert message in " ".join(capsys.readouterr().err.split())
 
 
 def test_outputs_are_checked_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -174,9 +174,11 @@ def test_invoke_prints_the_answer_and_the_log_tail(tmp_path: Path) -> None:
     env_vars = tmp_path / "env.json"
     env_vars.write_text(json.dumps({"Parameters": {"POWERTOOLS_LOG_LEVEL": "DEBUG"}}))
     event = {"s3_bucket_name": "concurrency-eval-local", "folder": "30/", "find": None}
-    # When one function is invoked once
-    completed = run(tmp_path, "invoke", "threaded", "-e", "-", "--env-vars", str(env_vars), *SMALL,
-                    stdin=json.dumps(event))  # fmt: skip
+    # When one function is invoked once, named as `serve` lists it
+    completed = run(
+        tmp_path, "invoke", "concurrency-eval-threaded", "-e", "-", "--env-vars", str(env_vars), *SMALL,
+        stdin=json.dumps(event),
+    )  # fmt: skip
     # Then its answer is printed, and Lambda's log tail with its report
     assert completed.returncode == 0, completed.stderr
     answer = json.loads(completed.stdout)
@@ -190,7 +192,7 @@ def test_invoke_prints_the_answer_and_the_log_tail(tmp_path: Path) -> None:
     [
         (["invoke", "sync", "-e", "-"], "not JSON"),
         (["invoke", "sync", "--env-vars", "missing.json"], "cannot read"),
-        (["invoke", "nosuch"], "invalid choice"),
+        (["invoke", "nosuch"], "unknown function 'nosuch'"),
     ],
 )
 def test_invoke_refuses_bad_input_with_exit_2(tmp_path: Path, arguments: list[str], message: str) -> None:

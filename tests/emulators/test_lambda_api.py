@@ -5,14 +5,17 @@ Invoke, the log tail in both formats, unhandled errors, timeouts, out-of-memory
 kills, updates and their waiter, reserved concurrency and throttles.
 """
 
+import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
 
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
+from bundling.reproducible_zip import write_zip
 from concurrency_eval.emulators.lambda_service.server import LocalLambda
 from contracts.lambda_logs import decode_tail, parse_report
 from tests.emulators.conftest import lambda_client
@@ -82,6 +85,45 @@ def test_the_tail_follows_the_functions_log_format(client: Any, log_format: str)
             assert "END RequestId: " in tail
     finally:
         set_configuration(client, "echo", LoggingConfig={"LogFormat": "Text"})
+
+
+@pytest.mark.parametrize(
+    ("log_format", "levels"),
+    [
+        # JSON filters by level: Lambda sets both to INFO when none is given, as the stacks give none
+        ("JSON", {"ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}),
+        # Text has no levels
+        ("Text", {}),
+    ],
+)
+def test_the_configuration_describes_logging_as_lambda_does(
+    client: Any, log_format: str, levels: dict[str, str]
+) -> None:
+    # Given the function set to a log format, When its configuration is read
+    set_configuration(client, "echo", LoggingConfig={"LogFormat": log_format})
+    try:
+        configuration = client.get_function_configuration(FunctionName="echo")
+    finally:
+        set_configuration(client, "echo", LoggingConfig={"LogFormat": "Text"})
+    # Then LoggingConfig has the format, the levels that format has, and the log group
+    assert configuration["LoggingConfig"] == {
+        "LogFormat": log_format,
+        **levels,
+        "LogGroup": "/aws/lambda/echo",
+    }
+
+
+def test_code_size_and_sha256_describe_the_functions_zip(
+    client: Any, function_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    # Given the zip the function's code would be published as
+    package = tmp_path / "echo.zip"
+    sha256 = write_zip(function_dirs["echo"], package)
+    # When its configuration is read, Then CodeSize is the zip's bytes and CodeSha256 its
+    # hash, base64, as Lambda gives them
+    configuration = client.get_function_configuration(FunctionName="echo")
+    assert configuration["CodeSize"] == package.stat().st_size > 0
+    assert base64.b64decode(configuration["CodeSha256"]).hex() == sha256
 
 
 def test_an_unhandled_error_is_lambdas_error_payload_and_header(client: Any) -> None:

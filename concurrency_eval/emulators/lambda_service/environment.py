@@ -24,6 +24,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -48,6 +49,9 @@ class EnvironmentPlan:
     command: list[str]
     environment: dict[str, str]
     log_file: Path | None = None
+    #: Where the log stream goes besides its file, with the function's name: the
+    #: terminal `serve` shows it on (`log_echo`).
+    log_echo: Callable[[str, bytes], None] | None = None
     #: What the runtime may read but never write (code, layers, the runtime), where the
     #: host allows environments walls (`sandbox`); None runs it without.
     read_only: tuple[Path, ...] | None = None
@@ -167,6 +171,7 @@ class ExecutionEnvironment:
         self._output = bytearray()
         self._output_lock = threading.Lock()
         self._log: IO[bytes] | None = None
+        self._log_echo: Callable[[str, bytes], None] | None = None
         self._closed = False
         # Reentrant: a close that reaches close again in its own thread returns at once.
         self._close_lock = threading.RLock()
@@ -239,6 +244,7 @@ class ExecutionEnvironment:
         if plan.log_file is not None:
             plan.log_file.parent.mkdir(parents=True, exist_ok=True)
             self._log = plan.log_file.open("ab")
+        self._log_echo = plan.log_echo
         self._spawn(plan)
 
     def retry_init(self, plan: EnvironmentPlan) -> None:
@@ -515,10 +521,13 @@ class ExecutionEnvironment:
         return output
 
     def write_log(self, data: bytes) -> None:
-        """Append to this environment's log stream file (the CloudWatch stream's stand-in)."""
+        """Append to this environment's log stream (the CloudWatch stream's stand-in): its
+        file, and the terminal it is echoed to."""
         if self._log is not None:
             self._log.write(data)
             self._log.flush()
+        if self._log_echo is not None and data:
+            self._log_echo(self.function_name, data)
 
     # -- ending ---------------------------------------------------------------------
 

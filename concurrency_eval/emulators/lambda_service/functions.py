@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bundling.reproducible_zip import zip_bytes
 from contracts.lambda_limits import (
     LOG_FORMATS,
     MAX_MEMORY_MB,
@@ -25,11 +26,15 @@ from contracts.lambda_limits import (
     MIN_TIMEOUT_S,
     environment_problem,
 )
+from contracts.lambda_logs import JSON
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 #: Qualifiers an Invoke may name: the unpublished version and the stacks' alias.
 QUALIFIERS = ("$LATEST", "live")
+#: The log levels Lambda sets when a function's LogFormat is JSON and none is given
+#: (the stacks give none); a Text function has no levels.
+JSON_LOG_LEVELS = {"ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}
 
 
 class LambdaApiError(Exception):
@@ -156,7 +161,11 @@ class HostedFunction:
         self.last_update_status = "Successful"
         self.revision_id = str(uuid.uuid4())
         self.last_modified = _now()
-        self.code_sha256 = _code_sha256(code)
+        # What Lambda describes of the deployment package: the zip the function's code
+        # directory would be published as (its layers are described apart).
+        package = zip_bytes(code.task_root)
+        self.code_size = len(package)
+        self.code_sha256 = base64.b64encode(hashlib.sha256(package).digest()).decode()
 
     @property
     def configuration(self) -> Configuration:
@@ -226,7 +235,7 @@ class HostedFunction:
             "Runtime": self.code.runtime,
             "Role": f"arn:aws:iam::{ACCOUNT}:role/{self.name}",
             "Handler": self.code.handler,
-            "CodeSize": 0,
+            "CodeSize": self.code_size,
             "Description": "hosted by the concurrency-eval local Lambda service",
             "Timeout": configuration.timeout_s,
             "MemorySize": configuration.memory_mb,
@@ -245,17 +254,17 @@ class HostedFunction:
             "PackageType": "Zip",
             "Architectures": [self.code.architecture],
             "EphemeralStorage": {"Size": 512},
-            "LoggingConfig": {"LogFormat": configuration.log_format, "LogGroup": f"/aws/lambda/{self.name}"},
+            "LoggingConfig": logging_config(self.name, configuration.log_format),
         }
+
+
+def logging_config(name: str, log_format: str) -> dict[str, str]:
+    """LoggingConfig as Lambda describes it: the format, the levels a JSON function
+    filters at, and the log group."""
+    levels = JSON_LOG_LEVELS if log_format == JSON else {}
+    return {"LogFormat": log_format, **levels, "LogGroup": f"/aws/lambda/{name}"}
 
 
 def _now() -> str:
     # Lambda's LastModified format: 2026-11-23T10:15:30.123+0000
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
-
-
-def _code_sha256(code: Code) -> str:
-    digest = hashlib.sha256()
-    for directory in (code.task_root, *code.layers):
-        digest.update(str(directory).encode() + b"\0")
-    return base64.b64encode(digest.digest()).decode()

@@ -1,8 +1,8 @@
 """The service's process: what it hosts (a spec), how it runs, and how the tool starts it.
 
 `python -m concurrency_eval.emulators.lambda_service --spec FILE` serves the Lambda API on
-loopback until SIGTERM, SIGINT, or (with --exit-with-stdin) until the tool that
-started it is gone. `LocalLambda` is the tool's side: it starts that process, reads
+loopback (or --host, --port) until SIGTERM, SIGINT, or (with --exit-with-stdin) until the
+tool that started it is gone. `LocalLambda` is the tool's side: it starts that process, reads
 its endpoint, and stops it, whatever happens; every execution environment and
 cgroup goes with it.
 """
@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Self
@@ -30,6 +30,7 @@ from concurrency_eval.emulators.lambda_service import limits, sandbox
 from concurrency_eval.emulators.lambda_service.environment import EnvironmentPlan, ExecutionEnvironment
 from concurrency_eval.emulators.lambda_service.functions import REGION, Code, Configuration, HostedFunction
 from concurrency_eval.emulators.lambda_service.lambda_api import IDLE_TIMEOUT_S, LambdaApiServer
+from concurrency_eval.emulators.lambda_service.log_echo import LogEcho
 from concurrency_eval.emulators.lambda_service.runtime import runtime_command
 from concurrency_eval.emulators.lambda_service.service import LambdaService, log_file, log_stream_name
 from contracts.lambda_limits import ACCOUNT_CONCURRENCY, INIT_TIMEOUT_S
@@ -70,6 +71,8 @@ class ServiceSpec:
     init_timeout_s: float = INIT_TIMEOUT_S
     #: How long the Lambda API keeps a silent connection open.
     idle_timeout_s: float = IDLE_TIMEOUT_S
+    #: Echo every environment's log stream to standard error, after the function's name.
+    echo_logs: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str)
@@ -129,8 +132,9 @@ def environment_variables(
 
 
 class _Planner:
-    def __init__(self, spec: ServiceSpec) -> None:
+    def __init__(self, spec: ServiceSpec, log_echo: Callable[[str, bytes], None] | None) -> None:
         self._spec = spec
+        self._log_echo = log_echo
 
     def __call__(self, function: HostedFunction, environment: ExecutionEnvironment) -> EnvironmentPlan:
         spec = self._spec
@@ -144,16 +148,18 @@ class _Planner:
             command=command,
             environment=environment_variables(spec, function, environment),
             log_file=None if spec.logs_dir is None else log_file(spec.logs_dir, function, environment),
+            log_echo=self._log_echo,
             read_only=None if sandbox.unavailable() else walls,
         )
 
 
-def build_service(spec: ServiceSpec) -> LambdaService:
+def build_service(spec: ServiceSpec, log_echo: Callable[[str, bytes], None] | None = None) -> LambdaService:
     method = limits.choose_method(spec.cpu_limit)
     functions = [HostedFunction(f.name, f.code, f.configuration, spec.update_seconds) for f in spec.functions]
     cap = spec.max_environments or environments_this_machine_holds()
     return LambdaService(
-        functions, _Planner(spec), method, cap, cpu_speed=spec.cpu_speed, init_timeout_s=spec.init_timeout_s,
+        functions, _Planner(spec, log_echo), method, cap, cpu_speed=spec.cpu_speed,
+        init_timeout_s=spec.init_timeout_s,
     )  # fmt: skip
 
 
@@ -169,11 +175,21 @@ def environments_this_machine_holds() -> int:
     return max(1, min(ACCOUNT_CONCURRENCY, int(available_mb / 2 / ENVIRONMENT_FOOTPRINT_MB)))
 
 
+class CannotListen(RuntimeError):
+    """The Lambda API cannot listen where it was told (the port is taken, the address is
+    not this machine's); the message says where and why."""
+
+
 def serve(spec: ServiceSpec, host: str, port: int, exit_with_stdin: bool) -> None:
     """Serve until SIGTERM or SIGINT, or until standard input closes (the tool is gone)."""
     limits.remove_stale()
-    service = build_service(spec)
-    api = LambdaApiServer(service, host, port, spec.idle_timeout_s)
+    log_echo = LogEcho(sys.stderr).start() if spec.echo_logs else None
+    service = build_service(spec, log_echo)
+    try:
+        api = LambdaApiServer(service, host, port, spec.idle_timeout_s)
+    except OSError as error:
+        service.close()
+        raise CannotListen(f"the Lambda API cannot listen on {host} port {port}: {error.strerror}") from None
     stop = threading.Event()
     serve_until_told(stop.set, exit_with_stdin)
     api.start()
@@ -187,6 +203,8 @@ def serve(spec: ServiceSpec, host: str, port: int, exit_with_stdin: bool) -> Non
     finally:
         api.stop()
         service.close()
+        if log_echo is not None:
+            log_echo.close()
 
 
 class ServiceError(RuntimeError):
@@ -196,9 +214,12 @@ class ServiceError(RuntimeError):
 class LocalLambda(StartsAndStops):
     """Start the local Lambda service in a child process; stop it, whatever happens, on exit."""
 
-    def __init__(self, spec: ServiceSpec, start_timeout: float = 60.0) -> None:
+    def __init__(
+        self, spec: ServiceSpec, start_timeout: float = 60.0, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self._spec = spec
         self._start_timeout = start_timeout
+        self._host, self._port = host, port
         self._child: ChildServer | None = None
         self._spec_file: Path | None = None
         self.endpoint = ""
@@ -213,7 +234,7 @@ class LocalLambda(StartsAndStops):
         self._spec_file = Path(name)
         self._child = ChildServer(
             "concurrency_eval.emulators.lambda_service",
-            ["--spec", name, "--port", "0"],
+            ["--spec", name, "--host", self._host, "--port", str(self._port)],
             what="the local Lambda service",
             start_timeout=self._start_timeout,
             # Its environments and cgroups go with it: give it time to end them.
@@ -262,6 +283,6 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--spec: {error}")
     try:
         serve(spec, args.host, args.port, args.exit_with_stdin)
-    except limits.LimitsUnavailable as error:
+    except (limits.LimitsUnavailable, CannotListen) as error:
         print(json.dumps({"error": str(error)}), flush=True)
         sys.exit(3)
