@@ -20,7 +20,8 @@ from contracts.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, DEPLOYED_LO
 from contracts.lambda_limits import LOG_FORMATS, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S
 from contracts.ranges import NotANumber, OutOfRange, float_between, int_between
 from contracts.stack import DEFAULT_STACK_PREFIX, evaluation_stack_name
-from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY, bucket_name_problem
+from s3fanout.buckets import bucket_name_problem
+from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY
 
 MAX_OBJECTS = 1_000_000
 
