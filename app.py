@@ -23,18 +23,23 @@ ROOT = Path(__file__).resolve().parent
 def build_app(
     context: dict[str, Any] | None = None, outdir: str | None = None, builder: Builder | None = None
 ) -> cdk.App:
+    """The app; `builder`, if given, builds the bundles of its own architecture (tests
+    pass one with a cache of their own), and a builder is made for any other deployed."""
     app = cdk.App(context=context, outdir=outdir)
     settings = from_context(_context(app))
     check_ci_repository(settings, _ci_repository())
-    builder = builder or Builder(
-        ROOT,
-        Target(settings.architecture, settings.python_version),
-        framework_source=settings.framework_source,
-    )
+    builders = {
+        architecture: builder
+        if builder is not None and builder.target.architecture == architecture
+        else Builder(
+            ROOT, Target(architecture, settings.python_version), framework_source=settings.framework_source
+        )
+        for architecture in settings.deployed_architectures
+    }
     env = _environment()
     ArtifactsStack(app, artifacts_stack_name(settings.stack_prefix), settings=settings, env=env)
     EvaluationStack(
-        app, evaluation_stack_name(settings.stack_prefix), settings=settings, builder=builder, env=env
+        app, evaluation_stack_name(settings.stack_prefix), settings=settings, builders=builders, env=env
     )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
