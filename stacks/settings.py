@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from contracts import validation
+from contracts.buckets import BUCKET_TYPES, EXPRESS, GENERAL_PURPOSE
 from contracts.bundles import (
     ARCHITECTURES,
     DEFAULT_ARCHITECTURE,
@@ -41,9 +42,6 @@ from contracts.stack import (
 )
 
 REMOVAL_POLICIES = ("retain", "destroy")
-#: Where the data set is read from: a general purpose bucket only, or an S3 Express One
-#: Zone directory bucket beside it.
-DATA_BUCKETS = ("general-purpose", "express")
 #: Lambda's limit on a function's name.
 MAX_FUNCTION_NAME = 64
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -237,8 +235,10 @@ class AppSettings:
         PublishedArtifacts.from_document,
         "pass the manifest `concurrency-eval publish` writes",
     )
-    data_bucket: Literal["general-purpose", "express"] = _setting(
-        "dataBucket", _one_of(DATA_BUCKETS), "use general-purpose or express", "general-purpose"
+    #: Where the data set is read from: a general purpose bucket only, or an S3 Express One
+    #: Zone directory bucket beside it.
+    data_bucket: str = _setting(
+        "dataBucket", _one_of(BUCKET_TYPES), "use general-purpose or express", GENERAL_PURPOSE
     )
     #: The zone of the directory bucket (`dataBucket=express`): an AZ ID, the same in every
     #: account, where a zone's name (us-east-1a) is not.
@@ -271,7 +271,7 @@ class AppSettings:
     @property
     def express(self) -> bool:
         """Whether a directory bucket (S3 Express One Zone) is deployed beside the data bucket."""
-        return self.data_bucket == "express"
+        return self.data_bucket == EXPRESS
 
     @property
     def github(self) -> GitHubSettings | None:
@@ -353,7 +353,7 @@ def _architecture_conflicts(values: Mapping[str, Any]) -> list[str]:
 
 
 def _express_conflicts(values: Mapping[str, Any]) -> list[str]:
-    express, zone = values.get("data_bucket") == "express", values.get("data_bucket_zone")
+    express, zone = values.get("data_bucket") == EXPRESS, values.get("data_bucket_zone")
     if express and zone is None:
         return [
             "context dataBucket=express needs the zone of the directory bucket: "
