@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.backends.local import BUCKET, LocalDeployment
+from concurrency_eval.backends.local import LocalDeployment
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from contracts.bundles import MODELS
@@ -38,10 +38,10 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     with deployment:
         assert deployment.service is not None
         service, s3 = deployment.service, deployment.s3
-        event = json.dumps(spec.event(BUCKET))
+        event = json.dumps(spec.event(options.data_bucket))
         for line in (
             f"Lambda API:  {service.endpoint}  (CPU limit: {service.cpu_limit})",
-            f"S3:          {s3.endpoint}  bucket {BUCKET}, prefix {spec.folder}",
+            f"S3:          {s3.endpoint}  bucket {options.data_bucket}, prefix {spec.folder}",
             *(
                 [f"S3's CA:     {s3.ca_bundle}  (AWS_CA_BUNDLE for your own S3 clients)"]
                 if s3.ca_bundle
