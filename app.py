@@ -12,10 +12,11 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from bundling.build import Builder, Target
+from contracts.bundles import Architecture
 from contracts.stack import artifacts_stack_name, evaluation_stack_name
 from stacks.artifacts_stack import ArtifactsStack
 from stacks.evaluation_stack import EvaluationStack
-from stacks.settings import SettingsError, check_ci_repository, from_context
+from stacks.settings import AppSettings, SettingsError, check_ci_repository, from_context
 
 ROOT = Path(__file__).resolve().parent
 
@@ -23,21 +24,31 @@ ROOT = Path(__file__).resolve().parent
 def build_app(
     context: dict[str, Any] | None = None, outdir: str | None = None, builder: Builder | None = None
 ) -> cdk.App:
+    """The app; `builder`, if given, builds the bundles of its own architecture (tests
+    pass one with a cache of their own)."""
     app = cdk.App(context=context, outdir=outdir)
     settings = from_context(_context(app))
     check_ci_repository(settings, _ci_repository())
-    builder = builder or Builder(
-        ROOT,
-        Target(settings.architecture, settings.python_version),
-        framework_source=settings.framework_source,
-    )
+    builders = {
+        architecture: _builder(settings, architecture, builder)
+        for architecture in settings.deployed_architectures
+    }
     env = _environment()
     ArtifactsStack(app, artifacts_stack_name(settings.stack_prefix), settings=settings, env=env)
     EvaluationStack(
-        app, evaluation_stack_name(settings.stack_prefix), settings=settings, builder=builder, env=env
+        app, evaluation_stack_name(settings.stack_prefix), settings=settings, builders=builders, env=env
     )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
+
+
+def _builder(settings: AppSettings, architecture: Architecture, given: Builder | None) -> Builder:
+    """The builder of one deployed architecture's bundles: the one given, if it is its."""
+    if given is not None and given.target.architecture == architecture:
+        return given
+    return Builder(
+        ROOT, Target(architecture, settings.python_version), framework_source=settings.framework_source
+    )
 
 
 def _context(app: cdk.App) -> dict[str, Any]:

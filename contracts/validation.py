@@ -6,6 +6,8 @@ Plain Python: the CDK app imports it too, and must not import the tool's command
 
 import re
 
+from s3fanout.buckets import is_zone_id
+
 #: A key prefix: safe characters only (no IAM wildcards `*` and `?`), ending in "/".
 _KEY_PREFIX = re.compile(r"[A-Za-z0-9!_.'()/-]{1,200}")
 #: The framework from git, pinned: `s3fanout @ git+<scheme>://<where>@<tag or commit>`.
@@ -40,5 +42,16 @@ def framework_source(text: str) -> str:
             f"{text!r} is not a pinned git requirement for the framework: use "
             "'s3fanout @ git+https://github.com/OWNER/s3fanout@v1.2.0' (a tag you never move, or a commit); "
             "leave it out to build the in-repo layers/framework"
+        )
+    return text.strip()
+
+
+def zone_id(text: str) -> str:
+    """An Availability Zone ID (or a Local Zone's), which names the same zone in every
+    account; a zone's name (us-east-1a) maps to a different zone in each."""
+    if not is_zone_id(text.strip()):
+        raise ValueError(
+            f"{text!r} is not a zone ID: use one like use1-az4 (`aws ec2 describe-availability-zones "
+            "--query 'AvailabilityZones[].[ZoneName,ZoneId]'` lists them), not a zone's name like us-east-1a"
         )
     return text.strip()

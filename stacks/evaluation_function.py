@@ -1,7 +1,8 @@
 """One evaluated function: its role, log group, code, both layers, and `live` alias.
 
 The three functions are built by this one construct, so that they can only differ
-in their code: same runtime, architecture, memory, timeout, layers and environment.
+in their code: same runtime, architecture, memory, timeout, layers, environment and
+network. With two architectures, each variant of a function is one of these.
 """
 
 import aws_cdk as cdk
@@ -9,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3express as s3express
 from constructs import Construct
 
 from contracts.function import (
@@ -20,7 +22,19 @@ from contracts.function import (
 )
 from contracts.lambda_limits import LOG_RETENTION_PERIODS
 from stacks.nag import acknowledge, arn_of
+from stacks.private_network import PrivateNetwork
 from stacks.settings import AppSettings
+
+#: What Lambda does with a function's role to attach it to its subnets (the actions of
+#: the AWS managed policy AWSLambdaVPCAccessExecutionRole, without its log permissions).
+NETWORK_INTERFACE_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
 
 
 class EvaluationFunction(Construct):
@@ -37,6 +51,9 @@ class EvaluationFunction(Construct):
         data_bucket: s3.IBucket,
         settings: AppSettings,
         removal_policy: cdk.RemovalPolicy,
+        function_name: str | None = None,
+        express_bucket: s3express.CfnDirectoryBucket | None = None,
+        network: PrivateNetwork | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -46,9 +63,14 @@ class EvaluationFunction(Construct):
             removal_policy=removal_policy,
         )
         self.role = self._role(model, data_bucket)
+        if express_bucket is not None:
+            self._allow_express(express_bucket)
+        if network is not None:
+            self._allow_network_interfaces()
         self.function = lambda_.Function(
             self,
             "Function",
+            function_name=function_name,
             description=f"concurrency-eval: the {model} model",
             # The layers' own runtime and architecture: the stack builds both once.
             runtime=runtime,
@@ -63,6 +85,9 @@ class EvaluationFunction(Construct):
             logging_format=lambda_.LoggingFormat(DEPLOYED_LOG_FORMAT),
             reserved_concurrent_executions=settings.reserved_concurrency,
             environment=_environment(settings),
+            vpc=None if network is None else network.vpc,
+            vpc_subnets=None if network is None else network.subnets,
+            security_groups=None if network is None else [network.security_group],
         )
         self.alias = self.function.add_alias(
             ALIAS, provisioned_concurrent_executions=settings.provisioned_concurrency
@@ -105,6 +130,34 @@ class EvaluationFunction(Construct):
             "The workload reads every object under the event's prefix, any prefix of the bucket.",
         )
         return role
+
+    def _allow_express(self, bucket: s3express.CfnDirectoryBucket) -> None:
+        """Read the directory bucket: a session (CreateSession) covers its reads, and only a
+        read-only one is allowed. botocore asks for none in particular, and S3 then grants
+        the most a policy allows ("attempting ReadWrite first, then ReadOnly")."""
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadExpressData",
+                actions=["s3express:CreateSession"],
+                resources=[bucket.attr_arn],
+                conditions={"StringEquals": {"s3express:SessionMode": "ReadOnly"}},
+            )
+        )
+
+    def _allow_network_interfaces(self) -> None:
+        """What Lambda needs to reach the subnets. EC2's Describe actions take no resource,
+        and Lambda names the interfaces it creates itself."""
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="AttachToSubnets", actions=list(NETWORK_INTERFACE_ACTIONS), resources=["*"]
+            )
+        )
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Lambda creates and deletes a VPC function's network interfaces with its role; EC2's Describe "
+            "actions take no resource, and the interfaces do not exist before Lambda makes them.",
+        )
 
 
 def retention_days(days: int) -> logs.RetentionDays:

@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from contracts.function import ALIAS
-from contracts.stack import SMOKE_PREFIX
+from contracts.stack import SMOKE_PREFIX, SWEEP_FUNCTION_ACTIONS, SWEEP_VERSION_ACTIONS
 from stacks.nag import acknowledge, arn_of
 from stacks.settings import GitHubSettings
 
@@ -47,6 +47,7 @@ class GitHubOidc(Construct):
         self.publisher = self._publisher(provider, github, artifact_bucket, artifact_prefix)
         self.deployer = self._deployer(provider, github)
         self._allow_smoke_test(evaluation_stack)
+        self._allow_sweep(evaluation_stack)
 
     def _publisher(
         self,
@@ -146,6 +147,37 @@ class GitHubOidc(Construct):
             f"arn:<AWS::Partition>:s3:::{stack.lower()}-data*/{SMOKE_PREFIX}*",
         ):
             acknowledge(self.deployer, f"AwsSolutions-IAM5[Resource::{resource}]", reason)
+
+    def _allow_sweep(self, stack: str) -> None:
+        """A sweep of the deployed functions (`run`): a version per memory size behind an
+        alias, invoked in parallel, then every version and alias deleted. The evaluation
+        stack's functions only, by the names CloudFormation gives them (`<stack>-...`);
+        versions and aliases are their qualified ARNs (`<function>:<qualifier>`), which
+        `<stack>-*:*` matches and a function's own ARN does not: DeleteFunction reaches
+        versions only, never a function itself."""
+        functions = f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{stack}-*"
+        self.deployer.add_to_policy(
+            iam.PolicyStatement(
+                sid="SweepPublishVersionsAndAliases",
+                actions=list(SWEEP_FUNCTION_ACTIONS),
+                resources=[cdk.Fn.sub(functions)],
+            )
+        )
+        self.deployer.add_to_policy(
+            iam.PolicyStatement(
+                sid="SweepInvokeAndDeleteVersions",
+                actions=list(SWEEP_VERSION_ACTIONS),
+                resources=[cdk.Fn.sub(f"{functions}:*")],
+            )
+        )
+        where = "arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>"
+        for resource in (f"{where}:function:{stack}-*", f"{where}:function:{stack}-*:*"):
+            acknowledge(
+                self.deployer,
+                f"AwsSolutions-IAM5[Resource::{resource}]",
+                "A sweep reaches the evaluation stack's functions, and their versions and aliases, by the "
+                "names CloudFormation gives them; those of no other stack.",
+            )
 
     def _role(
         self, construct_id: str, provider: iam.IOidcProvider, subject: str, description: str

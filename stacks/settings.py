@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from contracts import validation
-from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, RUNTIMES
+from contracts.buckets import BUCKET_TYPES, EXPRESS, GENERAL_PURPOSE
+from contracts.bundles import (
+    ARCHITECTURES,
+    DEFAULT_ARCHITECTURE,
+    DEFAULT_RUNTIME,
+    MODELS,
+    RUNTIMES,
+    Architecture,
+)
 from contracts.function import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
@@ -30,9 +38,17 @@ from contracts.lambda_limits import (
 )
 from contracts.manifest import PublishedArtifacts
 from contracts.ranges import NotANumber, OutOfRange, int_between
-from contracts.stack import DEFAULT_ARTIFACT_PREFIX, DEFAULT_STACK_PREFIX
+from contracts.stack import (
+    DEFAULT_ARTIFACT_PREFIX,
+    DEFAULT_STACK_PREFIX,
+    evaluation_stack_name,
+    express_bucket_problem,
+    variant_function_name,
+)
 
 REMOVAL_POLICIES = ("retain", "destroy")
+#: Lambda's limit on a function's name.
+MAX_FUNCTION_NAME = 64
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _GITHUB_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _GITHUB_REF = re.compile(r"^[A-Za-z0-9_./-]{1,255}$")
@@ -99,6 +115,28 @@ def _matching(pattern: re.Pattern[str], description: str) -> Callable[[Any], str
     return parse
 
 
+def _architectures(raw: Any) -> tuple[Architecture, ...]:
+    """`arm64,x86_64` from `-c`, or a list in cdk.json; in the order ARCHITECTURES gives,
+    so that the same set always synthesizes the same templates."""
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    names = [str(item).strip() for item in items]
+    unknown = [name for name in names if name not in ARCHITECTURES]
+    if unknown or not names:
+        raise ValueError(f"must list one or both of {', '.join(ARCHITECTURES)}, comma-separated")
+    if len(set(names)) != len(names):
+        raise ValueError("names an architecture twice")
+    return tuple(architecture for architecture in ARCHITECTURES if architecture in names)
+
+
+def _boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return text == "true"
+
+
 def _text(check: Callable[[str], str], description: str) -> Callable[[Any], str]:
     """A check shared with the command line, for a value that must be text."""
 
@@ -141,8 +179,12 @@ class AppSettings:
     runtime: str = _setting(
         "runtime", _one_of(RUNTIMES), f"use one of {', '.join(RUNTIMES)}", DEFAULT_RUNTIME
     )
-    architecture: Literal["arm64", "x86_64"] = _setting(
+    architecture: Architecture = _setting(
         "architecture", _one_of(ARCHITECTURES), "use arm64 or x86_64", DEFAULT_ARCHITECTURE
+    )
+    #: Both variants of each function, side by side, instead of `architecture`'s one.
+    architectures: tuple[Architecture, ...] | None = _setting(
+        "architectures", _architectures, "for example arm64,x86_64; omit it to deploy `architecture` alone"
     )
     memory_mb: int = _setting(
         "memory",
@@ -203,6 +245,20 @@ class AppSettings:
         PublishedArtifacts.from_document,
         "pass the manifest `concurrency-eval publish` writes",
     )
+    #: Where the data set is read from: a general purpose bucket only, or an S3 Express One
+    #: Zone directory bucket beside it.
+    data_bucket: str = _setting(
+        "dataBucket", _one_of(BUCKET_TYPES), "use general-purpose or express", GENERAL_PURPOSE
+    )
+    #: The zone of the directory bucket (`dataBucket=express`): an AZ ID, the same in every
+    #: account, where a zone's name (us-east-1a) is not.
+    data_bucket_zone: str | None = _setting(
+        "dataBucketZone",
+        _text(validation.zone_id, "an Availability Zone ID"),
+        "for example use1-az4; `aws ec2 describe-availability-zones` lists each zone's ZoneId",
+    )
+    #: The functions in private subnets of their own, reaching S3 through gateway endpoints.
+    vpc: bool = _setting("vpc", _boolean, "use true or false", False)
     #: A requirement uv installs the framework layer from instead of layers/framework.
     framework_source: str | None = _setting(
         "frameworkSource",
@@ -216,6 +272,16 @@ class AppSettings:
     @property
     def python_version(self) -> str:
         return self.runtime.removeprefix("python")
+
+    @property
+    def deployed_architectures(self) -> tuple[Architecture, ...]:
+        """Each architecture a variant of every function is deployed for."""
+        return self.architectures or (self.architecture,)
+
+    @property
+    def express(self) -> bool:
+        """Whether a directory bucket (S3 Express One Zone) is deployed beside the data bucket."""
+        return self.data_bucket == EXPRESS
 
     @property
     def github(self) -> GitHubSettings | None:
@@ -266,7 +332,53 @@ def _conflicts(values: Mapping[str, Any]) -> list[str]:
             f"context provisionedConcurrency={provisioned} exceeds reservedConcurrency={reserved}; "
             "provisioned concurrency must fit inside the reservation"
         )
+    return problems + _architecture_conflicts(values) + _express_conflicts(values)
+
+
+def _architecture_conflicts(values: Mapping[str, Any]) -> list[str]:
+    architectures = values.get("architectures")
+    if architectures is None:
+        return []
+    problems = []
+    if "architecture" in values:
+        problems.append(
+            "context architecture and architectures are both set; set architectures alone "
+            "(-c architectures=arm64,x86_64 deploys both)"
+        )
+    if len(architectures) < 2:
+        return problems
+    if values.get("published") is not None:
+        problems.append(
+            "context publishedArtifacts holds one architecture's zips, but architectures deploys two; "
+            "deploy both from local assets, or one from the manifest"
+        )
+    stack = evaluation_stack_name(values.get("stack_prefix", DEFAULT_STACK_PREFIX))
+    longest = max((variant_function_name(stack, m, a) for m in MODELS for a in architectures), key=len)
+    if len(longest) > MAX_FUNCTION_NAME:
+        problems.append(
+            f"context stackPrefix makes the function name {longest!r} longer than Lambda's "
+            f"{MAX_FUNCTION_NAME} characters; choose a prefix {len(longest) - MAX_FUNCTION_NAME} shorter"
+        )
     return problems
+
+
+def _express_conflicts(values: Mapping[str, Any]) -> list[str]:
+    express, zone = values.get("data_bucket") == EXPRESS, values.get("data_bucket_zone")
+    if express and zone is None:
+        return [
+            "context dataBucket=express needs the zone of the directory bucket: "
+            "set -c dataBucketZone=<AZ ID>, for example use1-az4"
+        ]
+    if zone is not None and not express:
+        return ["context dataBucketZone is set but dataBucket is not express; set -c dataBucket=express"]
+    if zone is None:
+        return []
+    problem = express_bucket_problem(
+        evaluation_stack_name(values.get("stack_prefix", DEFAULT_STACK_PREFIX)), zone
+    )
+    if problem is not None:
+        return [f"context stackPrefix: {problem}; choose a shorter stackPrefix"]
+    return []
 
 
 def _strangers(context: Mapping[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from botocore.config import Config
 from bundling.build import Builder, Target, find_python, host_architecture
 from concurrency_eval.backends.under_test import INVOKE_CONFIG, FunctionsUnderTest
 from concurrency_eval.emulators.child_process import StartsAndStops
+from concurrency_eval.emulators.embedded_s3.faults import EXPRESS as EXPRESS_LATENCY
 from concurrency_eval.emulators.embedded_s3.faults import PROFILES, FaultRule, Faults, Latency
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from concurrency_eval.emulators.lambda_service import cpu_speed
@@ -28,6 +29,7 @@ from concurrency_eval.emulators.lambda_service.functions import Code, Configurat
 from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
 from concurrency_eval.results.document import ModelRun
 from concurrency_eval.workload.dataset import DataSetSpec, seed
+from contracts.buckets import EXPRESS, GENERAL_PURPOSE
 from contracts.bundles import RUNTIME, runtime_name
 from contracts.function import (
     DEFAULT_MEMORY_MB,
@@ -37,15 +39,23 @@ from contracts.function import (
     HANDLER,
 )
 from contracts.lambda_limits import INIT_VCPUS
+from s3fanout.buckets import DIRECTORY_SUFFIX
 
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient
 
 BUCKET = "concurrency-eval-local"
+#: The zone the local directory bucket's name carries: any zone ID will do on loopback,
+#: and this one says where it is.
+LOCAL_ZONE = "local1-az1"
+#: The local data bucket when the functions read a directory bucket (`--bucket-type express`).
+EXPRESS_BUCKET = f"{BUCKET}--{LOCAL_ZONE}{DIRECTORY_SUFFIX}"
 FUNCTION_PREFIX = "concurrency-eval-"
 #: S3's latency as measured (see embedded_s3.faults): S3 Standard unless told otherwise.
 DEFAULT_S3_PROFILE = "standard"
 S3_PROFILES = tuple(PROFILES)
+#: The latency profile of each kind of bucket, unless another is chosen.
+BUCKET_PROFILES = {GENERAL_PURPOSE: DEFAULT_S3_PROFILE, EXPRESS: EXPRESS_LATENCY.profile}
 #: The embedded S3 and the service accept any credentials; these keep the SDK away
 #: from real ones.
 LOCAL_KEY = "local"
@@ -55,6 +65,9 @@ LOCAL_KEY = "local"
 class LocalOptions:
     """How the local stand-ins behave: the S3's latency and faults, the functions' settings."""
 
+    #: The kind of bucket the functions read: a general purpose one, or a directory bucket
+    #: (S3 Express One Zone), which botocore reaches with its session auth.
+    bucket_type: str = GENERAL_PURPOSE
     #: S3's latency as measured ("standard" or "express"), unless a fixed latency is given.
     s3_profile: str = DEFAULT_S3_PROFILE
     #: A fixed latency (plus up to `jitter_ms`) instead of the profile's distribution.
@@ -84,6 +97,11 @@ class LocalOptions:
     pure_python_client: bool = False
     #: Extra environment variables per model (from `--env-vars`, in SAM's format).
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def data_bucket(self) -> str:
+        """The bucket the data set is seeded into and the functions read."""
+        return EXPRESS_BUCKET if self.bucket_type == EXPRESS else BUCKET
 
     def function_settings(self) -> dict[str, str]:
         settings = dict(FUNCTION_ENVIRONMENT)
@@ -189,7 +207,10 @@ class LocalDeployment(StartsAndStops):
         self.s3.start()
         objects = self._dataset.objects
         progress.phase(f"seeding {self._dataset.describe_size()}", total=objects)
-        seeded = seed(self.s3_client(), BUCKET, self._dataset, create_bucket=True, on_object=progress.advance)
+        seeded = seed(
+            self.s3_client(), self._options.data_bucket, self._dataset, create_bucket=True,
+            on_object=progress.advance,
+        )  # fmt: skip
         progress.detail(f"{seeded.uploaded} uploaded, {seeded.unchanged} already there")
         progress.phase("building the bundles and AWS's runtime client with uv")
         bundles = self._builder.build_all(("pypi", "framework", RUNTIME, *self._models))
@@ -276,7 +297,9 @@ class LocalDeployment(StartsAndStops):
         )  # fmt: skip
 
     def functions_under_test(self) -> FunctionsUnderTest:
-        return FunctionsUnderTest(self.lambda_client(), dict(self.functions), BUCKET, poll_seconds=0.1)
+        return FunctionsUnderTest(
+            self.lambda_client(), dict(self.functions), self._options.data_bucket, poll_seconds=0.1
+        )
 
     def meter(self) -> "S3Meter":
         return S3Meter(self.s3)

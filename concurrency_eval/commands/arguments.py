@@ -12,10 +12,17 @@ from typing import Any, NoReturn
 
 import psutil
 
-from concurrency_eval.backends.local import DEFAULT_S3_PROFILE, S3_PROFILES, LocalOptions, function_name
+from concurrency_eval.backends.local import (
+    BUCKET_PROFILES,
+    DEFAULT_S3_PROFILE,
+    S3_PROFILES,
+    LocalOptions,
+    function_name,
+)
 from concurrency_eval.sweep.settings import validate_memory_sizes
 from concurrency_eval.workload.dataset import MAGIC, DataSetSpec
 from contracts import cdk_json, validation
+from contracts.buckets import BUCKET_TYPES, GENERAL_PURPOSE
 from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, MODELS
 from contracts.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, DEPLOYED_LOG_FORMAT
 from contracts.lambda_limits import (
@@ -28,7 +35,8 @@ from contracts.lambda_limits import (
 )
 from contracts.ranges import NotANumber, OutOfRange, float_between, int_between
 from contracts.stack import DEFAULT_STACK_PREFIX, evaluation_stack_name
-from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY, bucket_name_problem
+from s3fanout.buckets import bucket_name_problem
+from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY
 
 MAX_OBJECTS = 1_000_000
 
@@ -265,10 +273,19 @@ def _add_s3_arguments(parser: argparse.ArgumentParser) -> None:
     s3 = parser.add_argument_group("embedded S3 behaviour")
     milliseconds = number(0, 10_000, " ms")
     s3.add_argument(
+        "--bucket-type",
+        choices=BUCKET_TYPES,
+        default=GENERAL_PURPOSE,
+        help="the bucket the functions read: a general purpose bucket, or an S3 Express One Zone directory "
+        "bucket (read through botocore's sessions, listed out of key order) with S3 Express's latency "
+        "unless --s3-profile or --latency-ms says otherwise (default: %(default)s)",
+    )
+    s3.add_argument(
         "--s3-profile",
         choices=S3_PROFILES,
         help="S3's latency as measured: a time to first byte with a tail, and 93 MB/s per connection, "
-        f"for S3 Standard or S3 Express One Zone (default: {DEFAULT_S3_PROFILE})",
+        f"for S3 Standard or S3 Express One Zone (default: {DEFAULT_S3_PROFILE}, or express with "
+        "--bucket-type express)",
     )
     s3.add_argument(
         "--latency-ms",
@@ -372,7 +389,8 @@ def local_options(args: argparse.Namespace, spec: DataSetSpec, *, memory_mb: int
     if args.jitter_ms is not None and args.latency_ms is None:
         refuse(args, "--jitter-ms varies a fixed --latency-ms; give --latency-ms too, or use --s3-profile")
     return LocalOptions(
-        s3_profile=args.s3_profile or DEFAULT_S3_PROFILE, latency_ms=args.latency_ms,
+        bucket_type=args.bucket_type, s3_profile=args.s3_profile or BUCKET_PROFILES[args.bucket_type],
+        latency_ms=args.latency_ms,
         jitter_ms=args.jitter_ms or 0.0, tls=args.tls,
         cpu_speed=args.cpu_speed, error_rate=args.error_rate,
         server_error_rate=args.server_error_rate, slow_rate=args.slow_rate, slow_ms=args.slow_ms,

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.backends.local import BUCKET, LocalDeployment
+from concurrency_eval.backends.local import LocalDeployment
 from concurrency_eval.commands import arguments, console, progress
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from concurrency_eval.workload.dataset import DataSetSpec
@@ -46,8 +46,8 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = arguments.dataset(args)
-    event = _read_event(args, spec, err)
     options = arguments.local_options(args, spec, memory_mb=args.memory)
+    event = _read_event(args, spec, options.data_bucket, err)
     options = dataclasses.replace(options, overrides=arguments.env_vars(args))
     with progress.shown(err) as shown:
         deployment = LocalDeployment(ROOT, options, spec, (args.function,), None, shown).start()
@@ -72,9 +72,9 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     return console.EXIT_WRONG if isinstance(answer, dict) and answer.get("error") else console.EXIT_OK
 
 
-def _read_event(args: argparse.Namespace, spec: DataSetSpec, err: Console) -> Any:
+def _read_event(args: argparse.Namespace, spec: DataSetSpec, bucket: str, err: Console) -> Any:
     if args.event is None:
-        return spec.event(BUCKET)
+        return spec.event(bucket)
     source = "standard input" if args.event == "-" else args.event
     if args.event == "-" and sys.stdin.isatty():
         err.print("reading the event from standard input (end it with Ctrl-D)")

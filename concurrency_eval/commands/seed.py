@@ -17,13 +17,23 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         description="Generate the data set and upload what is not already there unchanged.",
     )
     arguments.add_dataset_arguments(parser, objects_default=1000)
-    parser.add_argument("--bucket", required=True, type=arguments.bucket_name, help="the bucket to upload to")
+    parser.add_argument(
+        "--bucket",
+        required=True,
+        type=arguments.bucket_name,
+        help="the bucket to upload to: a general purpose bucket, or an S3 Express One Zone directory bucket "
+        "(name--zone-id--x-s3, the stack's ExpressBucketName)",
+    )
     parser.add_argument(
         "--endpoint-url",
         type=arguments.endpoint_url,
         help="an S3 endpoint other than AWS's (for example the embedded S3)",
     )
-    parser.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
+    parser.add_argument(
+        "--create-bucket",
+        action="store_true",
+        help="create the bucket if it does not exist (a directory bucket in the zone its name carries)",
+    )
     arguments.add_aws_arguments(parser)
     parser.set_defaults(command=run, parser=parser)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from concurrency_eval.backends.local import BUCKET, LocalDeployment
+from concurrency_eval.backends.local import LocalDeployment
 from concurrency_eval.commands import arguments, console, copyable, progress
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from concurrency_eval.system import ports
@@ -82,6 +82,7 @@ class Serving:
     cpu_limit: str
     functions: tuple[str, ...]
     s3_endpoint: str
+    bucket: str
     prefix: str
     ca_bundle: Path | None
     max_environments: int
@@ -105,7 +106,9 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
             "who reaches it can invoke the functions",
         )
     with tempfile.TemporaryDirectory(prefix="concurrency-eval-serve-") as scratch:
-        event_file = write_atomically(Path(scratch) / "event.json", json.dumps(spec.event(BUCKET)))
+        event_file = write_atomically(
+            Path(scratch) / "event.json", json.dumps(spec.event(options.data_bucket))
+        )
         with progress.shown(err) as shown:
             deployment = LocalDeployment(
                 ROOT, options, spec, MODELS, args.logs, shown, host=args.host, port=port, echo_logs=True
@@ -119,7 +122,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
                     endpoint=service.endpoint, host=args.host,
                     taken_port=DEFAULT_PORT if args.port is None and port != DEFAULT_PORT else None,
                     cpu_limit=service.cpu_limit, functions=tuple(deployment.functions.values()),
-                    s3_endpoint=s3.endpoint, prefix=spec.folder, ca_bundle=s3.ca_bundle,
+                    s3_endpoint=s3.endpoint, bucket=options.data_bucket, prefix=spec.folder,
+                    ca_bundle=s3.ca_bundle,
                     max_environments=service.max_environments, isolation=service.isolation,
                     event_file=event_file,
                 ),
@@ -165,7 +169,7 @@ def print_banner(out: Console, serving: Serving) -> None:
     lines = [
         f"Lambda API:   {serving.endpoint}  ({taken}{listening}CPU limit: {serving.cpu_limit})",
         f"functions:    {', '.join(serving.functions)}",
-        f"S3:           {serving.s3_endpoint}  bucket {BUCKET}, prefix {serving.prefix}",
+        f"S3:           {serving.s3_endpoint}  bucket {serving.bucket}, prefix {serving.prefix}",
         *(
             [f"S3's CA:      {serving.ca_bundle}  (AWS_CA_BUNDLE for your own S3 clients)"]
             if serving.ca_bundle

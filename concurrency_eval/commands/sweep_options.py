@@ -116,9 +116,9 @@ SWEEP_OPTIONS = (
     "architecture",
 )  # fmt: skip
 LOCAL_CONDITIONS = (
-    "s3_profile", "latency_ms", "jitter_ms", "tls", "cpu_speed", "cpu_limit", "pure_python_client",
-    "error_rate", "server_error_rate", "slow_rate", "slow_ms", "fault_key", "timeout", "max_attempts",
-    "retry_mode", "log_format",
+    "bucket_type", "s3_profile", "latency_ms", "jitter_ms", "tls", "cpu_speed", "cpu_limit",
+    "pure_python_client", "error_rate", "server_error_rate", "slow_rate", "slow_ms", "fault_key", "timeout",
+    "max_attempts", "retry_mode", "log_format",
 )  # fmt: skip
 AWS_CONDITIONS = ("stack",)
 

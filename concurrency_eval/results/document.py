@@ -18,6 +18,7 @@ from typing import Any
 
 from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe, quantile
 from concurrency_eval.system.files import write_atomically
+from contracts.buckets import BUCKET_TYPES, GENERAL_PURPOSE, bucket_type
 from contracts.lambda_limits import MAX_MEMORY_MB, MIN_MEMORY_MB
 from s3fanout.settings import Settings as FunctionSettings
 
@@ -150,6 +151,17 @@ class Results:
     @property
     def on_aws(self) -> bool:
         return self.kind == AWS
+
+    @property
+    def bucket_type(self) -> str:
+        """The kind of bucket the functions read (`contracts.buckets`): as recorded, or, in
+        results from before it was, as the event's bucket name says (general purpose)."""
+        recorded = self.settings.get("data_bucket")
+        if isinstance(recorded, dict) and recorded.get("type") in BUCKET_TYPES:
+            return str(recorded["type"])
+        event = self.settings.get("event")
+        name = event.get("s3_bucket_name") if isinstance(event, dict) else None
+        return bucket_type(name) if isinstance(name, str) else GENERAL_PURPOSE
 
     @property
     def trim(self) -> float:
@@ -309,6 +321,11 @@ def requests_in_flight(model: str, concurrency: int | None) -> int:
     if concurrency is not None:
         return concurrency
     return 1 if model == "sync" else DEFAULT_REQUESTS_IN_FLIGHT
+
+
+def data_bucket_settings(name: str) -> dict[str, str]:
+    """How a sweep records the bucket it read: its name and its kind."""
+    return {"name": name, "type": bucket_type(name)}
 
 
 def started_now() -> str:

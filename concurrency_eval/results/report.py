@@ -35,6 +35,7 @@ from concurrency_eval.results.verdict import (
     deploy_settings,
     memory_setting,
 )
+from contracts.buckets import EXPRESS
 
 
 def _ms(value: float | None) -> str:
@@ -323,6 +324,8 @@ def title(results: Results) -> str:
     parts = [f"{where} sweep {results.started_at}"]
     if region:
         parts.append(str(region))
+    if results.bucket_type == EXPRESS:
+        parts.append("S3 Express One Zone")
     if dataset:
         parts.append(
             f"{dataset.get('objects')} objects of {dataset.get('min_size')}-{dataset.get('max_size')} B"
@@ -361,6 +364,7 @@ def summary_document(results: Results, balanced_weight: float = DEFAULT_BALANCED
             "started_at": results.started_at,
             "partial": results.partial,
             "title": title(results),
+            "bucket_type": results.bucket_type,
             "rows": [asdict(summary) for summary in results.summaries()],
             "verdict": {
                 model.model: {

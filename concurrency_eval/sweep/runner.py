@@ -12,7 +12,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.results.document import INTERRUPTED, ModelRun, Results, ResultsError, started_now
+from concurrency_eval.results.document import (
+    INTERRUPTED,
+    ModelRun,
+    Results,
+    ResultsError,
+    data_bucket_settings,
+    started_now,
+)
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Sweep
 from concurrency_eval.sweep.settings import SweepSettings
@@ -27,10 +34,12 @@ def new_results(
     event: dict[str, Any],
     **extra: Any,
 ) -> Results:
+    bucket = event.get("s3_bucket_name")
     described: dict[str, Any] = {
         "sweep": settings.to_dict(),
         "dataset": asdict(settings.dataset),
         "event": event,
+        **({"data_bucket": data_bucket_settings(bucket)} if isinstance(bucket, str) else {}),
         "prices": asdict(prices),
         **extra,
     }

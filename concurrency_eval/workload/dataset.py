@@ -2,18 +2,28 @@
 
 N files of random ASCII with sizes drawn from a range, the magic string in exactly
 one of them. Everything follows from `seed`: the same spec always gives the same
-keys and bodies, so uploads are idempotent (an object whose MD5 already matches is
+keys and bodies, so uploads are idempotent (an object whose content already matches is
 not sent again) and runs on different machines read the same data.
+
+The bucket may be a general purpose bucket or an S3 Express One Zone directory bucket
+(`name--zone-id--x-s3`). botocore opens the directory bucket's sessions itself; what
+differs here is creating one (in its zone), and knowing an object is unchanged: a
+directory bucket's ETag "isn't the MD5 digest of the object" (the S3 API Reference,
+PutObject), so its objects are compared by the CRC32 checksum every object is uploaded with.
 """
 
+import base64
 import functools
 import hashlib
 import random
 import string
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from s3fanout.buckets import is_directory_bucket, zone_of
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
@@ -114,15 +124,22 @@ def seed(
     """Upload the data set; objects already there with the same content are skipped."""
     if create_bucket:
         _ensure_bucket(client, bucket)
-    existing = _existing_etags(client, bucket, spec.folder)
+    existing = _listed(client, bucket, spec.folder)
+    directory = is_directory_bucket(bucket)
 
     def upload(item: tuple[str, int]) -> int:
         key, index = item
         body = spec.body(index)
         try:
-            if existing.get(key) == hashlib.md5(body, usedforsecurity=False).hexdigest():
-                return 0
-            client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/plain")
+            listed = existing.get(key)
+            if listed is not None and listed.size == len(body):
+                same = _same_checksum(client, bucket, key, body) if directory else listed.etag == _md5(body)
+                if same:
+                    return 0
+            # CRC32, what botocore sends by default, named: a directory bucket is compared by it.
+            client.put_object(
+                Bucket=bucket, Key=key, Body=body, ContentType="text/plain", ChecksumAlgorithm="CRC32"
+            )
             return len(body)
         finally:
             on_object()
@@ -130,6 +147,30 @@ def seed(
     sizes = _bounded_map(upload, spec.items(), workers)
     uploaded = [size for size in sizes if size]
     return SeedResult(len(uploaded), len(sizes) - len(uploaded), sum(uploaded))
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """An object as ListObjectsV2 names it."""
+
+    etag: str
+    size: int
+
+
+def _md5(body: bytes) -> str:
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
+
+
+def _crc32(body: bytes) -> str:
+    """The checksum as S3 takes and gives it: the big-endian CRC32, base64."""
+    return base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+
+
+def _same_checksum(client: "S3Client", bucket: str, key: str, body: bytes) -> bool:
+    """Whether the stored object's CRC32 is `body`'s (one HeadObject: a directory bucket
+    lists no checksums, and its ETags are not MD5s)."""
+    stored = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    return stored.get("ChecksumCRC32") == _crc32(body)
 
 
 def _bounded_map(
@@ -156,23 +197,36 @@ def _bounded_map(
 
 def missing_objects(client: "S3Client", bucket: str, spec: DataSetSpec) -> int:
     """How many of the data set's keys are not in the bucket (their content unchecked)."""
-    existing = _existing_etags(client, bucket, spec.folder)
+    existing = _listed(client, bucket, spec.folder)
     return sum(key not in existing for key, _ in spec.items())
 
 
-def _existing_etags(client: "S3Client", bucket: str, prefix: str) -> dict[str, str]:
-    etags: dict[str, str] = {}
+def _listed(client: "S3Client", bucket: str, prefix: str) -> dict[str, _Listed]:
+    """Every object under `prefix`, by key (a directory bucket lists them in no order)."""
+    listed: dict[str, _Listed] = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for entry in page.get("Contents", ()):
-            # A single-part upload's ETag is the body's MD5; a multipart one never matches.
-            etags[entry["Key"]] = entry["ETag"].strip('"')
-    return etags
+            # A single-part upload's ETag is the body's MD5 in a general purpose bucket
+            # (a multipart one's never matches); in a directory bucket it is not.
+            listed[entry["Key"]] = _Listed(entry["ETag"].strip('"'), entry["Size"])
+    return listed
 
 
 def _ensure_bucket(client: "S3Client", bucket: str) -> None:
     try:
         client.head_bucket(Bucket=bucket)
     except client.exceptions.ClientError:
+        zone = zone_of(bucket)
+        if zone is not None:
+            # A directory bucket is created in the zone its name carries.
+            client.create_bucket(
+                Bucket=bucket,
+                CreateBucketConfiguration={
+                    "Location": {"Type": "AvailabilityZone", "Name": zone},
+                    "Bucket": {"DataRedundancy": "SingleAvailabilityZone", "Type": "Directory"},
+                },
+            )
+            return
         region = client.meta.region_name
         # us-east-1 is S3's default location and refuses to be named as a constraint.
         if region and region != "us-east-1":

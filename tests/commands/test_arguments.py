@@ -293,17 +293,57 @@ def _partial_sweep(tmp_path: Path, options: dict[str, object]) -> Path:
     return tmp_path
 
 
+@pytest.mark.parametrize(
+    ("extra", "bucket", "profile"),
+    [
+        ([], "concurrency-eval-local", "standard"),
+        (["--bucket-type", "express"], "concurrency-eval-local--local1-az1--x-s3", "express"),
+        (
+            ["--bucket-type", "express", "--s3-profile", "standard"],
+            "concurrency-eval-local--local1-az1--x-s3",
+            "standard",
+        ),
+        (
+            ["--bucket-type", "express", "--latency-ms", "3"],
+            "concurrency-eval-local--local1-az1--x-s3",
+            "fixed",
+        ),
+        (
+            ["--bucket-type", "general-purpose", "--s3-profile", "express"],
+            "concurrency-eval-local",
+            "express",
+        ),
+    ],
+)
+def test_the_bucket_type_chooses_the_bucket_and_its_latency(
+    extra: list[str], bucket: str, profile: str
+) -> None:
+    from concurrency_eval.commands import arguments
+    from concurrency_eval.commands.cli import build_parser
+
+    # Given `local` with these options, When its local options are made
+    args = build_parser().parse_args(["local", *extra])
+    options = arguments.local_options(args, arguments.dataset(args))
+    # Then the functions read that kind of bucket, with S3 Express's latency unless told otherwise
+    assert options.data_bucket == bucket
+    assert options.latency().profile == profile
+
+
 def test_resume_runs_under_the_conditions_it_recorded(tmp_path: Path) -> None:
     from concurrency_eval.commands import sweep_options
     from concurrency_eval.commands.cli import build_parser
 
     # Given a partial local sweep recorded with a fixed 2 ms latency over plain HTTP
-    folder = _partial_sweep(tmp_path, {"latency_ms": 2.0, "tls": False, "fault_key": ["150/000001.txt"]})
+    folder = _partial_sweep(
+        tmp_path,
+        {"latency_ms": 2.0, "tls": False, "fault_key": ["150/000001.txt"], "bucket_type": "express"},
+    )
     # When it is resumed with no options of its own
     args = build_parser().parse_args(["local", "--resume", str(folder)])
     settings, resumed = sweep_options.settings_and_resumed(args, "local", sweep_options.LOCAL_CONDITIONS)
     # Then the recorded conditions, settings and prices are the ones it goes on with
     assert (args.latency_ms, args.tls, args.fault_key) == (2.0, False, ("150/000001.txt",))
+    assert args.bucket_type == "express"
     assert settings.memory_sizes == (256, 1024)
     assert resumed.results is not None
     assert sweep_options.prices(args, "eu-west-1", Console(), resumed).region == "us-east-1"
@@ -319,6 +359,7 @@ def test_resume_runs_under_the_conditions_it_recorded(tmp_path: Path) -> None:
         ),
         (["--memory", "512"], "--memory"),
         (["--invocations", "3"], "--invocations"),
+        (["--bucket-type", "express"], "--bucket-type"),
     ],
 )
 def test_resume_refuses_options_that_would_change_what_it_measures(

@@ -91,6 +91,27 @@ def test_a_local_sweep_finds_the_magic_key_at_every_size(tmp_path: Path) -> None
     assert [cgroup for pid in services for cgroup in cgroups_of(pid)] == []
 
 
+def test_a_local_sweep_of_a_directory_bucket_records_it_and_reports_it(tmp_path: Path) -> None:
+    # Given `local --bucket-type express`, with S3 Express One Zone's latency profile
+    completed, results = run_local(
+        tmp_path, "--bucket-type", "express", "--objects", "30", "--max-size", "3000",
+        "--memory", "1769", "--invocations", "1",
+    )  # fmt: skip
+    # Then the functions read a directory bucket through botocore's sessions, and answer right
+    assert completed.returncode == 0, completed.stderr
+    bucket = "concurrency-eval-local--local1-az1--x-s3"
+    assert results["settings"]["data_bucket"] == {"name": bucket, "type": "express"}
+    assert results["settings"]["event"]["s3_bucket_name"] == bucket
+    assert results["settings"]["s3"]["profile"] == "express"
+    assert all(i["correct"] for run in results["models"] for i in run["invocations"])
+    # And the report says which kind of bucket it read
+    report = run(tmp_path, "report", str(tmp_path / "results" / "results.json"), "--json")
+    assert report.returncode == 0, report.stderr
+    document = json.loads(report.stdout)
+    assert document["bucket_type"] == "express"
+    assert "S3 Express One Zone" in document["title"]
+
+
 def test_five_percent_503s_are_retried_to_the_right_answer(tmp_path: Path) -> None:
     completed, results = run_local(
         tmp_path, *SMALL, "--memory", "1769", "--invocations", "1", "--error-rate", "0.05",

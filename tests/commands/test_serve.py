@@ -91,7 +91,8 @@ def serving(event_file: Path, endpoint: str = "http://127.0.0.1:3001") -> serve.
     return serve.Serving(
         endpoint=endpoint, host="127.0.0.1", taken_port=None, cpu_limit="cgroup-v2",
         functions=("concurrency-eval-sync", "concurrency-eval-threaded", "concurrency-eval-asyncio"),
-        s3_endpoint="https://127.0.0.1:40000", prefix="150/", ca_bundle=Path("/tmp/ca dir/ca.pem"),
+        s3_endpoint="https://127.0.0.1:40000", bucket="concurrency-eval-local", prefix="150/",
+        ca_bundle=Path("/tmp/ca dir/ca.pem"),
         max_environments=40, isolation="walled", event_file=event_file,
     )  # fmt: skip
 
@@ -222,10 +223,10 @@ class Lines:
         threading.Thread(target=lambda: self.lines.extend(stream), daemon=True).start()
 
 
-def wait_for(condition: Any, what: str, seconds: float = 300) -> None:
+def wait_for(condition: Any, what: str, told: Any = lambda: "", seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, f"waited {seconds:.0f} s for {what}"
+        assert time.monotonic() < deadline, f"waited {seconds:.0f} s for {what}; {told()}"
         time.sleep(0.2)
 
 
@@ -275,7 +276,11 @@ def test_serve_is_sam_local_start_lambda(tmp_path: Path) -> None:
         )  # fmt: skip
         terminal.start()
         log = Lines(process.stderr)
-        wait_for(lambda: any(line.startswith("serving until Ctrl-C") for line in terminal.lines()), "serve")
+        wait_for(
+            lambda: any(line.startswith("serving until Ctrl-C") for line in terminal.lines()),
+            "serve",
+            lambda: f"its standard error: {''.join(log.lines)[-2000:]}",
+        )
     try:
         lines = terminal.lines()
         # Then it said where it listens, once, and that SAM's port was taken

@@ -66,6 +66,18 @@ MALFORMED: list[tuple[object, str, str]] = [
     # A field name the size of the event is echoed in part (the answer stays far below 6 MB)
     (with_(**{"x" * 3_200_000: 1}), "x" * 80 + "...", "unknown field '" + "x" * 80 + "...'"),
     (with_(s3_bucket_name="B" * 3_200_000), "s3_bucket_name", "'" + "B" * 80 + "...' is not a valid"),
+    # Directory buckets (S3 Express One Zone): base--zone-id--x-s3, and prefixes ending in '/'
+    (with_(s3_bucket_name="data--x-s3"), "s3_bucket_name", "then '--', its zone ID and '--x-s3'"),
+    (with_(s3_bucket_name="data--use1az4--x-s3"), "s3_bucket_name", "directory bucket's name"),
+    (with_(s3_bucket_name="Data--use1-az4--x-s3"), "s3_bucket_name", "directory bucket's name"),
+    (with_(s3_bucket_name="da.ta--use1-az4--x-s3"), "s3_bucket_name", "directory bucket's name"),
+    (with_(s3_bucket_name="xn--data--use1-az4--x-s3"), "s3_bucket_name", "prefix that S3 reserves"),
+    (with_(s3_bucket_name="d" * 48 + "--use1-az4--x-s3"), "s3_bucket_name", "3 to 63 characters"),
+    (
+        with_(s3_bucket_name="data--use1-az4--x-s3", folder="1000"),
+        "folder",
+        "folder '1000' must end in '/' to be listed in a directory bucket",
+    ),
 ]
 
 
@@ -111,6 +123,17 @@ def test_corpus_is_large_enough() -> None:
             with_(folder="dir with space/é/"),
             Request("my-bucket", "dir with space/é/", "MyMagicString", 64, None),
         ),
+        # Directory buckets, in an Availability Zone and in a Local Zone, the whole bucket or a folder
+        (
+            with_(s3_bucket_name="data--use1-az4--x-s3"),
+            Request("data--use1-az4--x-s3", "1000/", "MyMagicString", 64, None),
+        ),
+        (
+            with_(s3_bucket_name="my-data--usw2-lax1-az1--x-s3", folder=""),
+            Request("my-data--usw2-lax1-az1--x-s3", "", "MyMagicString", 64, None),
+        ),
+        # Anywhere else a folder need not end in '/'
+        (with_(folder="1000"), Request("my-bucket", "1000", "MyMagicString", 64, None)),
     ],
 )
 def test_valid_events_parse(event: dict[str, Any], expected: Request) -> None:

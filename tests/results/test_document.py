@@ -17,10 +17,18 @@ from concurrency_eval.results.document import (
     ModelRun,
     Results,
     ResultsError,
+    data_bucket_settings,
     percentile,
     summarize,
 )
-from concurrency_eval.results.report import comparison_table, legend, sweep_table, verdict_lines
+from concurrency_eval.results.report import (
+    comparison_table,
+    legend,
+    summary_document,
+    sweep_table,
+    title,
+    verdict_lines,
+)
 from concurrency_eval.results.verdict import decide
 from concurrency_eval.system.files import WriteFailed
 from tests.handlers import ROOT
@@ -290,3 +298,33 @@ def test_every_duration_header_names_its_unit(scale: float, unit: str, words: st
     assert legend(results)[0].startswith(f"durations in {words} ({unit})")
     # And req is the number of requests in flight, never a dash for the default
     assert column_cells(sweep_table(results))["req"] == ["1", "64", "64"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        # Results from before the bucket was recorded: the event names it, or nothing does
+        ({}, "general-purpose"),
+        ({"event": {"s3_bucket_name": "concurrency-eval-local", "folder": "150/"}}, "general-purpose"),
+        ({"event": {"s3_bucket_name": "data--use1-az4--x-s3", "folder": "150/"}}, "express"),
+        # As sweeps record it now
+        ({"data_bucket": data_bucket_settings("my-data-bucket")}, "general-purpose"),
+        ({"data_bucket": data_bucket_settings("eval-123456789012--usw2-az1--x-s3")}, "express"),
+    ],
+)
+def test_results_say_which_kind_of_bucket_was_read(
+    tmp_path: Path, settings: dict[str, object], expected: str
+) -> None:
+    # Given results with these settings, written and read back as a report reads them
+    results = sample()
+    results.settings = settings
+    read = Results.read(results.write(tmp_path)[0])
+    # Then the kind of bucket is the one the sweep read, and the report says so when it was Express
+    assert read.bucket_type == expected
+    assert summary_document(read)["bucket_type"] == expected
+    assert ("S3 Express One Zone" in title(read)) is (expected == "express")
+
+
+def test_a_bucket_is_recorded_with_its_name_and_kind() -> None:
+    assert data_bucket_settings("data--use1-az4--x-s3") == {"name": "data--use1-az4--x-s3", "type": "express"}
+    assert data_bucket_settings("data") == {"name": "data", "type": "general-purpose"}

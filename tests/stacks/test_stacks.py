@@ -18,6 +18,7 @@ from contracts.function import (
 from contracts.stack import (
     DATA_BUCKET_OUTPUT,
     SMOKE_PREFIX,
+    SWEEP_FUNCTION_ACTIONS,
     alias_output,
     function_output,
 )
@@ -186,11 +187,12 @@ def test_publisher_may_only_write_and_read_under_the_prefix(artifacts: Template)
     ]
 
 
-def test_deployer_may_only_assume_the_cdk_bootstrap_roles_and_smoke_test(artifacts: Template) -> None:
+def test_deployer_may_only_assume_the_cdk_bootstrap_roles_smoke_test_and_sweep(artifacts: Template) -> None:
     statements = {s["Sid"]: s for s in statements_of_role(artifacts, role_id(artifacts, "Deploys"))}
     assert set(statements) == {
         "AssumeCdkBootstrapRoles", "SmokeTestReadStack", "SmokeTestInvokeLiveAliases",
         "SmokeTestListData", "SmokeTestSeedData",
+        "SweepPublishVersionsAndAliases", "SweepInvokeAndDeleteVersions",
     }  # fmt: skip
     # The smoke test: the live aliases of the evaluation stack's functions only, and the
     # smoke/ prefix of its data bucket only
@@ -199,6 +201,22 @@ def test_deployer_may_only_assume_the_cdk_bootstrap_roles_and_smoke_test(artifac
     assert invoke["Resource"]["Fn::Sub"].endswith(f":function:{EVALUATION}-*:{ALIAS}")
     assert statements["SmokeTestSeedData"]["Action"] == "s3:PutObject"
     assert statements["SmokeTestListData"]["Condition"] == {"StringLike": {"s3:prefix": [f"{SMOKE_PREFIX}*"]}}
+    # The sweep: the evaluation stack's functions, and their versions and aliases; DeleteFunction
+    # (and InvokeFunction) on qualified ARNs only, which a function's own ARN never matches
+    functions = f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{EVALUATION}-*"
+    assert statements["SweepPublishVersionsAndAliases"] == {
+        "Action": sorted(SWEEP_FUNCTION_ACTIONS),
+        "Effect": "Allow",
+        "Resource": {"Fn::Sub": functions},
+        "Sid": "SweepPublishVersionsAndAliases",
+    }
+    assert statements["SweepInvokeAndDeleteVersions"] == {
+        "Action": ["lambda:DeleteFunction", "lambda:InvokeFunction"],
+        "Effect": "Allow",
+        "Resource": {"Fn::Sub": f"{functions}:*"},
+        "Sid": "SweepInvokeAndDeleteVersions",
+    }
+    assert "lambda:DeleteFunction" not in SWEEP_FUNCTION_ACTIONS
     statement = statements["AssumeCdkBootstrapRoles"]
     assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
     assert [resource["Fn::Sub"] for resource in statement["Resource"]] == [

@@ -8,7 +8,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from concurrency_eval.workload.dataset import MAGIC, DataSetSpec, _bounded_map, seed
+from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
+from concurrency_eval.workload.dataset import MAGIC, DataSetSpec, _bounded_map, missing_objects, seed
 
 
 def test_same_seed_same_files_other_seed_other_files() -> None:
@@ -67,6 +68,31 @@ def test_seeding_twice_uploads_nothing_the_second_time() -> None:
     assert (second.uploaded, second.unchanged) == (0, 25)
     assert third.uploaded == 25
     assert stored == changed.body(changed.magic_index)
+
+
+@pytest.mark.parametrize("bucket", ["seed-general-purpose", "seed--use1-az4--x-s3"])
+def test_either_kind_of_bucket_is_seeded_once_and_compared_by_content(
+    embedded_s3: EmbeddedS3, bucket: str
+) -> None:
+    # Given a general purpose or a directory bucket on a real S3 API (botocore opens the
+    # directory bucket's session itself), created by the first seed
+    client = boto3.client("s3", endpoint_url=embedded_s3.endpoint, region_name="us-east-1")
+    spec = DataSetSpec(objects=20, min_size=100, max_size=100, prefix=f"{bucket}/")
+    first = seed(client, bucket, spec, create_bucket=True)
+    # When it is seeded again, then with other bodies of the same sizes (no size tells them apart)
+    embedded_s3.reset_stats()
+    second = seed(client, bucket, spec)
+    heads = embedded_s3.stats()["requests"].get("head", 0)
+    changed = DataSetSpec(objects=20, min_size=100, max_size=100, prefix=f"{bucket}/", seed=43)
+    third = seed(client, bucket, changed)
+    # Then nothing is sent twice, every changed object is, and all are there
+    assert (first.uploaded, second.uploaded, second.unchanged, third.uploaded) == (20, 0, 20, 20)
+    assert missing_objects(client, bucket, changed) == 0
+    stored = client.get_object(Bucket=bucket, Key=changed.magic_key)["Body"].read()
+    assert stored == changed.body(changed.magic_index)
+    # And a directory bucket's objects are compared by checksum (its ETags are no MD5s), one
+    # HeadObject each; a general purpose bucket's by the ETags its listing gives
+    assert heads == (20 if bucket.endswith("--x-s3") else 0)
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-2"])

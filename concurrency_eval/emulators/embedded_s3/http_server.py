@@ -2,7 +2,8 @@
 
 A request is parsed by httptools (the C parser uvicorn uses), waits its drawn time to
 first byte on the loop (a timer, not a sleeping thread), and is answered by the fast
-path, by an injected fault, or by moto's WSGI app on a worker thread; the body then
+path, by an injected fault, by what a directory bucket does that moto does not
+(`directory_buckets`), or by moto's WSGI app on a worker thread; the body then
 takes its transfer time at the connection's throughput. Requests on one connection
 are answered in order, one at a time, as HTTP/1.1 requires.
 
@@ -14,6 +15,7 @@ threaded server and moto's dispatcher.
 import asyncio
 import collections
 import contextlib
+import datetime
 import email.utils
 import json
 import ssl
@@ -25,6 +27,7 @@ from typing import cast
 
 import httptools
 
+from concurrency_eval.emulators.embedded_s3 import directory_buckets
 from concurrency_eval.emulators.embedded_s3.fast_path import FastPath
 from concurrency_eval.emulators.embedded_s3.instrument import CONTROL_PREFIX, Draw, Instrument, error_body
 from concurrency_eval.emulators.embedded_s3.messages import (
@@ -34,6 +37,7 @@ from concurrency_eval.emulators.embedded_s3.messages import (
     call_wsgi,
     encode_headers,
 )
+from s3fanout.buckets import is_directory_bucket
 
 #: Threads for what moto answers (listings, PUTs, everything but plain GETs).
 MOTO_THREADS = 16
@@ -93,6 +97,9 @@ class S3Server:
             _, bucket, key = request.classified
             self._deliver(_error_answer(*error, key or bucket), reply)
             return
+        if directory_buckets.is_create_session(request):
+            self._deliver(directory_buckets.session_answer(datetime.datetime.now(datetime.UTC)), reply)
+            return
         answer = self._fast_path.answer(request)
         if answer is not None:
             self.instrument.served_fast()
@@ -113,6 +120,8 @@ class S3Server:
             for key in doomed:
                 target = "/" + urllib.parse.quote(f"{bucket}/{key}")
                 call_wsgi(self.app, Request("DELETE", target, dict(request.headers), b"", request.scheme))
+        if operation == "list" and answer.status == 200 and is_directory_bucket(bucket):
+            return directory_buckets.unordered_listing(answer)
         return answer
 
     def _moto_done(self, done: "asyncio.Future[Answer]", reply: "_Reply", changes: bool) -> None:

@@ -136,7 +136,10 @@ def classify(method: str, path: str, query: str) -> tuple[Operation, str, str]:
     bucket, _, key = path.lstrip("/").partition("/")
     operation: Operation = "other"
     if method == "GET":
-        operation = "get" if key else ("list" if "uploads" not in query else "other")
+        listing = not any(
+            parameter.partition("=")[0] in ("uploads", "session") for parameter in query.split("&")
+        )
+        operation = "get" if key else ("list" if listing else "other")
     elif method == "HEAD":
         operation = "head"
     elif method == "PUT" and key:

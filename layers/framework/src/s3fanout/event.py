@@ -3,13 +3,15 @@
 Compatible with the original benchmark's event
 (`{"s3_bucket_name": ..., "folder": ..., "find": ...}`), with two optional fields:
 `concurrency` (requests in flight) and `max_keys` (how many objects to read at most).
+The bucket may be a general purpose bucket or an S3 Express One Zone directory bucket
+(`s3fanout.buckets`); a directory bucket lists only prefixes that end in '/'.
 """
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from s3fanout.buckets import bucket_name_problem, is_directory_bucket
 from s3fanout.errors import InvalidEvent
 
 MIN_CONCURRENCY = 1
@@ -22,12 +24,6 @@ MAX_PREFIX_BYTES = 1024
 MAX_FIND_BYTES = 1024
 
 FIELDS = ("s3_bucket_name", "folder", "find", "concurrency", "max_keys")
-
-# The S3 general purpose bucket naming rules.
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
-_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 
 @dataclass(frozen=True)
@@ -59,9 +55,16 @@ def parse_event(event: object, default_concurrency: int) -> Request:
             f"unknown field {named!r}; the event takes {', '.join(FIELDS)}",
             field=named,
         )
+    bucket, prefix = _bucket(event), _prefix(event)
+    if prefix and not prefix.endswith("/") and is_directory_bucket(bucket):
+        raise InvalidEvent(
+            f"folder {_echo(prefix)!r} must end in '/' to be listed in a directory bucket "
+            "(S3 Express One Zone lists only prefixes that end in the delimiter)",
+            field="folder",
+        )
     return Request(
-        bucket=_bucket(event),
-        prefix=_prefix(event),
+        bucket=bucket,
+        prefix=prefix,
         find=_find(event),
         concurrency=_int_in_range(
             event, "concurrency", MIN_CONCURRENCY, MAX_CONCURRENCY, default_concurrency
@@ -87,24 +90,6 @@ def _bucket(event: Mapping[str, Any]) -> str:
             field="s3_bucket_name",
         )
     return name
-
-
-def bucket_name_problem(name: str) -> str | None:
-    """Say why `name` breaks the S3 bucket naming rules, or None if it follows them."""
-    if not 3 <= len(name) <= 63:
-        return "it must be 3 to 63 characters long"
-    if not _BUCKET_NAME.fullmatch(name):
-        return (
-            "use only lowercase letters, digits, dots and hyphens, "
-            "beginning and ending with a letter or digit"
-        )
-    if ".." in name or ".-" in name or "-." in name:
-        return "dots may not be doubled or next to a hyphen"
-    if _IPV4.fullmatch(name):
-        return "it must not look like an IP address"
-    if name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES):
-        return "it uses a prefix or suffix that S3 reserves"
-    return None
 
 
 def _prefix(event: Mapping[str, Any]) -> str:

@@ -9,7 +9,8 @@ from s3fanout.search import StreamSearch
 
 @dataclass(frozen=True, slots=True)
 class ObjectRef:
-    """One listed object; `index` is its place in listing (key) order."""
+    """One listed object; `index` is its place in the listing: key order in a general
+    purpose bucket, an order of the bucket's own in a directory bucket."""
 
     index: int
     key: str
@@ -59,9 +60,10 @@ class Tally:
             self.bytes += search.size
             if search.found:
                 self.matches += 1
-                # Answer with the first match in key order, whatever order GETs end in,
-                # so the three models always agree.
-                if self._first_match is None or ref.index < self._first_match.index:
+                # Answer with the first match in key order, whatever order GETs end in
+                # and whatever order the bucket lists in (a directory bucket's is not
+                # the keys'), so the three models always agree on any bucket.
+                if self._first_match is None or ref.key < self._first_match.key:
                     self._first_match = ref
 
     def fail(self, ref: ObjectRef, code: str) -> None:
