@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.results.charts import COLOURS, _memory_axis, _plain_numbers
+from concurrency_eval.results.charts import COLOURS, memory_axis, plain_numbers, thin_tick_labels
 from concurrency_eval.results.comparison import KINDS, ONLY_IN_A, ONLY_IN_B, Comparison, Pair
 from concurrency_eval.results.report import title
 from concurrency_eval.results.statistics import Distribution
@@ -38,6 +38,8 @@ def write_comparison_chart(comparison: Comparison, path: Path) -> Path:
     for line, note in enumerate(reversed(notes)):
         figure.text(0.5, 0.005 + 0.025 * line, note, ha="center", fontsize=9, color="#a33")
     figure.tight_layout(rect=(0, 0.03 * len(notes), 1, 0.93))
+    # Every swept size is a tick: where close sizes would touch, some labels give way.
+    thin_tick_labels(figure)
     picture = io.BytesIO()
     figure.savefig(picture, dpi=100, format="png")
     plt.close(figure)
@@ -72,9 +74,9 @@ def _medians(axis: Any, placed: Placed) -> None:
                 marker=marker, linestyle=style, capsize=3, color=colour, markerfacecolor=face,
                 label=f"{label} {run}",
             )  # fmt: skip
-    _memory_axis(axis, [memory for memory, _ in placed])
+    memory_axis(axis, [memory for memory, _ in placed])
     axis.set_yscale("log")
-    _plain_numbers(axis)
+    plain_numbers(axis)
     axis.set_ylabel("warm duration, ms (median and its 95% CI)")
     axis.set_title("each run: A dashed and hollow, B solid and filled")
     if axis.get_legend_handles_labels()[0]:
@@ -99,9 +101,9 @@ def _ratios(axis: Any, placed: Placed) -> None:
         unbounded = [(m, r) for m, p in mine if (r := p.ratio) is not None and p.interval is None]
         axis.scatter([m for m, _ in unbounded], [r.estimate for _, r in unbounded], marker="x", color=colour)
     axis.axhline(1.0, color="#555", linestyle="--")
-    _memory_axis(axis, [memory for memory, _ in placed])
+    memory_axis(axis, [memory for memory, _ in placed])
     axis.set_yscale("log")
-    _plain_numbers(axis)
+    plain_numbers(axis)
     axis.set_ylabel("B's warm duration / A's (95% CI)")
     axis.set_title("B against A: below 1 B is faster; a CI across 1 is the same within noise")
     if axis.get_legend_handles_labels()[0]:

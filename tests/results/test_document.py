@@ -10,7 +10,6 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from concurrency_eval.results.charts import write_chart
 from concurrency_eval.results.comparison import compare
 from concurrency_eval.results.document import (
     Invocation,
@@ -173,12 +172,6 @@ def test_comparison_puts_each_value_under_its_heading_and_compares_like_memory()
     assert cells["B/A"] == ["1.00", "0.50"]
     assert cells["n"] == ["2/2", "2/2"]
     assert cells["ok A"] == cells["ok B"] == ["2/2", "2/2"]
-
-
-def test_chart_is_a_png(tmp_path: Path) -> None:
-    path = write_chart(sample(), tmp_path / "chart.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert path.stat().st_size > 10_000
 
 
 @pytest.mark.parametrize(
