@@ -24,6 +24,9 @@ OBJECTS = 150
 #: (at 256 MB an invocation takes 4-6 s, and two cores would not finish more in about 3
 #: minutes; seven still find a 10% difference at least four times in five).
 INVOCATIONS = (5, 7)
+#: One group at a time: groups at once share this machine's two cores, and what one
+#: measures would depend on what runs beside it.
+PARALLEL = (1, "one group at a time: groups at once share this machine's cores")
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -36,7 +39,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "a table and a verdict and writes results.json, results.csv, chart.png and the functions' logs.",
     )
     arguments.add_dataset_arguments(parser, objects_default=OBJECTS)
-    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations=INVOCATIONS)
+    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations=INVOCATIONS, parallel=PARALLEL)
     functions = arguments.add_function_arguments(parser, memory=False)
     functions.add_argument(
         "--max-attempts",
