@@ -84,11 +84,9 @@ class Publisher:
                 ) from None
             raise
         version = str(published["Version"])
-        made = _Made(model, version)
-        with self._lock:
-            self._made.append(made)
         # Lambda gives back the newest version when nothing changed since it was published:
-        # only a version with this step's marker and size is this sweep's to measure.
+        # only a version with this step's marker and size is this sweep's, to measure and to
+        # remove (another, such as the stack's, is left alone).
         if (
             variables_of(dict(published)).get(SWEEP_VARIABLE) != marker
             or published["MemorySize"] != memory_mb
@@ -96,6 +94,9 @@ class Publisher:
             raise ConfigurationError(
                 f"{name}: version {version} is not the configuration the sweep published"
             )
+        made = _Made(model, version)
+        with self._lock:
+            self._made.append(made)
         self.client.create_alias(
             FunctionName=name,
             Name=alias,

@@ -14,7 +14,7 @@ from concurrency_eval.results.pricing import DEFAULT_PRICES
 from concurrency_eval.sweep.budget import Budget
 from concurrency_eval.sweep.engine import Sweep
 from concurrency_eval.sweep.runner import new_results, run_sweep
-from concurrency_eval.sweep.updates import SWEEP_VARIABLE, Configurator
+from concurrency_eval.sweep.updates import SWEEP_VARIABLE, ConfigurationError, Configurator
 from concurrency_eval.sweep.versions import ALIAS_PREFIX, DESCRIPTION_PREFIX, Publisher, clean_up
 from concurrency_eval.sweep.versions import alias_name as sweep_alias
 from contracts.function import ALIAS
@@ -177,3 +177,18 @@ def test_a_released_batch_makes_room_for_the_next() -> None:
     budget.release(0.6)
     assert budget.grant(0.5)
     assert budget.spent == pytest.approx(0.1)
+
+
+def test_a_version_lambda_gives_back_unchanged_is_refused_and_left_alone(deployment: LocalDeployment) -> None:
+    # Given a function whose $LATEST is as its newest version (the stack's) holds it
+    target = deployment.functions_under_test()
+    originals = Sweep(target, settings(), DEFAULT_PRICES, Quiet()).configurations()
+    publisher = Publisher(
+        target.client, target.functions, "unchanged", {m: o["CodeSha256"] for m, o in originals.items()}, 0.1
+    )
+    # When the sweep publishes it as though it had been updated, Lambda gives back that version
+    with pytest.raises(ConfigurationError, match="is not the configuration the sweep published"):
+        publisher.publish("sync", 512, "never-set", sweep_alias("unchanged", 512, None, 0))
+    # Then the sweep refuses it, and removing what it published leaves the stack's version be
+    assert publisher.remove_all(lambda _: None) is None
+    assert published(target)[target.functions["sync"]] == UNTOUCHED
