@@ -27,6 +27,12 @@ class Quiet:
     def invocation(self, model: str, step: Step, invocation: Invocation) -> None:
         pass
 
+    def ended(self, run: ModelRun) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(

@@ -42,11 +42,18 @@ class Timed:
         self.measuring_since: float | None = None
 
     def step(self, message: str, total: int | None = None) -> None:
-        if message.startswith("measuring"):
+        # Every phase after publishing measures: one per group, or one for groups at once.
+        if self.measuring_since is None and "publishing" not in message:
             self.measuring_since = time.perf_counter()
         print(f"    {message}", flush=True)
 
     def invocation(self, model: str, step: Step, invocation: Invocation) -> None:
+        pass
+
+    def ended(self, run: ModelRun) -> None:
+        pass
+
+    def note(self, message: str) -> None:
         pass
 
 

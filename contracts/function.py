@@ -8,6 +8,10 @@ FUNCTION_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": "concurrency-eval",
     "POWERTOOLS_METRICS_NAMESPACE": "ConcurrencyEval",
 }
+#: The variable that sets the functions' requests in flight when an event does not
+#: (cdk.json's requestsInFlight), and its range: the framework's (s3fanout.event).
+REQUESTS_IN_FLIGHT_VARIABLE = "S3FANOUT_DEFAULT_CONCURRENCY"
+MIN_REQUESTS_IN_FLIGHT, MAX_REQUESTS_IN_FLIGHT = 1, 256
 #: The alias each deployed function is invoked through (the smoke test's qualifier).
 ALIAS = "live"
 #: `LoggingConfig.LogFormat` as the stacks deploy it.

@@ -11,7 +11,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from contracts.function import ALIAS, DEPLOYED_LOG_FORMAT, FUNCTION_ENVIRONMENT, HANDLER
+from contracts.function import (
+    ALIAS,
+    DEPLOYED_LOG_FORMAT,
+    FUNCTION_ENVIRONMENT,
+    HANDLER,
+    REQUESTS_IN_FLIGHT_VARIABLE,
+)
 from contracts.lambda_limits import LOG_RETENTION_PERIODS
 from stacks.nag import acknowledge, arn_of
 from stacks.settings import AppSettings
@@ -56,7 +62,7 @@ class EvaluationFunction(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat(DEPLOYED_LOG_FORMAT),
             reserved_concurrent_executions=settings.reserved_concurrency,
-            environment=dict(FUNCTION_ENVIRONMENT),
+            environment=_environment(settings),
         )
         self.alias = self.function.add_alias(
             ALIAS, provisioned_concurrent_executions=settings.provisioned_concurrency
@@ -103,3 +109,12 @@ class EvaluationFunction(Construct):
 
 def retention_days(days: int) -> logs.RetentionDays:
     return getattr(logs.RetentionDays, LOG_RETENTION_PERIODS[days])  # type: ignore[no-any-return]
+
+
+def _environment(settings: AppSettings) -> dict[str, str]:
+    """The functions' variables: the fixed ones, and requestsInFlight where it is set
+    (unset, the template stays as it was)."""
+    environment = dict(FUNCTION_ENVIRONMENT)
+    if settings.requests_in_flight is not None:
+        environment[REQUESTS_IN_FLIGHT_VARIABLE] = str(settings.requests_in_flight)
+    return environment

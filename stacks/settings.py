@@ -15,7 +15,12 @@ from typing import Any, Literal
 
 from contracts import validation
 from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, RUNTIMES
-from contracts.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S
+from contracts.function import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    MAX_REQUESTS_IN_FLIGHT,
+    MIN_REQUESTS_IN_FLIGHT,
+)
 from contracts.lambda_limits import (
     LOG_RETENTION_PERIODS,
     MAX_MEMORY_MB,
@@ -150,6 +155,11 @@ class AppSettings:
         _whole(MIN_TIMEOUT_S, MAX_TIMEOUT_S),
         f"Lambda timeouts are {MIN_TIMEOUT_S} to {MAX_TIMEOUT_S} seconds",
         DEFAULT_TIMEOUT_S,
+    )
+    requests_in_flight: int | None = _setting(
+        "requestsInFlight",
+        _whole(MIN_REQUESTS_IN_FLIGHT, MAX_REQUESTS_IN_FLIGHT),
+        "omit it for the functions' default, 64",
     )
     reserved_concurrency: int | None = _setting(
         "reservedConcurrency", _whole(0, 10000), "omit it for no reservation"

@@ -118,6 +118,9 @@ class Progress(Protocol):
 
     def advance(self, steps: int = 1) -> None: ...
 
+    def detail(self, message: str) -> None:
+        """Where the phase under way stands."""
+
     def note(self, message: str) -> None: ...
 
 
@@ -126,6 +129,9 @@ class _Silent:
         pass
 
     def advance(self, steps: int = 1) -> None:
+        pass
+
+    def detail(self, message: str) -> None:
         pass
 
     def note(self, message: str) -> None:
@@ -154,7 +160,7 @@ class LocalDeployment(StartsAndStops):
         self._models = models
         self._logs_dir = logs_dir
         self._progress = progress or _Silent()
-        self._builder = Builder(root, Target.host(), progress=self._progress.note)
+        self._builder = Builder(root, Target.host(), progress=self._progress.detail)
         self.s3 = EmbeddedS3(tls=options.tls)
         self.cpu_speed: cpu_speed.CpuSpeed | None = None
         self.service: LocalLambda | None = None
@@ -178,9 +184,10 @@ class LocalDeployment(StartsAndStops):
         objects = self._dataset.objects
         progress.phase(f"seeding {self._dataset.describe_size()}", total=objects)
         seeded = seed(self.s3_client(), BUCKET, self._dataset, create_bucket=True, on_object=progress.advance)
-        progress.note(f"seeded: {seeded.uploaded} uploaded, {seeded.unchanged} unchanged")
+        progress.detail(f"{seeded.uploaded} uploaded, {seeded.unchanged} already there")
         progress.phase("building the bundles and AWS's runtime client with uv")
         bundles = self._builder.build_all(("pypi", "framework", RUNTIME, *self._models))
+        progress.detail(f"{len(bundles)} bundles for {self._builder.target.label}")
         self.s3.set_faults(self._options.faults(self._dataset.seed))
         python = find_python(self._builder.target.python_version)
         self.cpu_speed = self._cpu_speed(python)

@@ -15,7 +15,7 @@ from concurrency_eval.backends.local import DEFAULT_S3_PROFILE, S3_PROFILES, Loc
 from concurrency_eval.sweep.settings import validate_memory_sizes
 from concurrency_eval.workload.dataset import MAGIC, DataSetSpec
 from contracts import cdk_json, validation
-from contracts.bundles import MODELS
+from contracts.bundles import ARCHITECTURES, DEFAULT_ARCHITECTURE, MODELS
 from contracts.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, DEPLOYED_LOG_FORMAT
 from contracts.lambda_limits import LOG_FORMATS, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S
 from contracts.ranges import NotANumber, OutOfRange, float_between, int_between
@@ -178,7 +178,9 @@ def add_function_arguments(parser: argparse.ArgumentParser, *, memory: bool = Tr
     return functions
 
 
-def add_verdict_arguments(group: Any) -> None:
+def add_verdict_arguments(
+    group: Any, json_help: str = "print the summary and verdict as one JSON document instead of a table"
+) -> None:
     group.add_argument(
         "--balanced-weight",
         type=number(0, 1),
@@ -194,11 +196,7 @@ def add_verdict_arguments(group: Any) -> None:
         help="the share of invocations the trimmed mean drops at each end, as Power Tuning's "
         "discardTopBottom (default: the sweep's, 0.2)",
     )
-    group.add_argument(
-        "--json",
-        action="store_true",
-        help="print the summary and verdict as one JSON document instead of a table",
-    )
+    group.add_argument("--json", action="store_true", help=json_help)
 
 
 def add_local_arguments(parser: argparse.ArgumentParser) -> None:
@@ -385,3 +383,45 @@ def _default_stack() -> str:
     except (OSError, ValueError, KeyError):
         prefix = DEFAULT_STACK_PREFIX
     return evaluation_stack_name(prefix)
+
+
+def add_price_architecture_argument(parser: argparse.ArgumentParser) -> None:
+    """--architecture: what a local sweep's costs are estimated for."""
+    parser.add_argument(
+        "--architecture",
+        choices=ARCHITECTURES,
+        default=None,
+        help="the Lambda architecture costs are estimated for (default: what the stack deploys, cdk.json's "
+        f"`architecture` or {DEFAULT_ARCHITECTURE}); the functions themselves run on this machine's",
+    )
+
+
+def price_architecture(args: argparse.Namespace) -> str:
+    """--architecture, or the architecture the stack deploys."""
+    if args.architecture is not None:
+        return str(args.architecture)
+    try:
+        configured = cdk_json.context().get("architecture", DEFAULT_ARCHITECTURE)
+    except FileNotFoundError:
+        # Installed away from the CDK app: the stack's default.
+        return DEFAULT_ARCHITECTURE
+    except (OSError, ValueError) as error:
+        refuse(args, f"cdk.json cannot be read ({error}); fix it, or pass --architecture")
+    if configured not in ARCHITECTURES:
+        refuse(
+            args,
+            f"cdk.json's architecture is {configured!r}; use {' or '.join(ARCHITECTURES)} there, "
+            "or pass --architecture",
+        )
+    return str(configured)
+
+
+def results_file(text: str) -> Path:
+    """A results.json, or a sweep's folder (as --resume takes it), which holds one."""
+    path = Path(text)
+    if path.is_dir():
+        inside = path / "results.json"
+        if not inside.is_file():
+            raise argparse.ArgumentTypeError(f"{path} is a folder with no results.json in it")
+        return inside
+    return path

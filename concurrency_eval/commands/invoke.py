@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from concurrency_eval.backends.local import BUCKET, LocalDeployment, function_name
-from concurrency_eval.commands import arguments, console
+from concurrency_eval.commands import arguments, console, progress
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.bundles import MODELS
@@ -49,10 +49,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     event = _read_event(args, spec, err)
     options = arguments.local_options(args, spec, memory_mb=args.memory)
     options = dataclasses.replace(options, overrides=_read_env_vars(args))
-    with console.progress_bar(err) as bar:
-        deployment = LocalDeployment(
-            ROOT, options, spec, (args.function,), None, console.Progress(bar)
-        ).start()
+    with progress.shown(err) as shown:
+        deployment = LocalDeployment(ROOT, options, spec, (args.function,), None, shown).start()
     with deployment:
         response = deployment.lambda_client().invoke(
             FunctionName=deployment.functions[args.function],

@@ -7,7 +7,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
-from concurrency_eval.commands import arguments, console, sweep_options
+from concurrency_eval.commands import arguments, console, progress, sweep_options
 from concurrency_eval.emulators.child_process import StandInStopped
 from concurrency_eval.results.document import LOCAL
 from concurrency_eval.sweep.flow import sweep_locally
@@ -51,21 +51,22 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         choices=("standard", "adaptive"),
         help="botocore retry mode in the functions (default: theirs, standard)",
     )
+    arguments.add_price_architecture_argument(parser)
     arguments.add_local_arguments(parser)
     parser.set_defaults(command=run, parser=parser)
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    settings, resumed = sweep_options.settings_and_resumed(args, LOCAL, sweep_options.LOCAL_CONDITIONS)
+    settings, resumed = sweep_options.settings_and_resumed(
+        args, LOCAL, sweep_options.LOCAL_CONDITIONS, price_architecture=arguments.price_architecture(args)
+    )
     output = sweep_options.output_dir(args, LOCAL)
     options = arguments.local_options(args, settings.dataset)
     prices = sweep_options.prices(args, "us-east-1", err, resumed)
     recorded = sweep_options.conditions(args, sweep_options.LOCAL_CONDITIONS)
     try:
-        with console.progress_bar(err) as bar:
-            results = sweep_locally(
-                ROOT, settings, options, prices, output, console.Progress(bar, out), resumed, recorded
-            )
+        with progress.shown(err, out) as shown:
+            results = sweep_locally(ROOT, settings, options, prices, output, shown, resumed, recorded)
     except (WriteFailed, StandInStopped, ConfigurationError) as error:
         console.error(err, str(error))
         console.resume_hint(err, output, "local")
@@ -77,4 +78,4 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     except KeyboardInterrupt:
         console.resume_hint(err, output, "local")
         raise
-    return console.show_sweep(results, output, args, out)
+    return console.show_sweep(results, output, args, out, err)

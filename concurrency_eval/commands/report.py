@@ -1,52 +1,113 @@
-"""`concurrency-eval report`: the table, verdict and chart of a results file, or the
-comparison of two."""
+"""`concurrency-eval report`: the table, verdict and chart of a results file, or B
+compared with A, the baseline."""
 
 import argparse
 import json
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 
-from concurrency_eval.commands import arguments, console
+from concurrency_eval.commands import arguments, console, copyable
+from concurrency_eval.results.comparison import compare
 from concurrency_eval.results.document import Results
-from concurrency_eval.results.report import comparison_table, print_results, summary_document
+from concurrency_eval.results.report import comparison_document, comparison_table, summary_document
+
+#: The comparison's chart, beside B: B's own chart.png stays as `report B` drew it.
+COMPARISON_CHART = "comparison.png"
+
+
+#: Pre-wrapped, as the example under it must stay on one line to be copied.
+DESCRIPTION = f"""\
+Render results file A as a table and verdict, and its chart as chart.png beside it.
+
+With a second file B, compare B with A. A is the baseline: for each point (model,
+memory size, concurrency) of either run, A's and B's warm median and B/A, the ratio
+of B's warm durations to A's with its 95% CI (below 1: B is faster; a CI holding 1:
+the same within noise). Points measured in one run only are marked "only in A" or
+"only in B". Every difference between what the two files record of their data set,
+settings and environment is a warning on standard error. The comparison's chart is
+{COMPARISON_CHART} beside B; neither run's chart.png is touched. With --json, one
+JSON document: both runs' summaries, every point compared, and the differences."""
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "report",
-        help="show the table and write the chart of a results file, or compare two",
-        description="Render results.json as a table and chart.png beside it; with two files, compare them.",
+        help="show the table and write the chart of a results file, or compare B with A, the baseline",
+        description=DESCRIPTION,
+        epilog="example, the run in after/ against the run in before/:\n  "
+        + copyable.tool_command("report", "before/results.json", "after/results.json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("results", type=Path, help="a results.json")
-    parser.add_argument("other", type=Path, nargs="?", help="a second results.json to compare with the first")
     parser.add_argument(
-        "--chart", type=Path, help="where to write the chart (default: chart.png beside RESULTS)"
+        "results",
+        type=arguments.results_file,
+        metavar="A",
+        help="a results.json, or the folder a sweep wrote it to; with B, the baseline",
+    )
+    parser.add_argument(
+        "other",
+        type=arguments.results_file,
+        metavar="B",
+        nargs="?",
+        help="a second results.json (or its folder), compared with A (B/A)",
+    )
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        help=f"where to write the chart (default: chart.png beside A, or with B {COMPARISON_CHART} beside B)",
     )
     parser.add_argument("--no-chart", action="store_true", help="print the table only")
-    arguments.add_verdict_arguments(parser)
+    arguments.add_verdict_arguments(
+        parser,
+        json_help="print the summary and verdict as one JSON document instead of a table; with B, the "
+        "comparison: both runs' summaries, every point compared, and the differences",
+    )
     parser.set_defaults(command=run, parser=parser)
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
-    chart = args.chart or (args.other or args.results).with_name("chart.png")
+    chart = args.chart or (
+        args.results.with_name("chart.png") if args.other is None else args.other.with_name(COMPARISON_CHART)
+    )
     if not args.no_chart and chart.suffix.lower() != ".png":
         arguments.refuse(args, f"--chart: the chart is a PNG picture; name it with .png, not {chart.name!r}")
     if not args.no_chart and chart.parent.exists() and not chart.parent.is_dir():
         arguments.refuse(args, f"--chart: {chart.parent} is a file, not a folder; name a chart in a folder")
     first = Results.read(args.results).trimmed(args.trim)
-    shown = first if args.other is None else Results.read(args.other).trimmed(args.trim)
+    if args.other is None:
+        return _report(first, chart, args, out)
+    return _compare(first, Results.read(args.other).trimmed(args.trim), chart, args, out, err)
+
+
+def _report(results: Results, chart: Path, args: argparse.Namespace, out: Console) -> int:
     if args.json:
-        out.print_json(json.dumps(summary_document(shown, args.balanced_weight)))
-    elif args.other is None:
-        print_results(first, out, args.balanced_weight)
+        out.print_json(json.dumps(summary_document(results, args.balanced_weight)))
     else:
-        out.print(comparison_table(first, shown))
+        console.print_results(results, out, args.balanced_weight)
     if not args.no_chart:
         from concurrency_eval.results.charts import write_chart
 
-        written = write_chart(shown, chart, args.balanced_weight)
+        written = write_chart(results, chart, args.balanced_weight)
         if not args.json:
-            out.print(f"chart: {escape(str(written))}")
-    return console.EXIT_OK if shown.all_correct() else console.EXIT_WRONG
+            copyable.print_line(out, f"chart: {copyable.path(written)}")
+    return console.EXIT_OK if results.all_correct() else console.EXIT_WRONG
+
+
+def _compare(
+    a: Results, b: Results, chart: Path, args: argparse.Namespace, out: Console, err: Console
+) -> int:
+    comparison = compare(a, b)
+    for warning in comparison.warnings:
+        console.warning(err, warning)
+    if args.json:
+        out.print_json(json.dumps(comparison_document(comparison, args.balanced_weight)))
+    else:
+        out.print(comparison_table(comparison))
+    if not args.no_chart:
+        from concurrency_eval.results.comparison_chart import write_comparison_chart
+
+        written = write_comparison_chart(comparison, chart)
+        if not args.json:
+            copyable.print_line(out, f"chart: {copyable.path(written)}")
+    return console.EXIT_OK if comparison.all_correct() else console.EXIT_WRONG

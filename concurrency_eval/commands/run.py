@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from concurrency_eval.backends.aws import StackNotFound
-from concurrency_eval.commands import arguments, console, sweep_options
+from concurrency_eval.commands import arguments, console, progress, sweep_options
 from concurrency_eval.results.document import AWS
 from concurrency_eval.sweep.flow import DataSetMissing, Declined, clean_up_on_aws, sweep_on_aws
 from concurrency_eval.sweep.plan import OverBudget
@@ -83,15 +83,14 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if prices is None:
         prices = sweep_options.prices(args, session.region_name, err)
     try:
-        with console.progress_bar(err) as bar:
-            progress = console.Progress(bar, out, assume_yes=args.yes)
+        with progress.shown(err, out, assume_yes=args.yes) as shown:
             results = sweep_on_aws(
                 session,
                 args.stack,
                 settings,
                 prices,
                 output,
-                progress,
+                shown,
                 budget_usd=args.budget,
                 resumed=resumed,
                 options=sweep_options.conditions(args, sweep_options.AWS_CONDITIONS),
@@ -117,7 +116,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     except KeyboardInterrupt:
         console.resume_hint(err, output, "run")
         raise
-    return console.show_sweep(results, output, args, out)
+    return console.show_sweep(results, output, args, out, err)
 
 
 def _clean_up(args: argparse.Namespace, out: Console, err: Console) -> int:

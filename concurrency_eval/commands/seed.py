@@ -6,7 +6,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.commands import arguments, console
+from concurrency_eval.commands import arguments, console, progress
 from concurrency_eval.workload.dataset import seed
 
 
@@ -32,17 +32,12 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = arguments.dataset(args)
     client = arguments.aws_session(args).client("s3", endpoint_url=args.endpoint_url)
     try:
-        with console.progress_bar(err) as bar:
-            task = bar.add_task(
-                escape(f"seeding s3://{args.bucket}/{spec.folder}: {spec.describe_size()}"),
-                total=spec.objects,
+        with progress.shown(err) as shown:
+            shown.phase(
+                f"seeding s3://{args.bucket}/{spec.folder}: {spec.describe_size()}", total=spec.objects
             )
             result = seed(
-                client,
-                args.bucket,
-                spec,
-                create_bucket=args.create_bucket,
-                on_object=lambda: bar.advance(task),
+                client, args.bucket, spec, create_bucket=args.create_bucket, on_object=shown.advance
             )
     except (BotoCoreError, ClientError) as error:
         console.error(err, f"seeding s3://{args.bucket} failed: {error}")

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from concurrency_eval.backends.local import BUCKET, LocalDeployment
-from concurrency_eval.commands import arguments, console
+from concurrency_eval.commands import arguments, console, progress
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from contracts.bundles import MODELS
 
@@ -33,8 +33,8 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = arguments.dataset(args)
     options = arguments.local_options(args, spec, memory_mb=args.memory)
-    with console.progress_bar(err) as bar:
-        deployment = LocalDeployment(ROOT, options, spec, MODELS, args.logs, console.Progress(bar)).start()
+    with progress.shown(err) as shown:
+        deployment = LocalDeployment(ROOT, options, spec, MODELS, args.logs, shown).start()
     with deployment:
         assert deployment.service is not None
         service, s3 = deployment.service, deployment.s3

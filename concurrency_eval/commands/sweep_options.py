@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from concurrency_eval.commands import arguments, console
+from concurrency_eval.commands.copyable import ROOT
 from concurrency_eval.results.pricing import Prices, prices_for
 from concurrency_eval.results.statistics import DEFAULT_TRIM
 from concurrency_eval.sweep.flow import Resumed
@@ -105,7 +106,12 @@ def add_sweep_arguments(
         metavar="FILE",
         help="a JSON price table to use instead of the region's published prices",
     )
-    sweep.add_argument("--output", type=Path, help="results folder (default: results/<kind>-<time>)")
+    sweep.add_argument(
+        "--output",
+        type=Path,
+        help="results folder (default: results/<kind>-<time> at the checkout's top, wherever in it "
+        "the command runs; elsewhere in the current folder)",
+    )
     arguments.add_verdict_arguments(sweep)
     sweep.add_argument(
         "--resume",
@@ -121,7 +127,7 @@ def add_sweep_arguments(
 SWEEP_OPTIONS = (
     "memory", "concurrency", "invocations", "min_invocations", "max_invocations", "ci_target",
     "cold_starts", "parallelism", "parallel", "models", "prices", "objects", "min_size", "max_size", "seed",
-    "prefix",
+    "prefix", "architecture",
 )  # fmt: skip
 LOCAL_CONDITIONS = (
     "s3_profile", "latency_ms", "jitter_ms", "tls", "cpu_speed", "cpu_limit", "pure_python_client",
@@ -224,6 +230,15 @@ def prices(
     return table
 
 
+def results_root(cwd: Path | None = None) -> Path:
+    """Where results go by default: the checkout's results/ when run anywhere inside
+    it (not docs/results from docs/), else results/ in the current folder."""
+    here = (Path.cwd() if cwd is None else cwd).resolve()
+    if (ROOT / "pyproject.toml").exists() and (here == ROOT or ROOT in here.parents):
+        return ROOT / "results"
+    return here / "results"
+
+
 def output_dir(args: argparse.Namespace, kind: str) -> Path:
     """Where results go, checked before any work starts: a folder, or a path to make one at."""
     if args.resume is not None:
@@ -232,6 +247,6 @@ def output_dir(args: argparse.Namespace, kind: str) -> Path:
         directory = Path(args.output)
     else:
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        directory = Path.cwd() / "results" / f"{kind}-{stamp}"
+        directory = results_root() / f"{kind}-{stamp}"
     arguments.check_writable_folder(args, directory, "--resume" if args.resume is not None else "--output")
     return directory

@@ -19,6 +19,7 @@ from typing import Any
 from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe, quantile
 from concurrency_eval.system.files import write_atomically
 from contracts.lambda_limits import MAX_MEMORY_MB, MIN_MEMORY_MB
+from s3fanout.settings import Settings as FunctionSettings
 
 FORMAT = "concurrency-eval/results@1"
 
@@ -298,6 +299,18 @@ def _point_columns(summary: Summary) -> dict[str, Any]:
     return columns
 
 
+#: Requests in flight when the event does not say: the framework's default, which the
+#: stack leaves as it is unless cdk.json's requestsInFlight says otherwise.
+DEFAULT_REQUESTS_IN_FLIGHT = FunctionSettings().default_concurrency
+
+
+def requests_in_flight(model: str, concurrency: int | None) -> int:
+    """The requests in flight a group ran with: its own, sync's one, or the default."""
+    if concurrency is not None:
+        return concurrency
+    return 1 if model == "sync" else DEFAULT_REQUESTS_IN_FLIGHT
+
+
 def started_now() -> str:
     """The `started_at` of a run beginning now: UTC, to the second."""
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
@@ -321,7 +334,7 @@ def summarize(run: ModelRun, trim: float = DEFAULT_TRIM) -> Summary:
     return Summary(
         model=run.model,
         memory_mb=run.memory_mb,
-        concurrency=run.concurrency,
+        concurrency=requests_in_flight(run.model, run.concurrency),
         init_ms=run.init_ms,
         cold_ms=None if cold is None else cold.duration_ms,
         warm_median_ms=statistics.median(durations) if durations else None,

@@ -5,16 +5,26 @@ Everything not written by the tool itself (paths, bucket and function names, err
 types, settings) is escaped before rich reads it, so no input can be taken as markup.
 """
 
+import math
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from concurrency_eval.results.document import BUDGET, CEILING, STOP_REASONS, Results, Summary, cold_starts
-from concurrency_eval.results.statistics import Distribution
+from concurrency_eval.results.comparison import Comparison, Pair, Side
+from concurrency_eval.results.document import (
+    BUDGET,
+    CEILING,
+    DEFAULT_REQUESTS_IN_FLIGHT,
+    STOP_REASONS,
+    Results,
+    Summary,
+    cold_starts,
+)
+from concurrency_eval.results.statistics import CONFIDENCE, Distribution
 from concurrency_eval.results.verdict import (
     CHEAPEST,
     DEFAULT_BALANCED_WEIGHT,
@@ -22,6 +32,7 @@ from concurrency_eval.results.verdict import (
     Point,
     Verdict,
     decide,
+    deploy_settings,
     memory_setting,
 )
 
@@ -67,25 +78,19 @@ def _table() -> Table:
 
 
 def sweep_table(results: Results) -> Table:
-    """One row per model, memory size and concurrency."""
+    """One row per model, memory size and concurrency; every header names its unit."""
     summaries = results.summaries()
     sync = {s.memory_mb: s.warm_median_ms for s in summaries if s.model == "sync"}
     local = not results.on_aws
     duration = _Durations(summaries)
+    unit = duration.unit
     table = _table()
-    table.title = escape(title(results))
-    table.caption = (
-        f"{duration.unit}; req = requests in flight (- the functions' default, 64); "
-        "cold = first invocation of a new environment, init its "
-        "INIT phase; n warm invocations, their p50 and its 95% CI; /sync = warm p50 over sync's at the "
-        "same size; "
-        "used = Max Memory Used, MB; "
-        "µ$ = the median cost of a warm invocation in millionths of a dollar"
-        + ("; S3 = the emulator's share of a CPU" if local else "")
-    )
-    columns = ["model", "MB", "req", "init", "cold", "n", "p50", "95% CI", "/sync", "used", "µ$", "ok"]
+    columns = [
+        "model", "MB", "req", f"init\n{unit}", f"cold\n{unit}", "n", f"p50\n{unit}", f"95% CI\n{unit}",
+        "/sync", "used\nMB", f"µ$\n{priced_architecture(results) or ''}".rstrip(), "ok",
+    ]  # fmt: skip
     if local:
-        columns.append("S3")
+        columns.append("S3\nCPU")
     for column in columns:
         table.add_column(column, justify="left" if column == "model" else "right", no_wrap=True)
     for summary in summaries:
@@ -112,6 +117,57 @@ def sweep_table(results: Results) -> Table:
         style = None if summary.correct == summary.invocations else "red"
         table.add_row(*(escape(cell) for cell in row), style=style)
     return table
+
+
+def legend(results: Results) -> list[str]:
+    """What the table's columns mean, a sentence a line."""
+    unit = _Durations(results.summaries())
+    durations = "seconds" if unit.seconds else "milliseconds"
+    lines = [
+        f"durations in {durations} ({unit.unit}); MB: the memory size; req: requests in flight",
+        "init: the INIT phase of the first invocation in a new environment; cold: that invocation's duration",
+        "n: warm invocations; p50: their median duration, with its 95% CI",
+        "/sync: the p50 over sync's at the same size (below 1: faster)",
+        "used: Max Memory Used; ok: correct answers of all invocations",
+        f"µ$: the median cost of a warm invocation in millionths of a dollar, {cost_basis(results)}",
+    ]
+    if not results.on_aws:
+        lines.append("S3 CPU: the share of a CPU the S3 stand-in used while the row ran")
+    return lines
+
+
+def priced_architecture(results: Results) -> str | None:
+    """The architecture the costs were estimated for: the one the sweep was told to
+    price, else the functions' own (one name, or None where they differ or are unknown)."""
+    sweep = results.settings.get("sweep")
+    if isinstance(sweep, dict) and isinstance(sweep.get("price_architecture"), str):
+        return str(sweep["price_architecture"])
+    functions = results.environment.get("functions")
+    found = {
+        str((configuration.get("Architectures") or ["x86_64"])[0])
+        for configuration in (functions.values() if isinstance(functions, dict) else ())
+        if isinstance(configuration, dict)
+    }
+    if not found and not results.on_aws:
+        # A local sweep recorded before it priced the deployed architecture priced the machine's.
+        return _MACHINE_ARCHITECTURES.get(str(results.environment.get("machine")))
+    return found.pop() if len(found) == 1 else None
+
+
+_MACHINE_ARCHITECTURES = {"x86_64": "x86_64", "AMD64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def cost_basis(results: Results) -> str:
+    """How costs were found: 'estimated at AWS prices for arm64 (us-east-1, 2025-06-01)'."""
+    prices = results.settings.get("prices")
+    prices = prices if isinstance(prices, dict) else {}
+    architecture = priced_architecture(results)
+    where = ", ".join(str(prices[key]) for key in ("region", "date") if prices.get(key))
+    return (
+        "estimated at AWS prices"
+        + (f" for {architecture}" if architecture else " for each function's architecture")
+        + (f" ({where})" if where else "")
+    )
 
 
 def cold_start_table(results: Results) -> Table | None:
@@ -156,15 +212,18 @@ def verdict_lines(results: Results, verdict: Verdict) -> list[str]:
             )
             lines.append(escape(f"{model.model}: {cheapest}"))
         balanced = _choice_words(model.balanced, "balanced", "score the same", None)
-        lines.append(
-            escape(f"{model.model}: {balanced}: deploy it with `{memory_setting(model.balanced.point)}`")
-        )
+        lines.append(escape(f"{model.model}: {balanced}"))
     for speed_up in verdict.speed_ups:
+        interval = (
+            f"95% CI {speed_up.low:.2f}-{speed_up.high:.2f}"
+            if math.isfinite(speed_up.high) and speed_up.low > 0
+            else "too few invocations for a 95% CI"
+        )
         lines.append(
             escape(
-                f"{speed_up.model} at {speed_up.memory_mb} MB: {speed_up.ratio:.2f}x sync's duration "
-                f"(95% CI {speed_up.low:.2f}-{speed_up.high:.2f}; {speed_up.warm} and {speed_up.sync_warm} "
-                "warm invocations)"
+                f"{speed_up.model} at {speed_up.memory_mb} MB, {speed_up.concurrency} requests in flight: "
+                f"{speed_up.ratio:.2f}x sync's duration ({interval}; {speed_up.warm} and "
+                f"{speed_up.sync_warm} warm invocations)"
             )
         )
     for summary in results.summaries():
@@ -175,18 +234,34 @@ def verdict_lines(results: Results, verdict: Verdict) -> list[str]:
     if sampled:
         lines.append(escape(sampled))
     lines.extend(f"[yellow]warning:[/yellow] {escape(warning)}" for warning in verdict.warnings)
-    prices = results.settings.get("prices", {})
-    if prices:
-        lines.append(
-            escape(
-                f"cost of the whole run: ${verdict.total_cost_usd:.6f} at {prices.get('region')}'s prices "
-                f"of {prices.get('date')} (balanced weight {verdict.balanced_weight:g}: "
-                "0 favours speed, 1 cost)"
-            )
+    if results.settings.get("prices"):
+        spent = (
+            "the sweep's invocations cost" if results.on_aws else "on AWS, the sweep's invocations would cost"
         )
+        lines.append(escape(f"{spent} ${verdict.total_cost_usd:.6f}, {cost_basis(results)}"))
+    lines.append(
+        escape(f"balanced: weight {verdict.balanced_weight:g} (0 favours speed, 1 cost; --balanced-weight)")
+    )
     if results.partial:
         lines.append("[yellow]partial:[/yellow] the sweep stopped before the end; continue it with --resume")
     return lines
+
+
+DEPLOY_COMMAND = ("npx", "cdk", "deploy", "--all")
+
+
+def deploy_commands(verdict: Verdict) -> list[tuple[str, str]]:
+    """Each balanced choice as the command that deploys it: (whose, command). The stack
+    deploys the three functions alike, so models that chose alike share a command."""
+    chosen: dict[str, list[str]] = {}
+    for model in verdict.models:
+        command = shlex.join([*DEPLOY_COMMAND, *deploy_settings(model.balanced.point)])
+        chosen.setdefault(command, []).append(model.model)
+    return [(_names(models), command) for command, models in chosen.items()]
+
+
+def _names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _choice_words(choice: Choice, name: str, same: str, value: Callable[[Point], str] | None) -> str:
@@ -235,8 +310,9 @@ def sampling_line(results: Results) -> str | None:
 
 
 def _size(point: Any) -> str:
-    concurrency = "" if point.concurrency in (None, 1) or point.model == "sync" else f" x{point.concurrency}"
-    return f"{point.memory_mb} MB{concurrency}"
+    """'1024 MB', or with the requests in flight where they are not the default."""
+    default = point.concurrency in (None, 1, DEFAULT_REQUESTS_IN_FLIGHT) or point.model == "sync"
+    return f"{point.memory_mb} MB" + ("" if default else f", {point.concurrency} requests in flight")
 
 
 def title(results: Results) -> str:
@@ -261,19 +337,6 @@ def title(results: Results) -> str:
     return ", ".join(parts)
 
 
-def print_results(
-    results: Results, console: Console, balanced_weight: float = DEFAULT_BALANCED_WEIGHT
-) -> None:
-    console.print(sweep_table(results))
-    colds = cold_start_table(results)
-    if colds is not None:
-        console.print(colds)
-    for line in verdict_lines(results, decide(results, balanced_weight)):
-        console.print(line)
-    if results.expected_result is not None:
-        console.print(f"expected answer: {escape(results.expected_result)}")
-
-
 def summary_document(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -> dict[str, Any]:
     """The table and the verdict as one JSON document, for `--json`."""
     verdict = decide(results, balanced_weight)
@@ -292,55 +355,136 @@ def summary_document(results: Results, balanced_weight: float = DEFAULT_BALANCED
             "tied_memory_mb": [p.memory_mb for p in value.tied],
         }
 
+    document: dict[str, Any] = rounded(
+        {
+            "kind": results.kind,
+            "started_at": results.started_at,
+            "partial": results.partial,
+            "title": title(results),
+            "rows": [asdict(summary) for summary in results.summaries()],
+            "verdict": {
+                model.model: {
+                    "fastest": choice(model.fastest),
+                    "cheapest": choice(model.cheapest),
+                    "balanced": choice(model.balanced),
+                    "best_concurrency": {str(k): v for k, v in model.best_concurrency.items()},
+                }
+                for model in verdict.models
+            },
+            "speed_ups": [asdict(speed_up) for speed_up in verdict.speed_ups],
+            "cold_starts": [asdict(c) for c in cold_starts(results)],
+            "sampling": sampling_line(results),
+            "warnings": verdict.warnings,
+            "total_cost_usd": verdict.total_cost_usd,
+            "balanced_weight": verdict.balanced_weight,
+            "prices": results.settings.get("prices"),
+            "priced_architecture": priced_architecture(results),
+            "cost_basis": cost_basis(results),
+            "deploy": [
+                {"models": models, "command": command} for models, command in deploy_commands(verdict)
+            ],
+            "expected_result": results.expected_result,
+            "all_correct": results.all_correct(),
+        }
+    )
+    return document
+
+
+#: Significant digits a figure keeps in JSON: more than any measurement holds, fewer
+#: than the float arithmetic's noise (2.0000000000000002e-07 is 2e-07).
+SIGNIFICANT_DIGITS = 12
+
+
+def rounded(value: Any) -> Any:
+    """`value` with every float in it rounded to SIGNIFICANT_DIGITS."""
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(item) for item in value]
+    return value
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """B against A, point by point: every point of either run, the ones measured in one
+    run only marked so."""
+    duration = _Durations([*comparison.a.summaries(), *comparison.b.summaries()])
+    table = _table()
+    table.title = escape(f"A (the baseline): {title(comparison.a)}\nB: {title(comparison.b)}")
+    table.caption = (
+        f"{duration.unit}; req = requests in flight (- the functions' default); n = warm invocations in "
+        "A/B; p50 = their median; B/A = the Hodges-Lehmann ratio of B's warm durations to A's, and its 95% "
+        "CI (below 1: B is faster); change = faster or slower where that CI leaves out 1, same where it "
+        "holds 1, too few where no 95% CI can be had; ok = right answers/invocations"
+    )
+    columns = ("model", "MB", "req", "n", "p50 A", "p50 B", "B/A", "95% CI", "change", "ok A", "ok B")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("model", "change") else "right", no_wrap=True)
+    for pair in comparison.pairs:
+        found, interval = pair.ratio, pair.interval
+        cells = [
+            pair.model,
+            "-" if pair.memory_mb is None else str(pair.memory_mb),
+            "-" if pair.concurrency is None else str(pair.concurrency),
+            "/".join("-" if side is None else str(len(side.durations)) for side in (pair.a, pair.b)),
+            *(duration(None if side is None or side.duration is None else side.duration.median)
+              for side in (pair.a, pair.b)),
+            "-" if found is None else f"{found.estimate:.2f}",
+            "-" if interval is None else f"{interval[0]:.2f}-{interval[1]:.2f}",
+            pair.change,
+            *("-" if side is None else f"{side.correct}/{side.invocations}" for side in (pair.a, pair.b)),
+        ]  # fmt: skip
+        wrong = any(side is not None and side.correct < side.invocations for side in (pair.a, pair.b))
+        table.add_row(*(escape(cell) for cell in cells), style="red" if wrong else None)
+    return table
+
+
+def comparison_document(
+    comparison: Comparison, balanced_weight: float = DEFAULT_BALANCED_WEIGHT
+) -> dict[str, Any]:
+    """B against A as one JSON document, for `report A B --json`: each run's summary as
+    `report --json` prints it, each point compared, and what differs between the runs."""
+    document: dict[str, Any] = rounded(
+        {
+            "baseline": "a",
+            "a": summary_document(comparison.a, balanced_weight),
+            "b": summary_document(comparison.b, balanced_weight),
+            "points": [_pair_document(pair) for pair in comparison.pairs],
+            "differences": [difference.to_dict() for difference in comparison.differences],
+            "warnings": comparison.warnings,
+            "all_correct": comparison.all_correct(),
+        }
+    )
+    return document
+
+
+def _pair_document(pair: Pair) -> dict[str, Any]:
+    found, interval = pair.ratio, pair.interval
     return {
-        "kind": results.kind,
-        "started_at": results.started_at,
-        "partial": results.partial,
-        "title": title(results),
-        "rows": [asdict(summary) for summary in results.summaries()],
-        "verdict": {
-            model.model: {
-                "fastest": choice(model.fastest),
-                "cheapest": choice(model.cheapest),
-                "balanced": choice(model.balanced),
-                "best_concurrency": {str(k): v for k, v in model.best_concurrency.items()},
-            }
-            for model in verdict.models
+        "model": pair.model,
+        "memory_mb": pair.memory_mb,
+        "concurrency": pair.concurrency,
+        "change": pair.change,
+        "a": _side_document(pair.a),
+        "b": _side_document(pair.b),
+        # An interval that cannot be had (too few invocations) is null at both ends.
+        "b_over_a": None
+        if found is None
+        else {
+            "estimate": found.estimate,
+            "low": None if interval is None else interval[0],
+            "high": None if interval is None else interval[1],
+            "confidence": CONFIDENCE,
         },
-        "speed_ups": [asdict(speed_up) for speed_up in verdict.speed_ups],
-        "cold_starts": [asdict(c) for c in cold_starts(results)],
-        "sampling": sampling_line(results),
-        "warnings": verdict.warnings,
-        "total_cost_usd": verdict.total_cost_usd,
-        "balanced_weight": verdict.balanced_weight,
-        "prices": results.settings.get("prices"),
-        "expected_result": results.expected_result,
-        "all_correct": results.all_correct(),
     }
 
 
-def comparison_table(before: Results, after: Results) -> Table:
-    table = _table()
-    table.title = escape(f"A: {title(before)}\nB: {title(after)}")
-    for column in ("model", "MB", "req", "p50 A", "p50 B", "B/A", "init A", "init B", "ok B"):
-        table.add_column(column, justify="left" if column == "model" else "right", no_wrap=True)
-    # A sweep has a row per model, size and concurrency: each is compared with its own.
-    first = {(s.model, s.memory_mb, s.concurrency): s for s in before.summaries()}
-    for summary in after.summaries():
-        base = first.get((summary.model, summary.memory_mb, summary.concurrency))
-        ratio = "-"
-        if base and base.warm_median_ms and summary.warm_median_ms is not None:
-            ratio = f"{summary.warm_median_ms / base.warm_median_ms:.2f}"
-        cells = [
-            summary.model,
-            "-" if summary.memory_mb is None else str(summary.memory_mb),
-            "-" if summary.concurrency is None else str(summary.concurrency),
-            _ms(base.warm_median_ms if base else None),
-            _ms(summary.warm_median_ms),
-            ratio,
-            _ms(base.init_ms if base else None),
-            _ms(summary.init_ms),
-            f"{summary.correct}/{summary.invocations}",
-        ]
-        table.add_row(*(escape(cell) for cell in cells))
-    return table
+def _side_document(side: Side | None) -> dict[str, Any] | None:
+    if side is None:
+        return None
+    return {
+        "invocations": side.invocations,
+        "correct": side.correct,
+        "warm": None if side.duration is None else asdict(side.duration),
+    }

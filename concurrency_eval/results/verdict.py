@@ -18,7 +18,12 @@ import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from concurrency_eval.results.document import ModelRun, Results
+from concurrency_eval.results.document import (
+    DEFAULT_REQUESTS_IN_FLIGHT,
+    ModelRun,
+    Results,
+    requests_in_flight,
+)
 from concurrency_eval.results.statistics import CONFIDENCE, DEFAULT_TRIM, Distribution, describe, ratio
 from contracts.lambda_limits import vcpus
 
@@ -67,9 +72,8 @@ class Point:
         # Costs pair with durations one to one, or are not compared at all.
         if len(costs) != len(warm):
             costs = ()
-        return cls(
-            run.model, run.memory_mb, run.concurrency, duration, describe(costs, trim), durations, costs
-        )
+        concurrency = requests_in_flight(run.model, run.concurrency)
+        return cls(run.model, run.memory_mb, concurrency, duration, describe(costs, trim), durations, costs)
 
 
 @dataclass(frozen=True)
@@ -301,6 +305,23 @@ def speed_ups(every: Sequence[Point], verdicts: Sequence[ModelVerdict]) -> list[
     return found
 
 
+#: The stack's setting of the functions' requests in flight (cdk.json's requestsInFlight).
+REQUESTS_IN_FLIGHT_SETTING = "requestsInFlight"
+
+
+def deploy_settings(point: Point) -> list[str]:
+    """The `cdk deploy` arguments that deploy what this point measured: its memory size,
+    and its requests in flight where they are not the functions' default."""
+    words = ["-c", f"memory={point.memory_mb}"]
+    if (
+        point.concurrency is not None
+        and point.model != "sync"
+        and point.concurrency != DEFAULT_REQUESTS_IN_FLIGHT
+    ):
+        words += ["-c", f"{REQUESTS_IN_FLIGHT_SETTING}={point.concurrency}"]
+    return words
+
+
 def memory_setting(point: Point) -> str:
-    """The cdk.json setting that deploys this size."""
-    return f"-c memory={point.memory_mb}"
+    """The cdk.json settings that deploy this point, as one string."""
+    return " ".join(deploy_settings(point))

@@ -37,7 +37,6 @@ from concurrency_eval.results.verdict import Point
 from concurrency_eval.sweep import in_flight
 from concurrency_eval.sweep.budget import Budget
 from concurrency_eval.sweep.invoke import Answer, invoke_once
-from concurrency_eval.sweep.plan import architecture_of
 from concurrency_eval.sweep.settings import Step, SweepSettings
 from concurrency_eval.sweep.updates import Configurator
 from concurrency_eval.sweep.versions import Publisher, alias_name
@@ -53,6 +52,12 @@ class Observer(Protocol):
     def step(self, message: str, total: int | None = None) -> None: ...
 
     def invocation(self, model: str, step: Step, invocation: Invocation) -> None: ...
+
+    def ended(self, run: ModelRun) -> None:
+        """A group ended, as sampling asked or cut short (its stop reason says which)."""
+
+    def note(self, message: str) -> None:
+        """Something to tell while the sweep goes on."""
 
 
 class GroupMeter(Protocol):
@@ -125,7 +130,7 @@ class Sweep:
         self._points = [point for run in finished if (point := Point.of(run)) is not None]
         target = self._under_test
         configurator = Configurator(
-            target.client, target.functions, originals, target.poll_seconds, on_step=self._say,
+            target.client, target.functions, originals, target.poll_seconds, on_step=self._observer.note,
         )  # fmt: skip
         publisher = Publisher(
             target.client, target.functions, self.run_id,
@@ -146,9 +151,6 @@ class Sweep:
             # The sweep had finished; an interrupt during the clean-up still ends the command as one.
             raise signals.interrupt(signum)
 
-    def _say(self, message: str) -> None:
-        self._observer.step(message)
-
     def _groups(self, done: frozenset[GroupKey]) -> list[_Group]:
         groups = []
         committed = self._settings.cold_starts + self._settings.sampling.minimum
@@ -157,7 +159,7 @@ class Sweep:
                 if step.group(model) in done:
                     continue
                 configuration = self._originals[model]
-                architecture = architecture_of(configuration)
+                architecture = self._settings.priced_architecture(configuration)
                 worst = self._prices.invocation_cost(
                     float(configuration["Timeout"]) * 1000, step.memory_mb, architecture
                 )
@@ -178,7 +180,7 @@ class Sweep:
             models = tuple(group.model for group in at_step)
             for start in range(self._settings.cold_starts):
                 cold_start = f" (cold start {start + 1} of {self._settings.cold_starts})"
-                self._say(
+                self._observer.step(
                     f"{step.label}: updating {', '.join(models)} and publishing a version of each"
                     f"{cold_start if self._settings.cold_starts > 1 else ''}"
                 )
@@ -207,9 +209,12 @@ class Sweep:
         self, groups: list[_Group], on_group: Callable[[ModelRun], None], publisher: Publisher
     ) -> None:
         parallel = self._settings.parallel
-        at_once = "one at a time" if parallel == 1 else f"{parallel} invocations at a time"
-        planned = len(groups) * (self._settings.cold_starts + self._settings.sampling.most)
-        self._observer.step(f"measuring {len(groups)} groups, {at_once}", total=planned)
+        if parallel > 1:
+            # One phase for all: groups at once have no phase of their own.
+            planned = len(groups) * self._planned_per_group()
+            self._observer.step(
+                f"measuring {len(groups)} groups, {parallel} invocations at a time", total=planned
+            )
 
         def done(group: _Group) -> None:
             on_group(group.run)
@@ -220,7 +225,7 @@ class Sweep:
             parallel,
             done,
             self._stopping,
-            self._say,
+            self._observer.note,
         )
 
     def _measure_group(self, group: _Group) -> "_Group | None":
@@ -228,6 +233,8 @@ class Sweep:
         stop; what it measured so far, marked interrupted, if the sweep stopped meanwhile."""
         run, sampling, cold_starts = group.run, self._settings.sampling, self._settings.cold_starts
         each = group.committed_worst / (cold_starts + sampling.minimum)
+        if self._settings.parallel == 1:
+            self._observer.step(f"{group.step.label}: {group.model}", total=self._planned_per_group())
         try:
             for alias in group.aliases[:-1]:
                 self._invoke_all(group, alias, 1, parallelism=1)
@@ -251,12 +258,27 @@ class Sweep:
             # What the group measured before the sweep stopped is kept, marked as such;
             # --resume measures the group again.
             run.stop_reason = INTERRUPTED
+            self._ended(group)
             return group if run.invocations else None
         point = Point.of(run)
         if point is not None:
             with self._lock:
                 self._points.append(point)
+        self._ended(group)
         return group
+
+    def _planned_per_group(self) -> int:
+        return self._settings.cold_starts + self._settings.sampling.most
+
+    def _ended(self, group: _Group) -> None:
+        """The group's own phase ends where it had one; else a line says it ended."""
+        run = group.run
+        if self._settings.parallel == 1:
+            self._observer.ended(run)
+        else:
+            self._observer.note(
+                f"{group.step.label}: {group.model}: {len(run.invocations)} invocations, {run.stop_reason}"
+            )
 
     @contextlib.contextmanager
     def _metered(self, run: ModelRun) -> Iterator[None]:
@@ -310,7 +332,7 @@ class Sweep:
         """Remove what the sweep published and restore $LATEST, both whatever happens; the
         signal that came meanwhile, if one did."""
         try:
-            removed = publisher.remove_all(self._say)
+            removed = publisher.remove_all(self._observer.note)
         finally:
             restored = configurator.restore()
         return removed if removed is not None else restored

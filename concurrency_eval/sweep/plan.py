@@ -63,7 +63,7 @@ def plan(
         for model in models:
             configuration = configurations[model]
             timeout = float(configuration["Timeout"])
-            architecture = architecture_of(configuration)
+            architecture = settings.priced_architecture(configuration)
             invocations += calls_per_group
             most += most_per_group
             expected += calls_per_group * settings.expected_seconds * step.memory_mb / 1024
@@ -86,8 +86,3 @@ def check_budget(the_plan: Plan, budget_usd: float | None) -> None:
             f"the plan may cost up to ${the_plan.cost_worst_usd:.4f}, over the budget of ${budget_usd:.4f}; "
             "sweep fewer memory sizes, run fewer invocations, or raise --budget"
         )
-
-
-def architecture_of(configuration: dict[str, Any]) -> str:
-    architectures = configuration.get("Architectures") or ["x86_64"]
-    return str(architectures[0])

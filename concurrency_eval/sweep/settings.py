@@ -9,7 +9,7 @@ from concurrency_eval.results.statistics import DEFAULT_TRIM
 from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT
 from concurrency_eval.sweep.sampling import DEFAULT_TARGET, Sampling
 from concurrency_eval.workload.dataset import DataSetSpec
-from contracts.bundles import MODELS
+from contracts.bundles import ARCHITECTURES, MODELS
 from contracts.lambda_limits import ACCOUNT_CONCURRENCY, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB
 from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY
 
@@ -72,6 +72,9 @@ class SweepSettings:
     dataset: DataSetSpec = field(default_factory=DataSetSpec)
     #: Seconds assumed per invocation by the estimate; the worst case is the timeout.
     expected_seconds: float = 5.0
+    #: The architecture costs are estimated for; None for each function's own. A local
+    #: sweep runs on this machine's architecture but prices the one the stack deploys.
+    price_architecture: str | None = None
 
     def __post_init__(self) -> None:
         """Settings from a results file are checked as the command line's are."""
@@ -97,6 +100,8 @@ class SweepSettings:
             raise ValueError(f"invocations in flight ({self.parallel}) are 1 to {MAX_PARALLEL}")
         if self.cold_starts < 1:
             raise ValueError("a point needs at least one cold start")
+        if self.price_architecture is not None and self.price_architecture not in ARCHITECTURES:
+            raise ValueError(f"no architecture {self.price_architecture!r}; use {' or '.join(ARCHITECTURES)}")
         if not 0 <= self.trim < 0.5:
             raise ValueError("the trimmed mean drops a share from 0 to below 0.5 at each end")
         self.sampling  # noqa: B018 - the sampling settings check themselves
@@ -112,6 +117,10 @@ class SweepSettings:
 
     def event(self, bucket: str, model: str, concurrency: int | None) -> dict[str, Any]:
         return self.dataset.event(bucket, concurrency if model in CONCURRENT_MODELS else None)
+
+    def priced_architecture(self, configuration: dict[str, Any]) -> str:
+        """The architecture a function's invocations are priced for."""
+        return self.price_architecture or architecture_of(configuration)
 
     @property
     def sampling(self) -> Sampling:
@@ -138,7 +147,16 @@ class SweepSettings:
             parallel=int(data.get("parallel", 1)),
             dataset=DataSetSpec(**data["dataset"]),
             expected_seconds=float(data["expected_seconds"]),
+            price_architecture=None
+            if data.get("price_architecture") is None
+            else str(data["price_architecture"]),
         )
+
+
+def architecture_of(configuration: dict[str, Any]) -> str:
+    """A function's architecture, as GetFunctionConfiguration gives it (x86_64 when absent)."""
+    architectures = configuration.get("Architectures") or ["x86_64"]
+    return str(architectures[0])
 
 
 def validate_memory_sizes(sizes: Sequence[int]) -> tuple[int, ...]:

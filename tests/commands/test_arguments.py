@@ -293,3 +293,37 @@ def test_a_chart_on_a_read_only_file_system_is_a_message_and_exit_3(
     error = capsys.readouterr().err
     assert f"cannot write {chart}" in error
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize("where", ["", "docs", "concurrency_eval/commands"])
+def test_results_go_to_the_checkouts_results_from_anywhere_in_it(where: str) -> None:
+    # Given the command run from the checkout's top or a folder inside it
+    from concurrency_eval.commands.copyable import ROOT
+    from concurrency_eval.commands.sweep_options import results_root
+
+    # Then results go to the checkout's results/, not docs/results/
+    assert results_root(ROOT / where) == ROOT / "results"
+
+
+def test_results_go_to_the_current_folder_outside_the_checkout(tmp_path: Path) -> None:
+    from concurrency_eval.commands.sweep_options import results_root
+
+    assert results_root(tmp_path) == tmp_path.resolve() / "results"
+
+
+def test_report_takes_a_sweeps_folder_as_resume_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a sweep's folder, and a folder with no results in it
+    sample().write(tmp_path / "sweep")
+    (tmp_path / "empty").mkdir()
+    # When each is reported, Then the folder's results.json is read
+    assert main(["report", str(tmp_path / "sweep"), "--no-chart"]) == 0
+    assert "sync" in capsys.readouterr().out
+    # And the empty one is a usage error that says what is missing, never "Is a directory"
+    with pytest.raises(SystemExit) as stopped:
+        main(["report", str(tmp_path / "empty")])
+    assert stopped.value.code == EXIT_USAGE
+    error = capsys.readouterr().err
+    assert "is a folder with no results.json in it" in error
+    assert "Is a directory" not in error

@@ -152,8 +152,15 @@ def test_interrupted_then_resumed(tmp_path: Path) -> None:
     partial = json.loads((output / "results.json").read_text())
     assert partial["partial"] is True
     assert {run["memory_mb"] for run in partial["models"] if run["stop_reason"] != "interrupted"} == {512}
-    # When it is resumed, Then it finishes the other size only
-    completed = run(tmp_path, "local", "--resume", str(output))
+    # And its standard error, piped, is a log with no progress frame in it
+    assert not any(mark in stderr for mark in ("━", "⠋", "\x1b["))
+    # When the command it printed to go on is pasted into a shell, Then it finishes the
+    # other size only
+    lines = stderr.splitlines()
+    hint = lines[next(i for i, line in enumerate(lines) if "continue with:" in line) + 1]
+    completed = subprocess.run(
+        ["bash", "-c", hint], capture_output=True, text=True, cwd=tmp_path, check=False, env=ENVIRONMENT
+    )
     assert completed.returncode == 0, completed.stderr
     final = json.loads((output / "results.json").read_text())
     assert final["partial"] is False

@@ -49,3 +49,20 @@ def test_nan_and_non_numbers_are_refused_as_not_numbers(raw: object) -> None:
     # When it is parsed; Then it is refused, never let through a range check
     with pytest.raises(NotANumber):
         float_between(0, 1)(raw)
+
+
+def test_the_stacks_requests_in_flight_are_the_frameworks() -> None:
+    # Given the variable and range the stack's requestsInFlight setting writes, and the framework's
+    from contracts import function
+    from s3fanout import event, settings
+
+    # Then the framework reads that variable, over the same range
+    assert f"{settings.PREFIX}DEFAULT_CONCURRENCY" == function.REQUESTS_IN_FLIGHT_VARIABLE
+    assert (function.MIN_REQUESTS_IN_FLIGHT, function.MAX_REQUESTS_IN_FLIGHT) == (
+        event.MIN_CONCURRENCY,
+        event.MAX_CONCURRENCY,
+    )
+    assert (
+        settings.Settings.from_environ({function.REQUESTS_IN_FLIGHT_VARIABLE: "128"}).default_concurrency
+        == 128
+    )

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from concurrency_eval.results.charts import write_chart
+from concurrency_eval.results.comparison import compare
 from concurrency_eval.results.document import (
     Invocation,
     ModelRun,
@@ -19,7 +20,7 @@ from concurrency_eval.results.document import (
     percentile,
     summarize,
 )
-from concurrency_eval.results.report import comparison_table, sweep_table, verdict_lines
+from concurrency_eval.results.report import comparison_table, legend, sweep_table, verdict_lines
 from concurrency_eval.results.verdict import decide
 from concurrency_eval.system.files import WriteFailed
 from tests.handlers import ROOT
@@ -132,7 +133,7 @@ def test_the_table_fits_the_terminal_without_cutting_a_number(width: int) -> Non
 
 
 def test_comparison_gives_b_over_a() -> None:
-    cells = column_cells(comparison_table(sample(), sample(scale=0.5)))
+    cells = column_cells(comparison_table(compare(sample(), sample(scale=0.5))))
     assert cells["B/A"] == ["0.50", "0.50", "0.50"]
 
 
@@ -155,15 +156,15 @@ def test_comparison_puts_each_value_under_its_heading_and_compares_like_memory()
     after = sweep_sample({512: 1.0, 1024: 0.5})
 
     # When they are compared
-    cells = column_cells(comparison_table(before, after))
+    cells = column_cells(comparison_table(compare(before, after)))
 
     # Then each row pairs a memory size with the same size in the other run
     assert cells["MB"] == ["512", "1024"]
     assert cells["p50 A"] == ["1,000", "1,000"]
     assert cells["p50 B"] == ["1,000", "500"]
     assert cells["B/A"] == ["1.00", "0.50"]
-    assert cells["init A"] == cells["init B"] == ["200", "200"]
-    assert cells["ok B"] == ["2/2", "2/2"]
+    assert cells["n"] == ["2/2", "2/2"]
+    assert cells["ok A"] == cells["ok B"] == ["2/2", "2/2"]
 
 
 def test_chart_is_a_png(tmp_path: Path) -> None:
@@ -274,3 +275,18 @@ def test_a_folder_where_the_results_file_goes_is_a_message(tmp_path: Path) -> No
     (tmp_path / "results.json").mkdir()
     with pytest.raises(WriteFailed, match=r"results\.json: Is a directory; nothing was written"):
         sample().write(tmp_path)
+
+
+@pytest.mark.parametrize(("scale", "unit", "words"), [(1.0, "ms", "milliseconds"), (50.0, "s", "seconds")])
+def test_every_duration_header_names_its_unit(scale: float, unit: str, words: str) -> None:
+    # Given results whose longest durations are under, or over, ten seconds
+    results = sample(scale=scale)
+    # When the table is drawn
+    headers = [str(column.header) for column in sweep_table(results).columns]
+    # Then each duration column's header says the unit, and so does the legend's first line
+    for name in ("init", "cold", "p50", "95% CI"):
+        assert f"{name}\n{unit}" in headers
+    assert "used\nMB" in headers
+    assert legend(results)[0].startswith(f"durations in {words} ({unit})")
+    # And req is the number of requests in flight, never a dash for the default
+    assert column_cells(sweep_table(results))["req"] == ["1", "64", "64"]

@@ -12,7 +12,13 @@ from rich.table import Table
 
 from concurrency_eval.results.document import Invocation, ModelRun, Results
 from concurrency_eval.results.pricing import DEFAULT_PRICES, Prices, prices_for
-from concurrency_eval.results.report import cold_start_table, summary_document, verdict_lines
+from concurrency_eval.results.report import (
+    cold_start_table,
+    deploy_commands,
+    legend,
+    summary_document,
+    verdict_lines,
+)
 from concurrency_eval.results.verdict import BALANCED, CHEAPEST, MIN_WARM, Point, choose, decide
 from tests.results.test_document import sample
 
@@ -99,7 +105,8 @@ def test_sizes_the_same_within_noise_tie_and_the_cheapest_of_them_is_named() -> 
     assert sync.cheapest is not None
     assert sync.cheapest.clear
     assert sync.cheapest.point.memory_mb == 256
-    assert "deploy it with `-c memory=256`" in lines[2]
+    assert lines[2] == "sync: balanced at 256 MB"
+    assert deploy_commands(decide(sweep)) == [("sync", "npx cdk deploy --all -c memory=256")]
 
 
 def test_a_tie_on_cost_names_the_fastest_of_the_tied() -> None:
@@ -307,3 +314,102 @@ def render(table: Table) -> str:
     console = Console(width=200, record=True)
     console.print(table)
     return console.export_text()
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "settings_words", "size_words"),
+    [
+        (None, "-c memory=1024", "1024 MB"),
+        (64, "-c memory=1024", "1024 MB"),
+        (128, "-c memory=1024 -c requestsInFlight=128", "1024 MB, 128 requests in flight"),
+    ],
+)
+def test_the_deploy_command_deploys_what_was_measured(
+    concurrency: int | None, settings_words: str, size_words: str
+) -> None:
+    # Given asyncio measured at one size with some requests in flight
+    sweep = results(run("asyncio", 1024, [300.0, 310, 305, 290, 295, 300], concurrency=concurrency))
+    verdict = decide(sweep)
+    # Then the balanced line names what was measured, and the command deploys exactly it
+    assert f"asyncio: balanced at {size_words}" in verdict_lines(sweep, verdict)
+    assert deploy_commands(verdict) == [("asyncio", f"npx cdk deploy --all {settings_words}")]
+    assert summary_document(sweep)["deploy"] == [
+        {"models": "asyncio", "command": f"npx cdk deploy --all {settings_words}"}
+    ]
+
+
+def test_models_that_chose_alike_share_one_deploy_command() -> None:
+    # Given three models whose balanced choices are 512, 512 and 1024 MB
+    sweep = results(
+        run("sync", 512, [400.0, 410, 405, 395, 400, 402]),
+        run("threaded", 512, [200.0, 210, 205, 195, 200, 202]),
+        run("asyncio", 1024, [100.0, 101, 99, 100, 102, 98]),
+    )
+    # Then each setting is one command, naming every model that chose it
+    assert deploy_commands(decide(sweep)) == [
+        ("sync and threaded", "npx cdk deploy --all -c memory=512"),
+        ("asyncio", "npx cdk deploy --all -c memory=1024"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sweep_settings", "environment", "named"),
+    [
+        ({"price_architecture": "arm64"}, {"machine": "x86_64"}, "for arm64 (us-east-1, 2025-06-01)"),
+        ({"price_architecture": "x86_64"}, {}, "for x86_64 (us-east-1, 2025-06-01)"),
+        # A local sweep recorded before it priced the deployed architecture priced the machine's
+        ({}, {"machine": "aarch64"}, "for arm64 (us-east-1, 2025-06-01)"),
+    ],
+)
+def test_every_cost_line_names_the_architecture_and_says_it_is_an_estimate(
+    sweep_settings: dict[str, str], environment: dict[str, str], named: str
+) -> None:
+    # Given a local sweep with costs
+    sweep = results(run("sync", 512, [400.0, 410, 405, 395, 400, 402]))
+    sweep.kind, sweep.environment = "local", environment
+    sweep.settings["sweep"] = sweep_settings
+    # When its verdict and legend are written
+    lines = verdict_lines(sweep, decide(sweep))
+    # Then the run's cost is what AWS would charge, estimated, for the architecture priced
+    (cost,) = [line for line in lines if "sweep's invocations" in line]
+    assert cost.startswith("on AWS, the sweep's invocations would cost $")
+    assert cost.endswith(f"estimated at AWS prices {named}")
+    assert any(line.endswith(f"estimated at AWS prices {named}") for line in legend(sweep))
+    assert summary_document(sweep)["cost_basis"] == f"estimated at AWS prices {named}"
+
+
+def test_an_aws_sweep_prices_the_functions_own_architecture() -> None:
+    # Given an AWS sweep of x86_64 functions
+    sweep = results(run("sync", 512, [400.0, 410, 405, 395, 400, 402]))
+    sweep.environment = {"region": "us-east-1", "functions": {"sync": {"Architectures": ["x86_64"]}}}
+    # Then its cost is the sweep's, estimated for x86_64
+    (cost,) = [line for line in verdict_lines(sweep, decide(sweep)) if "sweep's invocations" in line]
+    assert cost.startswith("the sweep's invocations cost $")
+    assert cost.endswith("estimated at AWS prices for x86_64 (us-east-1, 2025-06-01)")
+
+
+def test_a_speed_up_says_at_which_concurrency_and_when_its_interval_cannot_be_had() -> None:
+    # Given three warm invocations a side: too few for the ratio's 95% CI
+    few = results(run("sync", 512, [400.0, 410, 405]), run("asyncio", 512, [100.0, 101, 99], concurrency=32))
+    (line,) = [line for line in verdict_lines(few, decide(few)) if "sync's duration" in line]
+    assert line.startswith("asyncio at 512 MB, 32 requests in flight: 0.25x sync's duration")
+    assert "too few invocations for a 95% CI; 3 and 3 warm invocations" in line
+    # And with eight a side, the interval itself
+    more = results(
+        run("sync", 512, [400.0, 410, 405, 395, 400, 402, 398, 401]),
+        run("asyncio", 512, [100.0, 101, 99, 100, 102, 98, 100, 101], concurrency=32),
+    )
+    (line,) = [line for line in verdict_lines(more, decide(more)) if "sync's duration" in line]
+    assert "(95% CI 0.2" in line
+
+
+def test_json_holds_the_requests_in_flight_and_no_float_noise() -> None:
+    # Given a threaded run at the functions' default concurrency, costing a float sum
+    sweep = results(run("threaded", 128, [1.0, 1, 1, 1, 1, 1]))
+    for invocation in sweep.models[0].invocations:
+        invocation.cost_usd = 0.1 + 0.2  # 0.30000000000000004
+    document = summary_document(sweep)
+    # Then the row says 64 requests in flight, not null, and the figures carry no noise
+    assert document["rows"][0]["concurrency"] == 64
+    assert document["rows"][0]["warm_cost_usd"] == 0.3
+    assert "0000000000" not in json.dumps(document)

@@ -7,7 +7,14 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from contracts.bundles import MODELS
-from contracts.function import ALIAS, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, HANDLER
+from contracts.function import (
+    ALIAS,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    FUNCTION_ENVIRONMENT,
+    HANDLER,
+    REQUESTS_IN_FLIGHT_VARIABLE,
+)
 from contracts.stack import (
     DATA_BUCKET_OUTPUT,
     SMOKE_PREFIX,
@@ -248,6 +255,8 @@ def test_three_functions_identical_but_for_their_code(evaluation: Template) -> N
     assert first["MemorySize"] == DEFAULT_MEMORY_MB
     assert first["Timeout"] == DEFAULT_TIMEOUT_S
     assert first["Handler"] == "handler.handler"
+    # Unset, requestsInFlight leaves the framework's default: no variable for it.
+    assert first["Environment"]["Variables"] == FUNCTION_ENVIRONMENT
     evaluation.resource_properties_count_is(
         "AWS::Lambda::Function",
         {
@@ -347,6 +356,7 @@ def test_settings_reach_every_function(tmp_path: Path) -> None:
     settings = {
         "architecture": "x86_64", "memory": "512", "timeout": 30, "reservedConcurrency": 10,
         "provisionedConcurrency": 2, "removalPolicy": "destroy", "logRetentionDays": 7,
+        "requestsInFlight": 128,
     }  # fmt: skip
     # When the app is synthesized with them
     template = Template.from_json(synth(tmp_path, settings)[EVALUATION])
@@ -355,6 +365,11 @@ def test_settings_reach_every_function(tmp_path: Path) -> None:
     evaluation_functions = {"Handler": HANDLER, "Architectures": ["x86_64"], "MemorySize": 512, "Timeout": 30}
     template.resource_properties_count_is(
         "AWS::Lambda::Function", {**evaluation_functions, "ReservedConcurrentExecutions": 10}, len(MODELS)
+    )
+    template.resource_properties_count_is(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": Match.object_like({REQUESTS_IN_FLIGHT_VARIABLE: "128"})}},
+        len(MODELS),
     )
     template.resource_count_is("AWS::Lambda::Alias", len(MODELS))
     template.resource_properties_count_is(

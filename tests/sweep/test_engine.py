@@ -41,6 +41,12 @@ class Quiet:
     def invocation(self, model: str, step: Any, invocation: Any) -> None:
         pass
 
+    def ended(self, run: Any) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
 
 @pytest.fixture(scope="module", params=["JSON", "Text"])
 def deployment(

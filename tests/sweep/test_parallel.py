@@ -192,3 +192,25 @@ def test_a_version_lambda_gives_back_unchanged_is_refused_and_left_alone(deploym
     # Then the sweep refuses it, and removing what it published leaves the stack's version be
     assert publisher.remove_all(lambda _: None) is None
     assert published(target)[target.functions["sync"]] == UNTOUCHED
+
+
+def test_groups_at_once_keep_within_a_functions_reserved_concurrency(
+    deployment: LocalDeployment, tmp_path: Path
+) -> None:
+    # Given a function that may run one invocation at a time (reserved concurrency 1), and a
+    # sweep of three of its sizes with three invocations in flight
+    target = deployment.functions_under_test()
+    name = target.functions["sync"]
+    target.client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    sweep_settings = settings(models=("sync",), memory_sizes=(512, 1024, 1769), parallel=3)
+    sweep = Sweep(target, sweep_settings, DEFAULT_PRICES, Quiet())
+    results = new_results("local", sweep_settings, DEFAULT_PRICES, deployment.describe(), event={})
+    try:
+        # When it runs
+        run_sweep(sweep, sweep.configurations(), results, tmp_path)
+    finally:
+        target.client.delete_function_concurrency(FunctionName=name)
+    # Then no invocation was throttled: the groups took turns at the function
+    assert sorted(run.memory_mb or 0 for run in results.models) == [512, 1024, 1769]
+    assert results.all_correct()
+    assert {i.error for run in results.models for i in run.invocations} == {None}
