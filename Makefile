@@ -88,6 +88,7 @@ bench: sync
 	$(UV) run --locked python benchmarks/lambda_service.py
 	$(UV) run --locked python benchmarks/embedded_s3.py
 	$(UV) run --locked python benchmarks/calibration.py
+	$(UV) run --locked python benchmarks/parallel_sweep.py
 
 test: lint typecheck pytest synth zizmor
 

@@ -93,6 +93,7 @@ SWEEP_FUNCTION_ACTIONS = (
     "lambda:GetFunction",
     "lambda:GetFunctionConfiguration",
     "lambda:UpdateFunctionConfiguration",
+    "lambda:GetFunctionConcurrency",
     "lambda:PublishVersion",
     "lambda:ListVersionsByFunction",
     "lambda:ListAliases",

@@ -197,6 +197,7 @@ def add_function_arguments(parser: argparse.ArgumentParser, *, memory: bool = Tr
         functions.add_argument(
             "--memory",
             type=whole_number(MIN_MEMORY_MB, MAX_MEMORY_MB),
+            metavar="MB",
             default=DEFAULT_MEMORY_MB,
             help="the functions' memory size in MB (default: %(default)s)",
         )

@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bundling.build import BuildError
-from concurrency_eval.commands import console, invoke, local, publish, report, run, seed, serve, smoke
+from concurrency_eval.commands import (
+    console,
+    help_text,
+    invoke,
+    local,
+    publish,
+    report,
+    run,
+    seed,
+    serve,
+    smoke,
+)
 from concurrency_eval.emulators.lambda_service.server import ServiceError
 from concurrency_eval.results.document import ResultsError
 from concurrency_eval.system import signals
@@ -72,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(commands)
+    help_text.name_placeholders(parser)
     return parser
 
 

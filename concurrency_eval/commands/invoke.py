@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from concurrency_eval.backends.local import LocalDeployment
-from concurrency_eval.commands import arguments, console, progress
+from concurrency_eval.commands import arguments, console, help_text, progress
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.bundles import MODELS
@@ -23,6 +23,11 @@ from contracts.lambda_logs import decode_tail
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "invoke",
+        epilog=help_text.examples(
+            ("the data set's search, once", ["invoke", "asyncio"]),
+            ("an event of your own, from a file or standard input", ["invoke", "sync", "-e", "event.json"]),
+        ),
+        formatter_class=help_text.Formatter,
         help="invoke one function once on the local Lambda service and print its answer and log",
         description="Start the embedded S3 with the data set and the local Lambda service, invoke FUNCTION "
         "once with the event (default: the data set's search) and print the response and the log tail, as "

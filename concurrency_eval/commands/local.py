@@ -7,7 +7,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
-from concurrency_eval.commands import arguments, console, progress, sweep_options
+from concurrency_eval.commands import arguments, console, help_text, progress, sweep_options
 from concurrency_eval.emulators.child_process import StandInStopped
 from concurrency_eval.results.document import LOCAL
 from concurrency_eval.sweep.flow import sweep_locally
@@ -24,11 +24,27 @@ OBJECTS = 150
 #: (at 256 MB an invocation takes 4-6 s, and two cores would not finish more in about 3
 #: minutes; seven still find a 10% difference at least four times in five).
 INVOCATIONS = (5, 7)
+#: One group at a time: groups at once share this machine's two cores, and what one
+#: measures would depend on what runs beside it.
+PARALLEL = (1, "one group at a time: groups at once share this machine's cores")
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "local",
+        epilog=help_text.examples(
+            ("the default sweep: 256, 1024 and 1769 MB, 150 objects", ["local"]),
+            (
+                "more sizes, and requests in flight swept",
+                ["local", "--memory", "128,512,1769,3008", "--concurrency", "8,32,128"],
+            ),
+            ("5% of S3 requests answered 503 SlowDown", ["local", "--error-rate", "0.05"]),
+            (
+                "go on with a sweep that was interrupted",
+                ["local", "--resume", "results/local-20261123-101500"],
+            ),
+        ),
+        formatter_class=help_text.Formatter,
         help="sweep memory sizes on this machine: the local Lambda service on an embedded S3",
         description="Start an S3 on loopback and seed the data set, build the bundles, host the three "
         "functions in the local Lambda service (AWS's runtime client, Lambda's CPU share, memory limit and "
@@ -36,7 +52,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "a table and a verdict and writes results.json, results.csv, chart.png and the functions' logs.",
     )
     arguments.add_dataset_arguments(parser, objects_default=OBJECTS)
-    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations=INVOCATIONS)
+    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations=INVOCATIONS, parallel=PARALLEL)
     functions = arguments.add_function_arguments(parser, memory=False)
     functions.add_argument(
         "--max-attempts",

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from bundling.build import Builder, Target
 from concurrency_eval.artifacts.publish import Artifact, PublishError, manifest, publish, write_github_files
-from concurrency_eval.commands import arguments, console
+from concurrency_eval.commands import arguments, console, help_text
 from concurrency_eval.commands.local import ROOT
 from concurrency_eval.system.files import write_atomically
 from contracts import cdk_json
@@ -22,6 +22,13 @@ from contracts.stack import DEFAULT_ARTIFACT_PREFIX
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "publish",
+        epilog=help_text.examples(
+            (
+                "build and upload, and write the manifest cdk deploy pins to",
+                ["publish", "--bucket", "my-artifacts", "--manifest", "artifacts.json"],
+            ),
+        ),
+        formatter_class=help_text.Formatter,
         help="build the layer and function zips and upload the changed ones to the artifact bucket",
         description="Build reproducible zips of both layers and the three functions for Lambda's platform, "
         "upload those whose content changed to the versioned artifact bucket, and report each object's "

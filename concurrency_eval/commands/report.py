@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from concurrency_eval.commands import arguments, console, copyable
+from concurrency_eval.commands import arguments, console, copyable, help_text
 from concurrency_eval.results.comparison import compare
 from concurrency_eval.results.document import Results
 from concurrency_eval.results.report import comparison_document, comparison_table, summary_document
@@ -35,8 +35,10 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "report",
         help="show the table and write the chart of a results file, or compare B with A, the baseline",
         description=DESCRIPTION,
-        epilog="example, the run in after/ against the run in before/:\n  "
-        + copyable.tool_command("report", "before/results.json", "after/results.json"),
+        epilog=help_text.examples(
+            ("one run's table, verdict and chart", ["report", "results/local-20261123-101500"]),
+            ("the run in after/ against the run in before/, the baseline", ["report", "before", "after"]),
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

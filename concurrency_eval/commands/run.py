@@ -8,22 +8,38 @@ from rich.console import Console
 from rich.markup import escape
 
 from concurrency_eval.backends.aws import StackNotFound
-from concurrency_eval.commands import arguments, console, progress, sweep_options
+from concurrency_eval.commands import arguments, console, help_text, progress, sweep_options
 from concurrency_eval.results.document import AWS
-from concurrency_eval.sweep.flow import DataSetMissing, Declined, sweep_on_aws
+from concurrency_eval.sweep.flow import DataSetMissing, Declined, clean_up_on_aws, sweep_on_aws
 from concurrency_eval.sweep.plan import OverBudget
 from concurrency_eval.sweep.updates import ConfigurationError
+from concurrency_eval.sweep.versions import describe_cleaned
 from concurrency_eval.system.files import WriteFailed
 
 MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
 #: Warm invocations per point: ten first, as Power Tuning recommends at least, then up
 #: to fifty until the median is clear.
 INVOCATIONS = (10, 50)
+#: Invocations in flight at once by default: a hundredth of an account's default
+#: concurrency (1,000), well inside the 100 that Lambda always keeps unreserved, so that
+#: neither these functions nor others in the account are throttled; and ten of the
+#: fastest invocations at once (about 430 GETs a second each, as AWS's guidance measured
+#: 1,000 reads by 30 threads in 2.3 s) stay under S3's 5,500 GETs a second per prefix,
+#: beyond which S3 answers SlowDown and the sweep would measure retries.
+PARALLEL = (10, "a hundredth of the account's default concurrency, and under S3's request rate per prefix")
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "run",
+        epilog=help_text.examples(
+            (
+                "Power Tuning's six sizes on the deployed stack, within a budget",
+                ["run", "--memory", "128,256,512,1024,1536,3008", "--budget", "0.50"],
+            ),
+            ("remove the versions and aliases a killed sweep left", ["run", "--cleanup"]),
+        ),
+        formatter_class=help_text.Formatter,
         help="sweep memory sizes of the deployed functions on AWS: duration, cost, cold starts",
         description="Find the deployed functions and data bucket from the stack outputs, then for each "
         "memory size (and concurrency) update the functions, record a cold invocation and warm ones from "
@@ -31,7 +47,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "after every group, and restores every function's configuration at the end, also on Ctrl-C.",
     )
     arguments.add_dataset_arguments(parser, objects_default=1000)
-    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations=INVOCATIONS)
+    sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations=INVOCATIONS, parallel=PARALLEL)
     aws = parser.add_argument_group("AWS")
     arguments.add_stack_argument(aws)
     aws.add_argument(
@@ -47,11 +63,20 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         help="seconds per invocation assumed by the estimate (default: %(default)s)",
     )
     aws.add_argument("--yes", action="store_true", help="do not ask: start, and seed a missing data set")
+    aws.add_argument(
+        "--cleanup",
+        action="store_true",
+        help="sweep nothing: remove the versions and aliases a killed sweep left on the deployed functions "
+        "(aliases named ce-sweep-..., versions described 'concurrency-eval sweep ...', never the stack's "
+        "live alias or its version), put back a $LATEST it left changed, and exit",
+    )
     arguments.add_aws_arguments(parser)
     parser.set_defaults(command=run, parser=parser)
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    if args.cleanup:
+        return _clean_up(args, out, err)
     settings, resumed = sweep_options.settings_and_resumed(
         args, AWS, sweep_options.AWS_CONDITIONS, expected_seconds=args.expected_seconds
     )
@@ -100,6 +125,25 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         console.resume_hint(err, output, "run")
         raise
     return console.show_sweep(results, output, args, out, err)
+
+
+def _clean_up(args: argparse.Namespace, out: Console, err: Console) -> int:
+    if args.resume is not None:
+        arguments.refuse(args, "--cleanup removes what killed sweeps left; it resumes none (drop --resume)")
+    session = _session(args, err)
+    if session is None:
+        return console.EXIT_ENVIRONMENT
+    try:
+        cleaned = clean_up_on_aws(session, args.stack, args.models)
+    except StackNotFound as error:
+        console.error(err, str(error))
+        return console.EXIT_ENVIRONMENT
+    except (ClientError, BotoCoreError) as error:
+        console.error(err, f"AWS: {error}")
+        return console.EXIT_ENVIRONMENT
+    for line in describe_cleaned(cleaned):
+        out.print(escape(line))
+    return console.EXIT_OK
 
 
 def _session(args: argparse.Namespace, err: Console) -> Any:

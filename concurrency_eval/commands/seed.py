@@ -6,13 +6,24 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.commands import arguments, console, progress
+from concurrency_eval.commands import arguments, console, help_text, progress
 from concurrency_eval.workload.dataset import seed
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "seed",
+        epilog=help_text.examples(
+            (
+                "the default data set into your own bucket",
+                ["seed", "--bucket", "my-bucket", "--objects", "1000"],
+            ),
+            (
+                "into the embedded S3 that serve prints",
+                ["seed", "--bucket", "concurrency-eval-local", "--endpoint-url", "https://127.0.0.1:3443"],
+            ),
+        ),
+        formatter_class=help_text.Formatter,
         help="upload the data set to a bucket (real S3, or any S3 by --endpoint-url)",
         description="Generate the data set and upload what is not already there unchanged.",
     )

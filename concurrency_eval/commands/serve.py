@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from concurrency_eval.backends.local import LocalDeployment
-from concurrency_eval.commands import arguments, console, copyable, progress
+from concurrency_eval.commands import arguments, console, copyable, help_text, progress
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from concurrency_eval.system import ports
 from concurrency_eval.system.files import write_atomically
@@ -40,6 +40,14 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "serve",
+        epilog=help_text.examples(
+            ("serve on SAM's port, 3001 (or the next free one)", ["serve"]),
+            (
+                "on a port of your choice, with variables in SAM's format",
+                ["serve", "-p", "3101", "--env-vars", "env.json"],
+            ),
+        ),
+        formatter_class=help_text.Formatter,
         help="run the embedded S3 and the local Lambda service until Ctrl-C, for your own clients",
         description="Start the embedded S3 with the data set and the local Lambda service hosting the three "
         "functions, print the endpoints, the function names and an AWS CLI command to try, and serve until "

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from concurrency_eval.backends.aws import StackNotFound, discover
-from concurrency_eval.commands import arguments, console
+from concurrency_eval.commands import arguments, console, help_text
 from concurrency_eval.sweep.smoke import smoke_test
 from contracts.bundles import MODELS
 from contracts.function import ALIAS
@@ -17,6 +17,10 @@ from contracts.function import ALIAS
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "smoke",
+        epilog=help_text.examples(
+            ("each deployed function's live alias, once", ["smoke"]),
+        ),
+        formatter_class=help_text.Formatter,
         help="after a deploy: each function's live alias answers a small search right",
         description="Seed a small data set of its own into the deployed data bucket (once), invoke each "
         "function's live alias once, and check the answer. Exit 0 when all answer right, 1 when one does "

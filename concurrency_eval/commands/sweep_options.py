@@ -14,15 +14,20 @@ from concurrency_eval.results.pricing import Prices, prices_for
 from concurrency_eval.results.statistics import DEFAULT_TRIM
 from concurrency_eval.sweep.flow import Resumed
 from concurrency_eval.sweep.runner import resume
-from concurrency_eval.sweep.settings import MAX_INVOCATIONS, MAX_PARALLELISM, SweepSettings
+from concurrency_eval.sweep.settings import MAX_INVOCATIONS, MAX_PARALLEL, MAX_PARALLELISM, SweepSettings
 from contracts.bundles import MODELS
 
 
 def add_sweep_arguments(
-    parser: argparse.ArgumentParser, memory_default: tuple[int, ...], invocations: tuple[int, int]
+    parser: argparse.ArgumentParser,
+    memory_default: tuple[int, ...],
+    invocations: tuple[int, int],
+    parallel: tuple[int, str],
 ) -> None:
     """The sweep's arguments; `invocations` are the default first and most warm
-    invocations per point when sampling until clear."""
+    invocations per point when sampling until clear; `parallel` the default invocations
+    in flight across the sweep, and why."""
+    parallel_default, parallel_why = parallel
     first, most = invocations
     sweep = parser.add_argument_group("sweep")
     sweep.add_argument(
@@ -81,7 +86,16 @@ def add_sweep_arguments(
         "--parallelism",
         type=arguments.whole_number(1, MAX_PARALLELISM),
         default=1,
-        help="warm invocations in flight at once (default: %(default)s, sequential)",
+        help="warm invocations of one group (model and size) in flight at once (default: %(default)s, "
+        "sequential)",
+    )
+    sweep.add_argument(
+        "--parallel",
+        type=arguments.whole_number(1, MAX_PARALLEL),
+        default=parallel_default,
+        metavar="N",
+        help="invocations in flight at once across the sweep: groups of different sizes and models run at "
+        f"once, each on a published version of its own (default: %(default)s, {parallel_why})",
     )
     sweep.add_argument(
         "--models", type=arguments.models, default=MODELS, help="comma-separated models (default: all three)"
@@ -112,8 +126,8 @@ def add_sweep_arguments(
 #: behave. The verdict's display (--balanced-weight, --trim, --json) may change.
 SWEEP_OPTIONS = (
     "memory", "concurrency", "invocations", "min_invocations", "max_invocations", "ci_target",
-    "cold_starts", "parallelism", "models", "prices", "objects", "min_size", "max_size", "seed", "prefix",
-    "architecture",
+    "cold_starts", "parallelism", "parallel", "models", "prices", "objects", "min_size", "max_size", "seed",
+    "prefix", "architecture",
 )  # fmt: skip
 LOCAL_CONDITIONS = (
     "bucket_type", "s3_profile", "latency_ms", "jitter_ms", "tls", "cpu_speed", "cpu_limit",
@@ -154,7 +168,8 @@ def settings_and_resumed(
         return settings, Resumed(results, done)
     settings = SweepSettings(
         memory_sizes=args.memory, models=args.models, concurrencies=args.concurrency,
-        parallelism=args.parallelism, dataset=arguments.dataset(args), cold_starts=args.cold_starts,
+        parallelism=args.parallelism, parallel=args.parallel, dataset=arguments.dataset(args),
+        cold_starts=args.cold_starts,
         target_ci=args.ci_target / 100, balanced_weight=args.balanced_weight,
         trim=DEFAULT_TRIM if args.trim is None else args.trim, **_invocations(args), **extra,
     )  # fmt: skip

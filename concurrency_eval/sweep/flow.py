@@ -21,7 +21,9 @@ from concurrency_eval.sweep.engine import GroupKey, Observer, Sweep
 from concurrency_eval.sweep.plan import check_budget, plan
 from concurrency_eval.sweep.runner import new_results, run_sweep
 from concurrency_eval.sweep.settings import SweepSettings
+from concurrency_eval.sweep.versions import CleanedUp, clean_up
 from concurrency_eval.workload.dataset import missing_objects, seed
+from contracts.function import ALIAS
 
 #: What results record of each function's configuration before the sweep.
 RECORDED_CONFIGURATION = (
@@ -128,6 +130,14 @@ def sweep_on_aws(
         stack=deployed.stack, budget_usd=budget_usd, options=options or {},
     )  # fmt: skip
     return run_sweep(sweep, originals, results, output, resumed.done)
+
+
+def clean_up_on_aws(session: Any, stack: str, models: tuple[str, ...]) -> CleanedUp:
+    """Remove what killed sweeps left on the deployed functions of `stack` (never the
+    stack's own alias or the version it names), and put back a $LATEST left changed.
+    Raises StackNotFound, and botocore's errors when AWS fails."""
+    deployed = discover(session.client("cloudformation"), stack, models)
+    return clean_up(session.client("lambda", config=INVOKE_CONFIG), deployed.functions, ALIAS)
 
 
 def ensure_data_set(s3: Any, bucket: str, settings: SweepSettings, progress: Interaction) -> None:

@@ -39,9 +39,16 @@ class Answer:
         return None if self.payload is None else self.payload.get("result")
 
 
-def invoke_once(client: "LambdaClient", function: str, event: dict[str, Any]) -> Answer:
+def invoke_once(
+    client: "LambdaClient", function: str, event: dict[str, Any], qualifier: str | None = None
+) -> Answer:
+    """One synchronous Invoke of `function` (of its version or alias `qualifier`, if given)."""
     try:
-        response = client.invoke(FunctionName=function, Payload=json.dumps(event).encode(), LogType="Tail")
+        response = client.invoke(
+            FunctionName=function if qualifier is None else f"{function}:{qualifier}",
+            Payload=json.dumps(event).encode(),
+            LogType="Tail",
+        )
     except ClientError as failure:
         code = failure.response.get("Error", {}).get("Code", "ClientError")
         return Answer(None, None, "Throttled" if code == "TooManyRequestsException" else code)

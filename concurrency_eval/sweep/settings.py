@@ -10,11 +10,13 @@ from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT
 from concurrency_eval.sweep.sampling import DEFAULT_TARGET, Sampling
 from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.bundles import ARCHITECTURES, MODELS
-from contracts.lambda_limits import MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB
+from contracts.lambda_limits import ACCOUNT_CONCURRENCY, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB
 from s3fanout.event import MAX_CONCURRENCY, MIN_CONCURRENCY
 
 #: The most warm invocations a point may get, and in flight at once.
 MAX_INVOCATIONS, MAX_PARALLELISM = 1000, 50
+#: The most invocations in flight across a sweep: the account's default concurrency.
+MAX_PARALLEL = ACCOUNT_CONCURRENCY
 #: The models whose requests in flight are bounded by the event's `concurrency`;
 #: sync always runs one request at a time.
 CONCURRENT_MODELS = ("threaded", "asyncio")
@@ -63,8 +65,10 @@ class SweepSettings:
     balanced_weight: float = DEFAULT_BALANCED_WEIGHT
     #: The share the trimmed mean drops at each end (Power Tuning's discardTopBottom).
     trim: float = DEFAULT_TRIM
-    #: Warm invocations in flight at once.
+    #: Warm invocations of one group in flight at once.
     parallelism: int = 1
+    #: Invocations in flight at once across the sweep, of different groups (sizes, models).
+    parallel: int = 1
     dataset: DataSetSpec = field(default_factory=DataSetSpec)
     #: Seconds assumed per invocation by the estimate; the worst case is the timeout.
     expected_seconds: float = 5.0
@@ -92,6 +96,8 @@ class SweepSettings:
             raise ValueError(f"expected seconds per invocation ({self.expected_seconds}) is not 0 to 900")
         if not 0 <= self.balanced_weight <= 1:
             raise ValueError("the balanced weight is between 0 (speed) and 1 (cost)")
+        if not 1 <= self.parallel <= MAX_PARALLEL:
+            raise ValueError(f"invocations in flight ({self.parallel}) are 1 to {MAX_PARALLEL}")
         if self.cold_starts < 1:
             raise ValueError("a point needs at least one cold start")
         if self.price_architecture is not None and self.price_architecture not in ARCHITECTURES:
@@ -137,6 +143,8 @@ class SweepSettings:
             balanced_weight=float(data.get("balanced_weight", DEFAULT_BALANCED_WEIGHT)),
             trim=float(data.get("trim", DEFAULT_TRIM)),
             parallelism=int(data["parallelism"]),
+            # Sweeps recorded before groups ran at once measured one group at a time.
+            parallel=int(data.get("parallel", 1)),
             dataset=DataSetSpec(**data["dataset"]),
             expected_seconds=float(data["expected_seconds"]),
             price_architecture=None

@@ -8,16 +8,13 @@ progress, restores every function even when one fails, and is not cut short by a
 second Ctrl-C.
 """
 
-import contextlib
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
-from concurrency_eval.system.signals import ENDING
+from concurrency_eval.system import signals
 
 if TYPE_CHECKING:
     from types_boto3_lambda import LambdaClient
@@ -62,7 +59,7 @@ class Configurator:
     def configure(self, models: tuple[str, ...], memory_mb: int, marker: str) -> None:
         """Set memory size and the sweep marker on each model's function, then wait for all."""
         for model in models:
-            variables = dict(_variables(self._originals[model]))
+            variables = dict(variables_of(self._originals[model]))
             variables[SWEEP_VARIABLE] = marker
             self._update(model, memory_mb, variables)
         for model in models:
@@ -73,12 +70,12 @@ class Configurator:
         takes; the signal that came meanwhile (noted, not obeyed), if one did."""
         self._on_step("restoring the original configurations")
         failures: dict[str, str] = {}
-        with _shielded_from_interrupts(lambda: self._on_step("still restoring; please wait")) as noted:
+        with signals.shielded(lambda: self._on_step("still restoring; please wait")) as noted:
             for model in self._functions:
                 try:
                     self._wait(model)
                     original = self._originals[model]
-                    self._update(model, int(original["MemorySize"]), dict(_variables(original)))
+                    self._update(model, int(original["MemorySize"]), dict(variables_of(original)))
                 except (ClientError, BotoCoreError, WaiterError, ConfigurationError) as error:
                     failures[self._functions[model]] = str(error)
             for model in self._functions:
@@ -118,29 +115,6 @@ class Configurator:
         )
 
 
-def _variables(configuration: dict[str, Any]) -> dict[str, str]:
+def variables_of(configuration: dict[str, Any]) -> dict[str, str]:
     variables: dict[str, str] = configuration.get("Environment", {}).get("Variables", {})
     return variables
-
-
-@contextlib.contextmanager
-def _shielded_from_interrupts(on_interrupt: Callable[[], None]) -> Iterator[list[int]]:
-    """Ctrl-C, SIGTERM and SIGHUP during the restore are noted (yielded, in order, and
-    said once), not obeyed: an interrupted restore would leave functions changed. Only
-    the main thread can set signal handlers."""
-    noted: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield noted
-        return
-
-    def note(signum: int, _frame: object) -> None:
-        if not noted:
-            on_interrupt()
-        noted.append(signum)
-
-    previous = {signum: signal.signal(signum, note) for signum in ENDING}
-    try:
-        yield noted
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)

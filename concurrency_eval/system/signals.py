@@ -10,7 +10,7 @@ number, as a shell reports a process that signal ended.
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 #: The signals that end the tool, and that a restore notes rather than obeys.
@@ -43,6 +43,29 @@ def ending_as_interrupts() -> Iterator[None]:
         signal.signal(signum, _end)
     try:
         yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def shielded(on_interrupt: Callable[[], None]) -> Iterator[list[int]]:
+    """Within: Ctrl-C, SIGTERM and SIGHUP are noted (yielded, in order, and said once),
+    not obeyed, for work that must not be cut short (putting functions back as they
+    were). Only the main thread can set handlers."""
+    noted: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+
+    def note(signum: int, _frame: object) -> None:
+        if not noted:
+            on_interrupt()
+        noted.append(signum)
+
+    previous = {signum: signal.signal(signum, note) for signum in ENDING}
+    try:
+        yield noted
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -31,6 +31,8 @@ def handler(event, context):
         "handler": os.environ["_HANDLER"],
         "log_format": os.environ.get("AWS_LAMBDA_LOG_FORMAT"),
         "extra": os.environ.get("EXTRA"),
+        "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"],
+        "invoked_arn": context.invoked_function_arn,
     }
 """,
     "boom": """

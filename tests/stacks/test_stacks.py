@@ -19,9 +19,11 @@ from contracts.stack import (
     DATA_BUCKET_OUTPUT,
     SMOKE_PREFIX,
     SWEEP_FUNCTION_ACTIONS,
+    SWEEP_VERSION_ACTIONS,
     alias_output,
     function_output,
 )
+from tests.handlers import ROOT
 from tests.stacks.synthesis import ARTIFACTS, EVALUATION, GITHUB, synth
 
 #: The evaluated functions, not CDK's own (such as a destroyed bucket's auto-delete provider).
@@ -399,3 +401,26 @@ def test_settings_reach_every_function(tmp_path: Path) -> None:
     assert len(groups) == len(MODELS)
     assert all(group["DeletionPolicy"] == "Delete" for group in groups.values())
     assert all(group["Properties"]["RetentionInDays"] == 7 for group in groups.values())
+
+
+#: What each waiter the sweep uses calls (botocore's lambda waiters-2.json).
+WAITER_OPERATIONS = {"function_updated_v2": "GetFunction", "function_active_v2": "GetFunction"}
+
+
+def test_the_deployer_may_make_every_lambda_call_the_sweep_makes() -> None:
+    # Given every Lambda operation the sweep's code calls: directly, through paginators and waiters
+    import re
+
+    calls: set[str] = set()
+    for path in (ROOT / "concurrency_eval" / "sweep").glob("*.py"):
+        text = path.read_text()
+        calls |= set(re.findall(r"client\.(\w+)\(", text))
+        calls |= set(re.findall(r"get_paginator\(\"(\w+)\"\)", text))
+        calls |= {WAITER_OPERATIONS[name] for name in re.findall(r"get_waiter\(\"(\w+)\"\)", text)}
+    operations = {call if call[0].isupper() else call.title().replace("_", "") for call in calls}
+    operations -= {"GetWaiter", "GetPaginator"}
+    # Then the role allows each, as the IAM action of the same name (Invoke is InvokeFunction)
+    granted = {action.removeprefix("lambda:") for action in (*SWEEP_FUNCTION_ACTIONS, *SWEEP_VERSION_ACTIONS)}
+    missing = {op for op in operations if (op if op != "Invoke" else "InvokeFunction") not in granted}
+    assert operations, "no Lambda call found: the scan is broken"
+    assert missing == set()

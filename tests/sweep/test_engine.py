@@ -8,6 +8,8 @@ at the exact moment an update has been accepted or an invocation answered.
 
 import json
 import math
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,18 @@ def configurations(target: FunctionsUnderTest) -> dict[str, tuple[int, dict[str,
     return found
 
 
+def published(target: FunctionsUnderTest) -> dict[str, tuple[list[str], list[str]]]:
+    """Each function's aliases and versions, as the Lambda API lists them."""
+    client = target.client
+    return {
+        name: (
+            [a["Name"] for a in client.list_aliases(FunctionName=name)["Aliases"]],
+            [v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]],
+        )
+        for name in target.functions.values()
+    }
+
+
 def reports_in_logs(logs: Path) -> dict[str, Any]:
     """Every report the functions' log streams hold, by request id."""
     reports = {}
@@ -125,11 +139,13 @@ def test_the_sweep_records_what_lambda_reports(deployment: LocalDeployment, tmp_
             assert invocation.cost_usd > 0
             assert invocation.cpu_ms is not None
             assert invocation.cpu_ms > 0
-    # And the functions are as they were
-    assert configurations(deployment.functions_under_test()) == {
+    # And the functions are as they were, with none of the versions the sweep published left
+    target = deployment.functions_under_test()
+    assert configurations(target) == {
         model: (o["MemorySize"], o["Environment"]["Variables"], "Successful")
         for model, o in originals.items()
     }
+    assert published(target) == {name: (["live"], ["$LATEST", "1"]) for name in target.functions.values()}
     assert json.loads((tmp_path / "results.json").read_text())["partial"] is False
 
 
@@ -192,15 +208,24 @@ def test_sampling_never_spends_past_the_budget(deployment: LocalDeployment, tmp_
 
 
 @pytest.mark.parametrize(
-    ("moment", "count"),
-    [("UpdateFunctionConfiguration", 3), ("Invoke", 5), ("Invoke", 6)],
-    ids=["during-an-update", "before-a-group", "in-the-middle-of-a-group"],
+    ("moment", "count", "finished", "interrupted"),
+    [
+        ("UpdateFunctionConfiguration", 3, [], []),
+        ("Invoke", 3, [("sync", 512)], [("asyncio", 512, 1)]),
+        ("Invoke", 4, [("sync", 512), ("asyncio", 512)], []),
+    ],
+    ids=["while-publishing", "in-the-middle-of-a-group", "between-groups"],
 )
-def test_an_interrupt_restores_every_function_and_resume_completes(
-    deployment: LocalDeployment, tmp_path: Path, moment: str, count: int
+def test_an_interrupt_removes_the_versions_restores_every_function_and_resume_completes(
+    deployment: LocalDeployment,
+    tmp_path: Path,
+    moment: str,
+    count: int,
+    finished: list[tuple[str, int]],
+    interrupted: list[tuple[str, int, int]],
 ) -> None:
-    # Given a sweep that will be interrupted right after the first update of the
-    # second size was accepted (still InProgress), or after an invocation at that size
+    # Given a sweep that will be interrupted (Ctrl-C, to the process) right after an update
+    # was accepted while it publishes its versions, or after an invocation answered
     sweep_settings = settings(models=("sync", "asyncio"), invocations=1)
     sweep, originals, results = start(deployment, sweep_settings)
     target = deployment.functions_under_test()
@@ -210,27 +235,34 @@ def test_an_interrupt_restores_every_function_and_resume_completes(
         operation = kwargs["model"].name
         calls.append(operation)
         if operation == moment and calls.count(moment) == count:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)
+            if moment == "Invoke":
+                # (the group's own thread answered: the sweep must hear of it before it goes on)
+                sweep._stopping.wait(timeout=30)
 
     sweep._under_test.client.meta.events.register("after-call.lambda", interrupt)
     # When it runs
     with pytest.raises(KeyboardInterrupt):
         run_sweep(sweep, originals, results, tmp_path)
-    # Then every function is back as it was, with no update left in progress
+    # Then every function is back as it was, with no update left in progress, and no
+    # version or alias of the sweep's left
     for model, (memory, variables, status) in configurations(target).items():
         assert memory == originals[model]["MemorySize"]
         assert SWEEP_VARIABLE not in variables
         assert status == "Successful"
-    # And the results file holds what was measured, marked partial
+    assert published(target) == {name: (["live"], ["$LATEST", "1"]) for name in target.functions.values()}
+    # And the results file holds what was measured, marked partial; a group interrupted
+    # half way is kept with what it measured, and says so
     written = Results.read(tmp_path / "results.json")
     assert written.partial
-    finished = [(run.model, run.memory_mb) for run in written.models]
-    assert finished[:2] == [("sync", 512), ("asyncio", 512)]
-    # (a group interrupted half way is kept with what it measured, and says so)
-    interrupted = [run for run in written.models if run.stop_reason == "interrupted"]
-    assert [(run.model, run.memory_mb, len(run.invocations)) for run in interrupted] == (
-        [("sync", 1769, 1)] if count == 6 and moment == "Invoke" else []
-    )
+    assert [
+        (run.model, run.memory_mb) for run in written.models if run.stop_reason != "interrupted"
+    ] == finished
+    assert [
+        (run.model, run.memory_mb, len(run.invocations))
+        for run in written.models
+        if run.stop_reason == "interrupted"
+    ] == interrupted
     # When the sweep is resumed from that folder
     resumed, resumed_settings, done = resume(tmp_path, "local")
     sweep = Sweep(target, resumed_settings, DEFAULT_PRICES, Quiet(), deployment.meter())

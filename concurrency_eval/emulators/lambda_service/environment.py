@@ -32,7 +32,7 @@ from typing import IO
 import psutil
 
 from concurrency_eval.emulators.lambda_service import sandbox
-from concurrency_eval.emulators.lambda_service.functions import Code, Configuration, function_arn
+from concurrency_eval.emulators.lambda_service.functions import Code, Configuration, Target, function_arn
 from concurrency_eval.emulators.lambda_service.limits import Confinement
 from concurrency_eval.emulators.lambda_service.runtime_api import RuntimeApiServer
 
@@ -147,15 +147,15 @@ class ExecutionEnvironment:
         self,
         function_name: str,
         code: Code,
-        configuration: Configuration,
-        generation: int,
+        target: Target,
         confinement: Confinement,
     ) -> None:
         self.id = next(_ids)
         self.function_name = function_name
         self.code = code
-        self.configuration = configuration
-        self.generation = generation
+        #: The version this environment runs, with its configuration and generation.
+        self.target = target
+        self.configuration: Configuration = target.configuration
         self.confinement = confinement
         #: The current runtime process's invocations; a process that ended keeps its own.
         self._queue: queue.Queue[_Pending | None] = queue.Queue()

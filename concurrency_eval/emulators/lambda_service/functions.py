@@ -4,7 +4,9 @@ The code and layers are fixed when the service starts (they are the bundles the
 deployment uses); the configuration is what the Lambda API can read and update, with
 Lambda's limits and its asynchronous update: `LastUpdateStatus` is InProgress for a
 while, then Successful, and only then does the new configuration reach new execution
-environments.
+environments. As on Lambda, $LATEST is the configuration that changes; a published
+version freezes it under a number that is never used again, and an alias names a
+version. A qualifier (a version number, an alias, or $LATEST) says which one runs.
 """
 
 import base64
@@ -30,11 +32,11 @@ from contracts.lambda_logs import JSON
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
-#: Qualifiers an Invoke may name: the unpublished version and the stacks' alias.
-QUALIFIERS = ("$LATEST", "live")
 #: The log levels Lambda sets when a function's LogFormat is JSON and none is given
 #: (the stacks give none); a Text function has no levels.
 JSON_LOG_LEVELS = {"ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}
+#: The unpublished version, whose configuration updates change.
+LATEST = "$LATEST"
 
 
 class LambdaApiError(Exception):
@@ -56,12 +58,16 @@ def not_found(name: str) -> LambdaApiError:
     return LambdaApiError(404, "ResourceNotFoundException", f"Function not found: {function_arn(name)}")
 
 
-def check_qualifier(name: str, qualifier: str | None) -> None:
-    """A qualifier names a version or alias that exists: the unpublished one, or `live`."""
-    if qualifier is not None and qualifier not in QUALIFIERS:
-        raise LambdaApiError(
-            404, "ResourceNotFoundException", f"Function not found: {function_arn(name)}:{qualifier}"
-        )
+def qualifier_not_found(name: str, qualifier: str) -> LambdaApiError:
+    """Lambda's answer to a version or alias a function does not have."""
+    return LambdaApiError(
+        404, "ResourceNotFoundException", f"Function not found: {function_arn(name)}:{qualifier}"
+    )
+
+
+def is_version_number(qualifier: str) -> bool:
+    """A published version's qualifier is its number; anything else but $LATEST is an alias."""
+    return qualifier.isascii() and qualifier.isdigit()
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,37 @@ def validate(configuration: Configuration) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Version:
+    """A published version: $LATEST's configuration as it was when published."""
+
+    number: str
+    configuration: Configuration
+    description: str
+    revision_id: str
+    last_modified: str
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A name for a version, which UpdateAlias may move."""
+
+    name: str
+    function_version: str
+    description: str
+    revision_id: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a qualifier runs: the version ($LATEST or a number), its configuration, and
+    the generation of that configuration (a published version's never changes)."""
+
+    version: str
+    configuration: Configuration
+    generation: int
+
+
 def _outside(field: str, value: int, low: int, high: int) -> str | None:
     """Lambda's wording for a value outside its range, or None when it is inside."""
     if low <= value <= high:
@@ -166,16 +203,32 @@ class HostedFunction:
         package = zip_bytes(code.task_root)
         self.code_size = len(package)
         self.code_sha256 = base64.b64encode(hashlib.sha256(package).digest()).decode()
+        self._versions: dict[str, Version] = {}
+        self._aliases: dict[str, Alias] = {}
+        #: Version numbers are never used twice, even after a version is deleted.
+        self._last_number = 0
 
     @property
     def configuration(self) -> Configuration:
         with self._lock:
             return self._configuration
 
-    def snapshot(self) -> tuple[Configuration, int]:
-        """The configuration in effect and its generation, read together."""
+    def target(self, qualifier: str | None) -> Target:
+        """What `qualifier` runs now: $LATEST's configuration in effect and its generation
+        (no qualifier is $LATEST), a version's, or the version an alias names."""
         with self._lock:
-            return self._configuration, self.generation
+            if qualifier is None or qualifier == LATEST:
+                return Target(LATEST, self._configuration, self.generation)
+            version = self._version_locked(qualifier)
+            return Target(version.number, version.configuration, 0)
+
+    def runs(self, target: Target) -> bool:
+        """Whether an environment made for `target` may serve again: its version still
+        exists and, for $LATEST, no configuration has taken effect since."""
+        with self._lock:
+            if target.version == LATEST:
+                return target.generation == self.generation
+            return target.version in self._versions
 
     def update(self, changes: Mapping[str, Any], on_applied: Any = None) -> None:
         """Start an update: InProgress now, Successful (and in effect) after a while.
@@ -185,12 +238,7 @@ class HostedFunction:
         """
         with self._lock:
             if self.last_update_status == "InProgress":
-                raise LambdaApiError(
-                    409,
-                    "ResourceConflictException",
-                    "The operation cannot be performed at this time. An update is in progress "
-                    f"for resource: {function_arn(self.name)}",
-                )
+                raise self._update_in_progress()
             updated = replace(self._described, **changes)  # validates
             self._described = updated
             self.last_update_status = "InProgress"
@@ -224,24 +272,34 @@ class HostedFunction:
             if self._pending is not None:
                 self._pending.cancel()
 
-    def describe(self) -> dict[str, Any]:
-        """GetFunctionConfiguration's answer, with Lambda's field names."""
+    def describe(self, qualifier: str | None = None) -> dict[str, Any]:
+        """GetFunctionConfiguration's answer for $LATEST (no qualifier), a version or an
+        alias, with Lambda's field names; the ARN carries the qualifier as given."""
         with self._lock:
             configuration, status = self._described, self.last_update_status
             revision, modified = self.revision_id, self.last_modified
+            version, description = LATEST, _DESCRIPTION
+            if qualifier is not None and qualifier != LATEST:
+                published = self._version_locked(qualifier)
+                configuration, status, version = published.configuration, "Successful", published.number
+                revision, modified, description = (
+                    published.revision_id,
+                    published.last_modified,
+                    published.description,
+                )
         return {
             "FunctionName": self.name,
-            "FunctionArn": function_arn(self.name),
+            "FunctionArn": function_arn(self.name) + ("" if qualifier is None else f":{qualifier}"),
             "Runtime": self.code.runtime,
             "Role": f"arn:aws:iam::{ACCOUNT}:role/{self.name}",
             "Handler": self.code.handler,
             "CodeSize": self.code_size,
-            "Description": "hosted by the concurrency-eval local Lambda service",
+            "Description": description,
             "Timeout": configuration.timeout_s,
             "MemorySize": configuration.memory_mb,
             "LastModified": modified,
             "CodeSha256": self.code_sha256,
-            "Version": "$LATEST",
+            "Version": version,
             "Environment": {"Variables": dict(configuration.environment)},
             "TracingConfig": {"Mode": "PassThrough"},
             "RevisionId": revision,
@@ -256,6 +314,170 @@ class HostedFunction:
             "EphemeralStorage": {"Size": 512},
             "LoggingConfig": logging_config(self.name, configuration.log_format),
         }
+
+    # -- versions and aliases ----------------------------------------------------------
+
+    def publish(
+        self, code_sha256: str | None, description: str | None, revision_id: str | None
+    ) -> dict[str, Any]:
+        """PublishVersion: $LATEST as it is now, under the next number; the newest version
+        again when nothing changed since it was published (Lambda publishes no duplicate)."""
+        with self._lock:
+            if self.last_update_status == "InProgress":
+                raise self._update_in_progress()
+            if revision_id is not None and revision_id != self.revision_id:
+                raise _revision_mismatch()
+            if code_sha256 is not None and code_sha256 != self.code_sha256:
+                raise LambdaApiError(
+                    400,
+                    "InvalidParameterValueException",
+                    f"CodeSHA256 ({code_sha256[:100]}) is different from current CodeSHA256 in $LATEST "
+                    f"({self.code_sha256}). Please try again with the CodeSHA256 in $LATEST.",
+                )
+            frozen = replace(self._configuration, reserved_concurrency=None)
+            newest = self._versions[max(self._versions, key=int)] if self._versions else None
+            if newest is None or newest.configuration != frozen:
+                self._last_number += 1
+                newest = Version(
+                    str(self._last_number), frozen, _DESCRIPTION if description is None else description,
+                    str(uuid.uuid4()), _now(),
+                )  # fmt: skip
+                self._versions[newest.number] = newest
+                # Publishing is a change to the function: $LATEST's revision moves on.
+                self.revision_id = str(uuid.uuid4())
+            number = newest.number
+        return self.describe(number)
+
+    def versions(self) -> list[dict[str, Any]]:
+        """ListVersionsByFunction's entries: $LATEST first, then each version by number."""
+        with self._lock:
+            numbers = sorted(self._versions, key=int)
+        return [self.describe(LATEST), *(self.describe(number) for number in numbers)]
+
+    def delete_version(self, qualifier: str) -> None:
+        """DeleteFunction with a Qualifier: a version that no alias names. $LATEST and
+        aliases cannot be deleted so; a version that is not there is no error."""
+        if qualifier == LATEST:
+            raise LambdaApiError(
+                400,
+                "InvalidParameterValueException",
+                "$LATEST version cannot be deleted without deleting the function.",
+            )
+        if not is_version_number(qualifier):
+            raise LambdaApiError(
+                400, "InvalidParameterValueException", "Deletion of aliases is not currently supported."
+            )
+        with self._lock:
+            naming = sorted(
+                alias.name for alias in self._aliases.values() if alias.function_version == qualifier
+            )
+            if naming:
+                raise LambdaApiError(
+                    409,
+                    "ResourceConflictException",
+                    "Unable to delete version because the following aliases reference it: "
+                    f"[{', '.join(naming)}]",
+                )
+            self._versions.pop(qualifier, None)
+
+    def create_alias(self, name: str, function_version: str, description: str) -> dict[str, Any]:
+        with self._lock:
+            if name in self._aliases:
+                raise LambdaApiError(
+                    409, "ResourceConflictException", f"Alias already exists: {self._alias_arn(name)}"
+                )
+            self._check_version_locked(function_version)
+            self._aliases[name] = Alias(name, function_version, description, str(uuid.uuid4()))
+            return self._alias_document(self._aliases[name])
+
+    def update_alias(
+        self, name: str, function_version: str | None, description: str | None, revision_id: str | None
+    ) -> dict[str, Any]:
+        with self._lock:
+            alias = self._aliases.get(name)
+            if alias is None:
+                raise LambdaApiError(
+                    404, "ResourceNotFoundException", f"Alias not found: {self._alias_arn(name)}"
+                )
+            if revision_id is not None and revision_id != alias.revision_id:
+                raise _revision_mismatch()
+            if function_version is not None:
+                self._check_version_locked(function_version)
+            alias = replace(
+                alias,
+                function_version=alias.function_version if function_version is None else function_version,
+                description=alias.description if description is None else description,
+                revision_id=str(uuid.uuid4()),
+            )
+            self._aliases[name] = alias
+            return self._alias_document(alias)
+
+    def alias(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            alias = self._aliases.get(name)
+            if alias is None:
+                raise LambdaApiError(
+                    404, "ResourceNotFoundException", f"Cannot find alias arn: {self._alias_arn(name)}"
+                )
+            return self._alias_document(alias)
+
+    def delete_alias(self, name: str) -> None:
+        """DeleteAlias: Lambda answers 204 for an alias that is not there, too."""
+        with self._lock:
+            self._aliases.pop(name, None)
+
+    def aliases(self, function_version: str | None = None) -> list[dict[str, Any]]:
+        """ListAliases' entries by name, only those naming `function_version` if given."""
+        with self._lock:
+            return [
+                self._alias_document(alias)
+                for _, alias in sorted(self._aliases.items())
+                if function_version is None or alias.function_version == function_version
+            ]
+
+    def _version_locked(self, qualifier: str) -> Version:
+        number = self._aliases[qualifier].function_version if qualifier in self._aliases else qualifier
+        version = self._versions.get(number)
+        if version is None:
+            raise qualifier_not_found(self.name, qualifier)
+        return version
+
+    def _check_version_locked(self, function_version: str) -> None:
+        if function_version != LATEST and function_version not in self._versions:
+            raise qualifier_not_found(self.name, function_version)
+
+    def _alias_arn(self, name: str) -> str:
+        return f"{function_arn(self.name)}:{name}"
+
+    def _alias_document(self, alias: Alias) -> dict[str, Any]:
+        return {
+            "AliasArn": self._alias_arn(alias.name),
+            "Name": alias.name,
+            "FunctionVersion": alias.function_version,
+            "Description": alias.description,
+            "RevisionId": alias.revision_id,
+        }
+
+    def _update_in_progress(self) -> LambdaApiError:
+        return LambdaApiError(
+            409,
+            "ResourceConflictException",
+            "The operation cannot be performed at this time. An update is in progress "
+            f"for resource: {function_arn(self.name)}",
+        )
+
+
+#: The hosted functions' own description, which a published version keeps unless told otherwise.
+_DESCRIPTION = "hosted by the concurrency-eval local Lambda service"
+
+
+def _revision_mismatch() -> LambdaApiError:
+    return LambdaApiError(
+        412,
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. "
+        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+    )
 
 
 def logging_config(name: str, log_format: str) -> dict[str, str]:

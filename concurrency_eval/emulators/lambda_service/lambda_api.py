@@ -2,7 +2,9 @@
 
 REST-JSON over HTTP, with Lambda's paths, headers and error shapes (Lambda API
 reference): Invoke, GetFunction, GetFunctionConfiguration, UpdateFunctionConfiguration,
-ListFunctions, GetAlias, and reserved concurrency (Put/Get/DeleteFunctionConcurrency).
+ListFunctions, reserved concurrency (Put/Get/DeleteFunctionConcurrency), and versions
+and aliases (PublishVersion, ListVersionsByFunction, DeleteFunction with a Qualifier,
+Create/Get/Update/DeleteAlias, ListAliases).
 Requests are not signature-checked: the service is for this machine only and binds
 to loopback.
 """
@@ -18,12 +20,10 @@ from typing import Any
 
 from concurrency_eval.emulators.lambda_service.functions import (
     ACCOUNT,
-    QUALIFIERS,
     REGION,
     Configuration,
     LambdaApiError,
-    check_qualifier,
-    function_arn,
+    is_version_number,
 )
 from concurrency_eval.emulators.lambda_service.loopback import KeepAliveHandler, LoopbackServer
 from concurrency_eval.emulators.lambda_service.peers import peer_among
@@ -291,8 +291,7 @@ def _invoke(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]
             invocation_type,
             "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
         )
-    service.function(name)
-    check_qualifier(name, qualifier)
+    service.function(name).target(qualifier)
     if invocation_type == "DryRun":
         handler._send(204, b"")
         return
@@ -307,7 +306,7 @@ def _invoke(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]
     tail = handler.headers.get("X-Amz-Log-Type", "None") == "Tail"
     result = service.invoke(name, qualifier, handler._body, tail)
     headers = {
-        "X-Amz-Executed-Version": "$LATEST",
+        "X-Amz-Executed-Version": result.version,
         "x-amzn-RequestId": result.request_id,
         CPU_HEADER: f"{result.cpu_ms:.3f}",
     }
@@ -324,17 +323,15 @@ def _invoke(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]
 def _get_configuration(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
     name, qualifier = _function_name(match["name"])
     function = handler.server.service.function(name)
-    check_qualifier(name, _qualifier(query, qualifier))
-    handler._json(200, function.describe())
+    handler._json(200, function.describe(_qualifier(query, qualifier)))
 
 
 @_route("GET", f"/2015-03-31/functions/{_NAME}")
 def _get_function(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
     name, qualifier = _function_name(match["name"])
     function = handler.server.service.function(name)
-    check_qualifier(name, _qualifier(query, qualifier))
     document: dict[str, Any] = {
-        "Configuration": function.describe(),
+        "Configuration": function.describe(_qualifier(query, qualifier)),
         "Code": {"RepositoryType": "Local", "Location": str(function.code.task_root)},
     }
     reserved = function.configuration.reserved_concurrency
@@ -376,24 +373,6 @@ def _update_configuration(handler: _Handler, match: re.Match[str], query: dict[s
 def _list_functions(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
     functions = [function.describe() for function in handler.server.service.functions()]
     handler._json(200, {"Functions": functions})
-
-
-@_route("GET", f"/2015-03-31/functions/{_NAME}/aliases/(?P<alias>[^/]+)")
-def _get_alias(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
-    name, _ = _function_name(match["name"])
-    handler.server.service.function(name)
-    if match["alias"] not in QUALIFIERS[1:]:
-        raise LambdaApiError(
-            404, "ResourceNotFoundException", f"Alias not found: {function_arn(name)}:{match['alias']}"
-        )
-    handler._json(
-        200,
-        {
-            "AliasArn": f"{function_arn(name)}:{match['alias']}",
-            "Name": match["alias"],
-            "FunctionVersion": "$LATEST",
-        },
-    )
 
 
 @_route("PUT", f"/2017-10-31/functions/{_NAME}/concurrency")
@@ -455,3 +434,182 @@ def _log_format(value: object) -> str:
             400, "InvalidParameterValueException", 'LoggingConfig must be {"LogFormat": "Text" or "JSON"}'
         )
     return log_format
+
+
+# -- versions and aliases --------------------------------------------------------------
+
+#: The patterns and lengths the Lambda API reference gives for an alias's name, a
+#: version an alias names, and a description.
+ALIAS_NAME_PATTERN = r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+MAX_ALIAS_NAME = 128
+FUNCTION_VERSION_PATTERN = r"(\$LATEST|[0-9]+)"
+MAX_DESCRIPTION = 256
+#: ListVersionsByFunction and ListAliases: "Lambda returns up to 50 versions per call";
+#: MaxItems is 1 to 10,000.
+DEFAULT_PAGE, MAX_PAGE = 50, 10_000
+
+
+@_route("POST", f"/2015-03-31/functions/{_NAME}/versions")
+def _publish_version(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
+    name, _ = _function_name(match["name"])
+    body = handler._payload()
+    description = _description(body)
+    code_sha256, revision_id = _optional_text(body, "CodeSha256"), _optional_text(body, "RevisionId")
+    function = handler.server.service.function(name)
+    handler._json(201, function.publish(code_sha256, description, revision_id))
+
+
+@_route("GET", f"/2015-03-31/functions/{_NAME}/versions")
+def _list_versions(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
+    name, _ = _function_name(match["name"])
+    versions = handler.server.service.function(name).versions()
+    for version in versions:
+        # Lists leave out the state of each version, as Lambda's do.
+        for key in ("State", "LastUpdateStatus"):
+            version.pop(key, None)
+    page, marker = _page(query, versions, lambda version: str(version["Version"]))
+    handler._json(200, {"Versions": page, **marker})
+
+
+@_route("POST", f"/2015-03-31/functions/{_NAME}/aliases")
+def _create_alias(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
+    name, _ = _function_name(match["name"])
+    body = handler._payload()
+    alias = _alias_name(body.get("Name"))
+    version = _function_version(body.get("FunctionVersion"))
+    if version is None:
+        raise _invalid("functionVersion", "null", "Member must not be null")
+    description = _description(body) or ""
+    _no_routing(body)
+    handler._json(201, handler.server.service.function(name).create_alias(alias, version, description))
+
+
+@_route("GET", f"/2015-03-31/functions/{_NAME}/aliases")
+def _list_aliases(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
+    name, _ = _function_name(match["name"])
+    version = _function_version(query["FunctionVersion"][0]) if "FunctionVersion" in query else None
+    aliases = handler.server.service.function(name).aliases(version)
+    page, marker = _page(query, aliases, lambda alias: str(alias["Name"]))
+    handler._json(200, {"Aliases": page, **marker})
+
+
+@_route("GET", f"/2015-03-31/functions/{_NAME}/aliases/(?P<alias>[^/]+)")
+def _get_alias(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
+    name, _ = _function_name(match["name"])
+    alias = _alias_name(urllib.parse.unquote(match["alias"]))
+    handler._json(200, handler.server.service.function(name).alias(alias))
+
+
+@_route("PUT", f"/2015-03-31/functions/{_NAME}/aliases/(?P<alias>[^/]+)")
+def _update_alias(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
+    name, _ = _function_name(match["name"])
+    alias = _alias_name(urllib.parse.unquote(match["alias"]))
+    body = handler._payload()
+    version = _function_version(body.get("FunctionVersion"))
+    description, revision_id = _description(body), _optional_text(body, "RevisionId")
+    _no_routing(body)
+    function = handler.server.service.function(name)
+    handler._json(200, function.update_alias(alias, version, description, revision_id))
+
+
+@_route("DELETE", f"/2015-03-31/functions/{_NAME}/aliases/(?P<alias>[^/]+)")
+def _delete_alias(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
+    name, _ = _function_name(match["name"])
+    alias = _alias_name(urllib.parse.unquote(match["alias"]))
+    handler.server.service.function(name).delete_alias(alias)
+    handler._send(204, b"")
+
+
+@_route("DELETE", f"/2015-03-31/functions/{_NAME}")
+def _delete_function(handler: _Handler, match: re.Match[str], query: dict[str, list[str]]) -> None:
+    name, qualifier = _function_name(match["name"])
+    qualifier = _qualifier(query, qualifier)
+    service = handler.server.service
+    service.function(name)
+    if qualifier is None:
+        raise LambdaApiError(
+            400,
+            "InvalidParameterValueException",
+            "the local Lambda service hosts its functions for as long as it runs; name a version to delete "
+            "with Qualifier",
+        )
+    service.delete_version(name, qualifier)
+    handler._send(204, b"")
+
+
+def _alias_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise _invalid("name", "null", "Member must not be null")
+    if len(value) > MAX_ALIAS_NAME:
+        raise _invalid("name", value, f"Member must have length less than or equal to {MAX_ALIAS_NAME}")
+    if not value or not re.fullmatch(ALIAS_NAME_PATTERN, value) or is_version_number(value):
+        raise _invalid("name", value, f"Member must satisfy regular expression pattern: {ALIAS_NAME_PATTERN}")
+    return value
+
+
+def _function_version(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(FUNCTION_VERSION_PATTERN, value):
+        raise _invalid(
+            "functionVersion",
+            str(value),
+            f"Member must satisfy regular expression pattern: {FUNCTION_VERSION_PATTERN}",
+        )
+    return value
+
+
+def _description(body: dict[str, Any]) -> str | None:
+    description = _optional_text(body, "Description")
+    if description is not None and len(description) > MAX_DESCRIPTION:
+        raise _invalid(
+            "description", description, f"Member must have length less than or equal to {MAX_DESCRIPTION}"
+        )
+    return description
+
+
+def _optional_text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise LambdaApiError(400, "InvalidParameterValueException", f"{key} must be a string, not {value!r}")
+    return value
+
+
+def _no_routing(body: dict[str, Any]) -> None:
+    """An alias that splits its traffic between two versions is beyond the local service."""
+    routing = body.get("RoutingConfig")
+    if isinstance(routing, dict) and routing.get("AdditionalVersionWeights"):
+        raise LambdaApiError(
+            400,
+            "InvalidParameterValueException",
+            "the local Lambda service does not split an alias's traffic between versions "
+            "(RoutingConfig.AdditionalVersionWeights)",
+        )
+
+
+def _page(
+    query: dict[str, list[str]], items: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """One page of a list, from the item `Marker` names, at most `MaxItems` long, and
+    the marker of the next page if there is one. Lambda's markers are opaque; these are
+    the key of the page's first item."""
+    raw = query.get("MaxItems", [str(DEFAULT_PAGE)])[0]
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        bound = (
+            "greater than or equal to 1"
+            if raw.isdigit() and int(raw) < 1
+            else f"less than or equal to {MAX_PAGE}"
+        )
+        raise _invalid("maxItems", raw, f"Member must have value {bound}")
+    size = int(raw)
+    start = 0
+    if "Marker" in query:
+        keys = [key(item) for item in items]
+        if query["Marker"][0] not in keys:
+            raise LambdaApiError(
+                400, "InvalidParameterValueException", "Invalid Marker: it names no item of this list"
+            )
+        start = keys.index(query["Marker"][0])
+    page = items[start : start + size]
+    following = items[start + size : start + size + 1]
+    return page, ({"NextMarker": key(following[0])} if following else {})

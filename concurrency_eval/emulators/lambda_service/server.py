@@ -33,6 +33,7 @@ from concurrency_eval.emulators.lambda_service.lambda_api import IDLE_TIMEOUT_S,
 from concurrency_eval.emulators.lambda_service.log_echo import LogEcho
 from concurrency_eval.emulators.lambda_service.runtime import runtime_command
 from concurrency_eval.emulators.lambda_service.service import LambdaService, log_file, log_stream_name
+from contracts.function import ALIAS
 from contracts.lambda_limits import ACCOUNT_CONCURRENCY, INIT_TIMEOUT_S
 
 
@@ -114,7 +115,7 @@ def environment_variables(
         "_HANDLER": function.code.handler,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
         "AWS_LAMBDA_FUNCTION_NAME": function.name,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": environment.target.version,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(configuration.memory_mb),
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
@@ -156,6 +157,10 @@ class _Planner:
 def build_service(spec: ServiceSpec, log_echo: Callable[[str, bytes], None] | None = None) -> LambdaService:
     method = limits.choose_method(spec.cpu_limit)
     functions = [HostedFunction(f.name, f.code, f.configuration, spec.update_seconds) for f in spec.functions]
+    for function in functions:
+        # As the stacks deploy every function: a published version and the alias on it.
+        version = function.publish(None, None, None)["Version"]
+        function.create_alias(ALIAS, version, "")
     cap = spec.max_environments or environments_this_machine_holds()
     return LambdaService(
         functions, _Planner(spec, log_echo), method, cap, cpu_speed=spec.cpu_speed,

@@ -1,11 +1,14 @@
 """The service: hosted functions, their execution environments, and Invoke.
 
-Environments are made on demand and kept while their function's configuration is
-unchanged: an invocation takes an idle environment of the current configuration
-(warm), or gets a new one (cold, with an INIT phase) when every environment is busy,
-up to the function's reserved concurrency and the service's own limit, beyond which
-it is throttled, as Lambda throttles. A configuration change retires environments:
-idle ones at once, busy ones when their invocation ends.
+Environments are made on demand and kept while what they run is unchanged: an
+invocation takes an idle environment of the version it names, as that version is
+configured now (warm), or gets a new one (cold, with an INIT phase) when every such
+environment is busy, up to the function's reserved concurrency (shared by all its
+versions, as on Lambda) and the service's own limit, beyond which it is throttled, as
+Lambda throttles. A configuration change of $LATEST retires $LATEST's environments, and
+deleting a version retires that version's: idle ones at once, busy ones when their
+invocation ends. A published version's configuration never changes, so its
+environments run with its memory size whatever $LATEST becomes.
 """
 
 import base64
@@ -26,7 +29,7 @@ from concurrency_eval.emulators.lambda_service.environment import (
 from concurrency_eval.emulators.lambda_service.functions import (
     HostedFunction,
     LambdaApiError,
-    check_qualifier,
+    Target,
     not_found,
 )
 from concurrency_eval.emulators.lambda_service.limits import confine
@@ -49,6 +52,8 @@ class InvokeResult:
     cpu_ms: float
     init_cpu_ms: float | None
     cold: bool
+    #: The version that ran ($LATEST or a number): Invoke's X-Amz-Executed-Version.
+    version: str
 
 
 @dataclass
@@ -110,11 +115,17 @@ class LambdaService:
         function.update(changes, on_applied=self._retire_idle)
         return function
 
+    def delete_version(self, name: str, qualifier: str) -> None:
+        """DeleteFunction with a Qualifier; the version's idle environments end now."""
+        function = self.function(name)
+        function.delete_version(qualifier)
+        self._retire_idle(function)
+
     # -- Invoke -------------------------------------------------------------------
 
     def invoke(self, name: str, qualifier: str | None, payload: bytes, tail: bool) -> InvokeResult:
         function = self.function(name)
-        check_qualifier(function.name, qualifier)
+        target = function.target(qualifier)
         if len(payload) >= MAX_PAYLOAD_BYTES:
             raise LambdaApiError(
                 413,
@@ -127,7 +138,7 @@ class LambdaService:
             raise LambdaApiError(
                 400, "InvalidRequestContentException", f"Could not parse request body into json: {error}"
             ) from None
-        environment, cold = self._acquire(function)
+        environment, cold = self._acquire(function, target)
         request_id = str(uuid.uuid4())
         log_format = environment.configuration.log_format
         start = b""
@@ -192,12 +203,13 @@ class LambdaService:
             cpu_ms=outcome.cpu_ms,
             init_cpu_ms=None if init is None else init.cpu_ms,
             cold=init is not None or outcome.retried_init,
+            version=environment.target.version,
         )
 
     # -- environments ----------------------------------------------------------------
 
-    def _acquire(self, function: HostedFunction) -> tuple[ExecutionEnvironment, bool]:
-        configuration, generation = function.snapshot()
+    def _acquire(self, function: HostedFunction, target: Target) -> tuple[ExecutionEnvironment, bool]:
+        configuration = target.configuration
         with self._lock:
             if self._closed:
                 raise LambdaApiError(503, "ServiceException", "the local Lambda service is shutting down")
@@ -207,7 +219,7 @@ class LambdaService:
             if reserved is not None and len(pool.busy) >= reserved:
                 raise _throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
             for environment in pool.environments:
-                if environment.id not in pool.busy and environment.generation == generation:
+                if environment.id not in pool.busy and environment.target == target:
                     pool.busy.add(environment.id)
                     return environment, False
             if sum(len(p.environments) for p in self._pools.values()) >= self._max_environments:
@@ -218,9 +230,7 @@ class LambdaService:
                 f"{function.name}-{uuid.uuid4().hex[:8]}", configuration.memory_mb, self._cpu_limit,
                 cpu_speed=self._cpu_speed,
             )  # fmt: skip
-            environment = ExecutionEnvironment(
-                function.name, function.code, configuration, generation, confinement
-            )
+            environment = ExecutionEnvironment(function.name, function.code, target, confinement)
             pool.environments.append(environment)
             pool.busy.add(environment.id)
         try:
@@ -231,11 +241,11 @@ class LambdaService:
         return environment, True
 
     def _release(self, function: HostedFunction, environment: ExecutionEnvironment) -> None:
-        _, generation = function.snapshot()
+        current = function.runs(environment.target)
         with self._lock:
             pool = self._pools[function.name]
             pool.busy.discard(environment.id)
-            retire = environment.generation != generation and environment in pool.environments
+            retire = not current and environment in pool.environments
             if retire:
                 pool.environments.remove(environment)
                 self._retiring.add(environment)
@@ -251,11 +261,14 @@ class LambdaService:
         self._close_retired(environment)
 
     def _retire_idle(self, function: HostedFunction) -> None:
-        """After a configuration change: idle environments of older generations end now."""
-        _, generation = function.snapshot()
+        """After a configuration change or a deleted version: idle environments of what no
+        longer runs end now."""
         with self._lock:
             pool = self._pools[function.name]
-            retired = [e for e in pool.environments if e.id not in pool.busy and e.generation != generation]
+            idle = [e for e in pool.environments if e.id not in pool.busy]
+        retired_ids = {e.id for e in idle if not function.runs(e.target)}
+        with self._lock:
+            retired = [e for e in pool.environments if e.id in retired_ids and e.id not in pool.busy]
             for environment in retired:
                 pool.environments.remove(environment)
             self._retiring.update(retired)
@@ -331,7 +344,7 @@ def _now() -> datetime.datetime:
 def log_stream_name(function: HostedFunction, environment: ExecutionEnvironment) -> str:
     """Lambda's log stream naming: date, version, and the environment's id."""
     day = _now().strftime("%Y/%m/%d")
-    return f"{day}/[$LATEST]{environment.id:032x}"
+    return f"{day}/[{environment.target.version}]{environment.id:032x}"
 
 
 def log_file(logs: Path, function: HostedFunction, environment: ExecutionEnvironment) -> Path:

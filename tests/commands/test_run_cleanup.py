@@ -1,0 +1,120 @@
+"""`concurrency-eval run --cleanup` as a user runs it: a real command finding the stack on
+a CloudFormation on loopback (moto's server), the functions on the local Lambda service
+(as `AWS_ENDPOINT_URL_LAMBDA` points it there), what a killed sweep left removed, and
+the stack's own alias and version kept."""
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from concurrency_eval.emulators.lambda_service.server import LocalLambda
+from concurrency_eval.sweep.versions import DESCRIPTION_PREFIX, alias_name
+from contracts.bundles import MODELS
+from contracts.stack import DATA_BUCKET_OUTPUT, function_output
+from tests.emulators.conftest import function_dirs, lambda_client, runtime_dir, spec_for  # noqa: F401 - fixtures
+
+pytestmark = [
+    pytest.mark.timeout(300),
+    # moto makes nothing of the stand-in stack's one resource, and says so; only its outputs matter
+    pytest.mark.filterwarnings("ignore:Tried to parse AWS.+WaitConditionHandle"),
+]
+COMMAND = str(Path(sys.executable).with_name("concurrency-eval"))
+STACK = "ConcurrencyEvalEvaluation"
+
+
+@pytest.fixture(scope="module")
+def cloudformation() -> Iterator[str]:
+    """moto's CloudFormation on loopback, with an evaluation stack's outputs."""
+    server = ThreadedMotoServer(port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    outputs = {DATA_BUCKET_OUTPUT: "data", **{function_output(m): f"concurrency-eval-{m}" for m in MODELS}}
+    template = {
+        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+    client = boto3.client(
+        "cloudformation", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )  # fmt: skip
+    client.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def service(function_dirs: dict[str, Path], runtime_dir: Path) -> Iterator[LocalLambda]:  # noqa: F811
+    names = {f"concurrency-eval-{model}": function_dirs["echo"] for model in MODELS}
+    with LocalLambda(spec_for(names, runtime_dir)) as running:
+        yield running
+
+
+def cleanup(tmp_path: Path, cloudformation: str, service: LocalLambda) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ENDPOINT_URL_CLOUDFORMATION": cloudformation, "AWS_ENDPOINT_URL_LAMBDA": service.endpoint,
+        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }  # fmt: skip
+    return subprocess.run(
+        [COMMAND, "run", "--cleanup", "--stack", STACK], capture_output=True, text=True, check=False,
+        cwd=tmp_path, env=environment,
+    )  # fmt: skip
+
+
+def listed(client: Any, name: str) -> tuple[list[str], list[str]]:
+    aliases = [a["Name"] for a in client.list_aliases(FunctionName=name)["Aliases"]]
+    versions = [v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]]
+    return aliases, versions
+
+
+def test_cleanup_removes_what_a_killed_sweep_left_and_keeps_the_stacks_own(
+    tmp_path: Path, cloudformation: str, service: LocalLambda
+) -> None:
+    # Given what a killed sweep left on the threaded function: a version behind its alias,
+    # and $LATEST with the sweep's memory size and variable
+    client = lambda_client(service.endpoint)
+    name = "concurrency-eval-threaded"
+    deployed = client.get_function_configuration(FunctionName=name)
+    changed = {"Variables": {**deployed["Environment"]["Variables"], "CONCURRENCY_EVAL_SWEEP": "killed-512"}}
+    client.update_function_configuration(FunctionName=name, MemorySize=512, Environment=changed)
+    client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.1})
+    version = client.publish_version(FunctionName=name, Description=f"{DESCRIPTION_PREFIX}killed: 512")[
+        "Version"
+    ]
+    client.create_alias(FunctionName=name, Name=alias_name("killed", 512, None, 0), FunctionVersion=version)
+    # When the user runs the clean-up
+    completed = cleanup(tmp_path, cloudformation, service)
+    # Then it exits 0 and says, per function, what it removed and put back
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert (
+        f"{name}: removed aliases {alias_name('killed', 512, None, 0)}; removed versions {version}; put "
+        in (" ".join(lines))
+    )
+    assert "concurrency-eval-sync: nothing left by a sweep" in lines
+    # And the sweep's alias and version are gone, the stack's live alias and version 1 kept,
+    # and $LATEST is as deployed
+    assert listed(client, name) == (["live"], ["$LATEST", "1"])
+    latest = client.get_function_configuration(FunctionName=name)
+    assert (latest["MemorySize"], latest["Environment"]) == (deployed["MemorySize"], deployed["Environment"])
+    # And run again, it finds nothing
+    again = cleanup(tmp_path, cloudformation, service)
+    assert again.stdout.count("nothing left by a sweep") == len(MODELS), again.stdout
+
+
+def test_cleanup_resumes_nothing(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [COMMAND, "run", "--cleanup", "--resume", str(tmp_path)], capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert "--cleanup removes what killed sweeps left; it resumes none (drop --resume)" in completed.stderr
