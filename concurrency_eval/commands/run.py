@@ -15,6 +15,7 @@ from concurrency_eval.sweep.plan import OverBudget
 from concurrency_eval.sweep.updates import ConfigurationError
 from concurrency_eval.sweep.versions import describe_cleaned
 from concurrency_eval.system.files import WriteFailed
+from contracts.bundles import ARCHITECTURES
 
 MEMORY_SIZES = (128, 256, 512, 1024, 1769, 3008)
 #: Warm invocations per point: ten first, as Power Tuning recommends at least, then up
@@ -62,6 +63,12 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         default=5.0,
         help="seconds per invocation assumed by the estimate (default: %(default)s)",
     )
+    aws.add_argument(
+        "--architecture",
+        choices=ARCHITECTURES,
+        help="where the stack deploys each function for two architectures (cdk.json's architectures): "
+        "the variant to sweep, priced at its own rate; sweep each and compare them with `report A B`",
+    )
     aws.add_argument("--yes", action="store_true", help="do not ask: start, and seed a missing data set")
     aws.add_argument(
         "--cleanup",
@@ -102,6 +109,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
                 budget_usd=args.budget,
                 resumed=resumed,
                 options=sweep_options.conditions(args, sweep_options.AWS_CONDITIONS),
+                architecture=args.architecture,
             )
     except DataSetMissing as error:
         err.print(escape(str(error)))
@@ -134,7 +142,7 @@ def _clean_up(args: argparse.Namespace, out: Console, err: Console) -> int:
     if session is None:
         return console.EXIT_ENVIRONMENT
     try:
-        cleaned = clean_up_on_aws(session, args.stack, args.models)
+        cleaned = clean_up_on_aws(session, args.stack, args.models, args.architecture)
     except StackNotFound as error:
         console.error(err, str(error))
         return console.EXIT_ENVIRONMENT

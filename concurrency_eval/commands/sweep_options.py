@@ -134,7 +134,7 @@ LOCAL_CONDITIONS = (
     "pure_python_client", "error_rate", "server_error_rate", "slow_rate", "slow_ms", "fault_key", "timeout",
     "max_attempts", "retry_mode", "log_format",
 )  # fmt: skip
-AWS_CONDITIONS = ("stack",)
+AWS_CONDITIONS = ("stack", "architecture")
 
 
 def conditions(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:

@@ -104,11 +104,12 @@ def sweep_on_aws(
     budget_usd: float | None = None,
     resumed: Resumed = Resumed(),
     options: dict[str, Any] | None = None,
+    architecture: str | None = None,
 ) -> Results:
     """Sweep the deployed functions of `stack`. Raises Declined when the user says no,
     OverBudget over the budget, StackNotFound or ConfigurationError when the deployment
     is not as it should be, and botocore's errors when AWS fails."""
-    deployed = discover(session.client("cloudformation"), stack, settings.models)
+    deployed = discover(session.client("cloudformation"), stack, settings.models, architecture)
     under_test = FunctionsUnderTest(
         session.client("lambda", config=INVOKE_CONFIG), deployed.functions, deployed.data_bucket
     )
@@ -132,11 +133,13 @@ def sweep_on_aws(
     return run_sweep(sweep, originals, results, output, resumed.done)
 
 
-def clean_up_on_aws(session: Any, stack: str, models: tuple[str, ...]) -> CleanedUp:
+def clean_up_on_aws(
+    session: Any, stack: str, models: tuple[str, ...], architecture: str | None = None
+) -> CleanedUp:
     """Remove what killed sweeps left on the deployed functions of `stack` (never the
     stack's own alias or the version it names), and put back a $LATEST left changed.
     Raises StackNotFound, and botocore's errors when AWS fails."""
-    deployed = discover(session.client("cloudformation"), stack, models)
+    deployed = discover(session.client("cloudformation"), stack, models, architecture)
     return clean_up(session.client("lambda", config=INVOKE_CONFIG), deployed.functions, ALIAS)
 
 

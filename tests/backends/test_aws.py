@@ -2,12 +2,17 @@
 stands in for CloudFormation (the sweep itself is tested against the local Lambda
 service, in tests/sweep)."""
 
+from typing import TYPE_CHECKING
+
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from concurrency_eval.backends.aws import DeployedStack, StackNotFound, discover
-from contracts.stack import DATA_BUCKET_OUTPUT, function_output
+from concurrency_eval.backends.aws import DeployedStack, StackNotFound, discover, variants_of
+from contracts.stack import ARCHITECTURES_OUTPUT, DATA_BUCKET_OUTPUT, function_output
+
+if TYPE_CHECKING:
+    from types_boto3_cloudformation import CloudFormationClient
 
 
 def test_discover_reads_stack_outputs() -> None:
@@ -32,3 +37,46 @@ def test_discover_reads_stack_outputs() -> None:
         stubber.add_client_error("describe_stacks", "ValidationError", "Stack with id S does not exist")
         with pytest.raises(StackNotFound, match="npx cdk deploy"):
             discover(client, "S", ("sync",))
+
+
+def stubbed_stack(values: dict[str, str]) -> tuple["CloudFormationClient", Stubber]:
+    client = boto3.client(
+        "cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
+    outputs = [{"OutputKey": key, "OutputValue": value} for key, value in values.items()]
+    stack = {"StackName": "S", "CreationTime": "2026-01-01T00:00:00Z", "StackStatus": "CREATE_COMPLETE"}
+    stubber = Stubber(client)
+    for _ in range(4):
+        stubber.add_response(
+            "describe_stacks", {"Stacks": [{**stack, "Outputs": outputs}]}, {"StackName": "S"}
+        )
+    return client, stubber
+
+
+def test_a_stack_of_two_architectures_is_swept_one_variant_at_a_time() -> None:
+    # Given a stack that deploys sync for arm64 and x86_64 (cdk.json's architectures)
+    client, stubber = stubbed_stack(
+        {
+            DATA_BUCKET_OUTPUT: "data-b",
+            ARCHITECTURES_OUTPUT: "arm64,x86_64",
+            function_output("sync", "arm64"): "S-sync-arm64",
+            function_output("sync", "x86_64"): "S-sync-x86_64",
+        }
+    )
+    with stubber:
+        # Then each variant is found by its architecture, and both are listed
+        assert variants_of(client, "S") == ("arm64", "x86_64")
+        found = discover(client, "S", ("sync",), "x86_64")
+        assert found.functions == {"sync": "S-sync-x86_64"}
+        assert found.architectures == ("arm64", "x86_64")
+        # And without a choice, the error says how to make one
+        with pytest.raises(
+            StackNotFound, match="deploys each function for arm64 and x86_64; choose one with"
+        ):
+            discover(client, "S", ("sync",))
+
+
+def test_a_stack_of_one_architecture_has_one_unnamed_variant() -> None:
+    client, stubber = stubbed_stack({DATA_BUCKET_OUTPUT: "data-b", function_output("sync"): "S-sync"})
+    with stubber:
+        assert variants_of(client, "S") == (None,)
