@@ -9,29 +9,23 @@ import argparse
 import statistics
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from concurrency_eval.backends.local import LocalDeployment, LocalOptions
-from concurrency_eval.results.document import Invocation, ModelRun
 from concurrency_eval.results.pricing import DEFAULT_PRICES
-from concurrency_eval.sweep.engine import Sweep
-from concurrency_eval.sweep.settings import Step, SweepSettings
+from concurrency_eval.sweep.engine import Sweep, Unobserved
+from concurrency_eval.sweep.settings import SweepSettings
 from concurrency_eval.workload.dataset import DataSetSpec
+
+if TYPE_CHECKING:
+    from concurrency_eval.results.document import ModelRun
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Quiet:
+class Quiet(Unobserved):
     def step(self, message: str, total: int | None = None) -> None:
         print(f"  {message}", flush=True)
-
-    def invocation(self, model: str, step: Step, invocation: Invocation) -> None:
-        pass
-
-    def ended(self, run: ModelRun) -> None:
-        pass
-
-    def note(self, message: str) -> None:
-        pass
 
 
 def main() -> None:

@@ -23,10 +23,10 @@ from pathlib import Path
 
 from concurrency_eval.backends.local import LocalDeployment, LocalOptions
 from concurrency_eval.commands.run import PARALLEL
-from concurrency_eval.results.document import Invocation, ModelRun
+from concurrency_eval.results.document import ModelRun
 from concurrency_eval.results.pricing import DEFAULT_PRICES
-from concurrency_eval.sweep.engine import Sweep
-from concurrency_eval.sweep.settings import Step, SweepSettings
+from concurrency_eval.sweep.engine import Sweep, Unobserved
+from concurrency_eval.sweep.settings import SweepSettings
 from concurrency_eval.workload.dataset import DataSetSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ POWER_TUNING_SIZES = (128, 256, 512, 1024, 1536, 3008)
 POWER_TUNING_INVOCATIONS = 10
 
 
-class Timed:
+class Timed(Unobserved):
     """Prints the sweep's phases, and notes when it began measuring."""
 
     def __init__(self) -> None:
@@ -46,15 +46,6 @@ class Timed:
         if self.measuring_since is None and "publishing" not in message:
             self.measuring_since = time.perf_counter()
         print(f"    {message}", flush=True)
-
-    def invocation(self, model: str, step: Step, invocation: Invocation) -> None:
-        pass
-
-    def ended(self, run: ModelRun) -> None:
-        pass
-
-    def note(self, message: str) -> None:
-        pass
 
 
 def sweep(local: LocalDeployment, settings: SweepSettings) -> tuple[float, float, list[ModelRun]]:

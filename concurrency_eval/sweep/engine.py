@@ -60,6 +60,22 @@ class Observer(Protocol):
         """Something to tell while the sweep goes on."""
 
 
+class Unobserved:
+    """An observer that shows nothing: a sweep run by a program, not a person."""
+
+    def step(self, message: str, total: int | None = None) -> None:
+        pass
+
+    def invocation(self, model: str, step: Step, invocation: Invocation) -> None:
+        pass
+
+    def ended(self, run: ModelRun) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+
 class GroupMeter(Protocol):
     """A backend's own measurements around one group (the local S3's CPU, say), which
     can be told apart only while groups run one at a time."""

@@ -21,7 +21,7 @@ from concurrency_eval.backends.local import LocalDeployment, LocalOptions
 from concurrency_eval.backends.under_test import FunctionsUnderTest
 from concurrency_eval.results.document import Results, cold_starts
 from concurrency_eval.results.pricing import DEFAULT_PRICES
-from concurrency_eval.sweep.engine import Sweep
+from concurrency_eval.sweep.engine import Sweep, Unobserved
 from concurrency_eval.sweep.runner import new_results, resume, run_sweep
 from concurrency_eval.sweep.settings import SweepSettings
 from concurrency_eval.sweep.updates import SWEEP_VARIABLE, RestoreFailed
@@ -32,20 +32,6 @@ from tests.handlers import ROOT
 pytestmark = pytest.mark.timeout(600)
 MODELS = ("sync", "threaded", "asyncio")
 DATASET = DataSetSpec(objects=20, min_size=100, max_size=2000)
-
-
-class Quiet:
-    def step(self, message: str, total: int | None = None) -> None:
-        pass
-
-    def invocation(self, model: str, step: Any, invocation: Any) -> None:
-        pass
-
-    def ended(self, run: Any) -> None:
-        pass
-
-    def note(self, message: str) -> None:
-        pass
 
 
 @pytest.fixture(scope="module", params=["JSON", "Text"])
@@ -67,7 +53,7 @@ def start(
     deployment: LocalDeployment, sweep_settings: SweepSettings, budget_usd: float | None = None
 ) -> tuple[Sweep, dict[str, Any], Results]:
     sweep = Sweep(
-        deployment.functions_under_test(), sweep_settings, DEFAULT_PRICES, Quiet(), deployment.meter(),
+        deployment.functions_under_test(), sweep_settings, DEFAULT_PRICES, Unobserved(), deployment.meter(),
         budget_usd=budget_usd,
     )  # fmt: skip
     originals = sweep.configurations()
@@ -265,7 +251,7 @@ def test_an_interrupt_removes_the_versions_restores_every_function_and_resume_co
     ] == interrupted
     # When the sweep is resumed from that folder
     resumed, resumed_settings, done = resume(tmp_path, "local")
-    sweep = Sweep(target, resumed_settings, DEFAULT_PRICES, Quiet(), deployment.meter())
+    sweep = Sweep(target, resumed_settings, DEFAULT_PRICES, Unobserved(), deployment.meter())
     run_sweep(sweep, sweep.configurations(), resumed, tmp_path, done)
     # Then it finishes without repeating a finished group
     final = Results.read(tmp_path / "results.json")
