@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from concurrency_eval.backends.local import LocalDeployment, LocalOptions
 from concurrency_eval.results.pricing import DEFAULT_PRICES
 from concurrency_eval.sweep.budget import Budget
-from concurrency_eval.sweep.engine import Sweep
+from concurrency_eval.sweep.engine import Sweep, Unobserved
 from concurrency_eval.sweep.runner import new_results, run_sweep
 from concurrency_eval.sweep.updates import SWEEP_VARIABLE, ConfigurationError, Configurator
 from concurrency_eval.sweep.versions import ALIAS_PREFIX, DESCRIPTION_PREFIX, Publisher, clean_up
@@ -22,7 +22,6 @@ from tests.handlers import ROOT
 from tests.sweep.test_engine import (
     DATASET,
     MODELS,
-    Quiet,
     configurations,
     published,
     reports_in_logs,
@@ -44,7 +43,7 @@ def test_groups_run_at_once_each_on_a_version_of_its_own(deployment: LocalDeploy
     # Given three invocations in flight across the sweep, two sizes of three models
     target = deployment.functions_under_test()
     before = configurations(target)
-    sweep = Sweep(target, settings(parallel=3), DEFAULT_PRICES, Quiet(), deployment.meter())
+    sweep = Sweep(target, settings(parallel=3), DEFAULT_PRICES, Unobserved(), deployment.meter())
     originals = sweep.configurations()
     results = new_results("local", settings(parallel=3), DEFAULT_PRICES, deployment.describe(), event={})
     # When it runs
@@ -83,7 +82,7 @@ def test_a_failure_while_publishing_removes_what_was_published(
 ) -> None:
     # Given a sweep whose second alias cannot be made
     target = deployment.functions_under_test()
-    sweep = Sweep(target, settings(models=("sync", "asyncio")), DEFAULT_PRICES, Quiet())
+    sweep = Sweep(target, settings(models=("sync", "asyncio")), DEFAULT_PRICES, Unobserved())
     originals = sweep.configurations()
     made: list[str] = []
 
@@ -108,7 +107,7 @@ def test_clean_up_removes_what_a_killed_sweep_left_and_nothing_else(deployment: 
     # the user's own, described as a sweep's but named by an alias of theirs
     target = deployment.functions_under_test()
     client, name = target.client, target.functions["sync"]
-    originals = Sweep(target, settings(), DEFAULT_PRICES, Quiet()).configurations()
+    originals = Sweep(target, settings(), DEFAULT_PRICES, Unobserved()).configurations()
     configurator = Configurator(client, target.functions, originals, target.poll_seconds)
     killed = Publisher(
         client, target.functions, "killed", {m: o["CodeSha256"] for m, o in originals.items()}, 0.1
@@ -182,7 +181,7 @@ def test_a_released_batch_makes_room_for_the_next() -> None:
 def test_a_version_lambda_gives_back_unchanged_is_refused_and_left_alone(deployment: LocalDeployment) -> None:
     # Given a function whose $LATEST is as its newest version (the stack's) holds it
     target = deployment.functions_under_test()
-    originals = Sweep(target, settings(), DEFAULT_PRICES, Quiet()).configurations()
+    originals = Sweep(target, settings(), DEFAULT_PRICES, Unobserved()).configurations()
     publisher = Publisher(
         target.client, target.functions, "unchanged", {m: o["CodeSha256"] for m, o in originals.items()}, 0.1
     )
@@ -203,7 +202,7 @@ def test_groups_at_once_keep_within_a_functions_reserved_concurrency(
     name = target.functions["sync"]
     target.client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     sweep_settings = settings(models=("sync",), memory_sizes=(512, 1024, 1769), parallel=3)
-    sweep = Sweep(target, sweep_settings, DEFAULT_PRICES, Quiet())
+    sweep = Sweep(target, sweep_settings, DEFAULT_PRICES, Unobserved())
     results = new_results("local", sweep_settings, DEFAULT_PRICES, deployment.describe(), event={})
     try:
         # When it runs
