@@ -28,8 +28,9 @@ os.environ.setdefault(CACHE_VARIABLE, str(ROOT / "build" / "bundles"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = ROOT / "tests"
     for item in items:
-        package = item.path.relative_to(ROOT / "tests").parts[0]
+        package = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
         if package in END_TO_END or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
