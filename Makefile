@@ -1,46 +1,98 @@
 # Every target bootstraps what it needs: scripts/uv installs the pinned uv on first
 # use and finds Python 3.13 (through pyenv where present); `uv sync` installs the
-# locked dependencies into .venv.
+# locked dependencies into .venv, no more than the target needs.
 UV := scripts/uv
+# The targets below install first, through the stamps, so `uv run` need not sync again.
+RUN := $(UV) run --no-sync
 # The aws-cdk CLI and jsii run on the Node.js LTS that package-lock.json pins (npm's
 # `node` package): `npx` puts node_modules/.bin first on PATH, and jsii starts
 # scripts/jsii-node, which uses it too.
 export JSII_NODE := $(CURDIR)/scripts/jsii-node
+# Kept between clones of the repository: uv itself (scripts/uv) and mypy's cache.
+CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/concurrency-eval
+# Python writes each module's bytecode the first time it is imported, as it does by
+# default: where PYTHONDONTWRITEBYTECODE is set, every process would compile again what
+# it imports (aws_cdk's modules are tens of thousands of lines: seconds at every synth).
+# Compiling all of .venv when installing instead (uv's --compile-bytecode) costs a
+# minute for 9,000 files, most of which nothing imports.
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help sync npm local test lint format typecheck pytest synth zizmor deploy smoke destroy bench clean
+.PHONY: help sync sync-cdk sync-dev npm local test test-fast lint format typecheck pytest synth \
+	workflows deploy smoke destroy bench clean clean-results
 
 help:
-	@echo "make local     the memory sweep on this machine: local Lambda service, embedded S3 (about 3 minutes)"
-	@echo "make test      everything CI checks: format, lint, types, the tests, cdk synth, cfn-lint"
-	@echo "make synth     cdk synth (cdk-nag runs in it) and cfn-lint, no AWS credentials needed"
-	@echo "make format    rewrite the code as make lint wants it (ruff format, ruff --fix)"
-	@echo "make bench     the benchmarks the project ships"
-	@echo "make deploy    deploy both stacks (AWS credentials needed); make smoke checks them, make destroy deletes them"
-	@echo "make clean     remove what the commands write: bundles, cdk.out, results, caches, coverage"
+	@echo "make local          the memory sweep on this machine: local Lambda service, embedded S3 (about 3 minutes)"
+	@echo "make test           everything CI checks: lint, typecheck, pytest, synth, workflows"
+	@echo "make test-fast      the unit tests alone, in parallel, no coverage (under 30 s): the inner loop"
+	@echo "make lint           ruff format --check and ruff check"
+	@echo "make format         rewrite the code as make lint wants it (ruff format, ruff --fix)"
+	@echo "make typecheck      mypy, strict"
+	@echo "make pytest         every test, in parallel, with coverage; fails below $(COVERAGE_FLOOR)% (framework $(FRAMEWORK_COVERAGE_FLOOR)%)"
+	@echo "make synth          cdk synth (cdk-nag runs in it) and cfn-lint, no AWS credentials needed"
+	@echo "make workflows      the workflows and dependabot.yml against their schemas, actionlint where installed, zizmor"
+	@echo "make bench          the benchmarks the project ships"
+	@echo "make deploy         deploy both stacks (AWS credentials needed); make smoke checks them, make destroy deletes them"
+	@echo "make sync           install the tool alone (what make local needs); sync-cdk adds the CDK, sync-dev the checkers"
+	@echo "make npm            the pinned aws-cdk CLI and the Node.js LTS it runs on, into node_modules (npm ci)"
+	@echo "make clean          remove bundles, cdk.out, caches and coverage; keeps results/"
+	@echo "make clean-results  delete results/ too (the sweeps' results, paid AWS runs included): asks first"
 
-# Installed packages get their bytecode here, once: aws_cdk's modules are tens of
-# thousands of lines, and compiling them at every synth (as under
-# PYTHONDONTWRITEBYTECODE) costs seconds. Not in [tool.uv]: there, every `uv run`
-# would recompile the whole environment (astral-sh/uv#12202), half a second or more.
-sync:
-	$(UV) sync --locked --compile-bytecode
+# Three installs, each a superset of the one before: the tool (the local evaluation),
+# the CDK (synth, deploy), everything `make test` checks with. Each is stamped, so it
+# runs again only when the lock, the project or the pinned uv changed, or after .venv
+# was removed.
+LOCKED := uv.lock pyproject.toml layers/framework/pyproject.toml scripts/uv
+STAMPS := .venv/.installed
 
-npm:
+sync: $(STAMPS)-tool
+sync-cdk: $(STAMPS)-cdk
+sync-dev: $(STAMPS)-dev
+
+# The smaller installs keep what a larger one added (--inexact): `make local` after
+# `make test` removes nothing.
+$(STAMPS)-tool: $(LOCKED)
+	$(UV) sync --locked --inexact
+	@touch $@
+
+$(STAMPS)-cdk: $(LOCKED)
+	$(UV) sync --locked --inexact --group cdk
+	@touch $@
+
+# The dev group includes the cdk group, and the project is always installed.
+$(STAMPS)-dev: $(LOCKED)
+	$(UV) sync --locked --group dev
+	@touch $@ $(STAMPS)-cdk $(STAMPS)-tool
+
+# `npm ci` starts from an empty node_modules, so the stamp inside goes with it.
+npm: node_modules/.installed
+
+node_modules/.installed: package-lock.json package.json
 	npm ci --no-audit --no-fund
+	@touch $@
 
 local: sync
-	$(UV) run --locked concurrency-eval local
+	$(RUN) concurrency-eval local
 
-lint: sync
-	$(UV) run --locked ruff format --check .
-	$(UV) run --locked ruff check .
+lint: sync-dev
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
 
-format: sync
-	$(UV) run --locked ruff format .
-	$(UV) run --locked ruff check --fix .
+format: sync-dev
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
 
-typecheck: sync
-	$(UV) run --locked mypy
+# mypy's cache outlives the clone, one per lock and settings (pyproject.toml holds
+# them): a fresh clone checks again only what changed, about 3 s against 85 s and
+# 3.6 GB from cold, most of it aws_cdk's and boto3's stubs. mypy itself notices every
+# file that changed (a new path is checked by its content); the key keeps caches of
+# other locks and settings apart.
+MYPY_CACHE = $(CACHE)/mypy-$(shell cat uv.lock pyproject.toml .python-version | cksum | tr ' ' -)
+
+# Caches of locks no run used for a fortnight go, so weekly lock updates do not pile up.
+typecheck: sync-dev
+	@mkdir -p "$(MYPY_CACHE)" && touch "$(MYPY_CACHE)"
+	@find "$(CACHE)" -maxdepth 1 -name 'mypy-*' -mtime +14 -exec rm -rf {} +
+	$(RUN) mypy --cache-dir "$(MYPY_CACHE)"
 
 # Line coverage of everything the tests run, subprocesses included, printed per file.
 # The floors fail the run when coverage drops: the whole project (93.1% measured), and
@@ -48,50 +100,80 @@ typecheck: sync
 # for the lines only a slow or failing server reaches.
 COVERAGE_FLOOR := 92
 FRAMEWORK_COVERAGE_FLOOR := 97
+# Most tests wait on servers and child processes, not on a core: two workers a core
+# (pytest-xdist), up to eight, keep the cores busy (on two cores, four workers take
+# about 0.7 of two's time). Work stealing: the longest tests, end-to-end sweeps, do not
+# hold back the end of the run. PYTEST_WORKERS=0 runs the tests in one process.
+PYTEST_WORKERS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); echo $$((2 * n < 8 ? 2 * n : 8)))
 
-# In parallel (pytest-xdist), a worker a core up to four: most tests wait on servers and
-# child processes, so two workers on two cores take about two thirds of one's time.
-pytest: sync npm
-	$(UV) run --locked pytest --numprocesses=auto --maxprocesses=4 --cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
-	$(UV) run --locked coverage report --include='layers/framework/*' --fail-under=$(FRAMEWORK_COVERAGE_FLOOR)
+pytest: sync-dev npm
+	$(RUN) pytest --numprocesses=$(PYTEST_WORKERS) --dist=worksteal \
+		--cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(RUN) coverage report --include='layers/framework/*' --fail-under=$(FRAMEWORK_COVERAGE_FLOOR)
+
+# The inner loop: what needs no server, command, build or synthesis (tests/conftest.py
+# marks the rest `slow`), without coverage, a worker a core: these tests keep a core
+# busy, and every worker imports the whole suite first.
+test-fast: sync-dev
+	$(RUN) pytest --numprocesses=auto -m 'not slow' -q
 
 # Synthesis must never need AWS: credentials are removed for it.
-synth: sync npm
+synth: sync-cdk npm
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 		AWS_EC2_METADATA_DISABLED=true npx cdk synth --quiet
-	$(UV) run --locked cfn-lint
+	$(RUN) cfn-lint
 
-# The workflows' own audit: no finding, whatever its confidence, in pedantic mode.
-zizmor: sync
-	$(UV) run --locked zizmor --offline --persona pedantic .github/workflows
+# The workflows and Dependabot's configuration against the schemas check-jsonschema
+# ships (no network), actionlint where it is installed, and zizmor's audit: no
+# finding, whatever its confidence, in pedantic mode.
+workflows: sync-dev
+	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(RUN) check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	@if command -v actionlint >/dev/null 2>&1; then actionlint; \
+		else echo "actionlint is not installed: skipped (CONTRIBUTING.md says how to add it)"; fi
+	$(RUN) zizmor --offline --persona pedantic .github/workflows
 
 # What the deploy workflow runs (and what works from a laptop with credentials):
 # both stacks, no prompts, with the settings committed in cdk.json (the same a laptop
 # deploy reads); only the code's location differs, pinned to published artifacts when
 # PUBLISHED_ARTIFACTS holds the manifest `concurrency-eval publish` printed.
-deploy: sync npm
+deploy: sync-cdk npm
 	CONCURRENCY_EVAL_DEPLOYING_FOR="$${GITHUB_REPOSITORY:-}" npx cdk deploy --all --require-approval never \
 		$${PUBLISHED_ARTIFACTS:+-c publishedArtifacts="$$PUBLISHED_ARTIFACTS"}
 
 # After a deploy: each function's live alias answers a small search right.
 smoke: sync
-	$(UV) run --locked concurrency-eval smoke
+	$(RUN) concurrency-eval smoke
 
 # Deletes both stacks. A retained data bucket, layers and log groups stay (removalPolicy).
-destroy: sync npm
+destroy: sync-cdk npm
 	npx cdk destroy --all --force
 
-bench: sync
-	$(UV) run --locked python benchmarks/synth_and_init.py
-	$(UV) run --locked python benchmarks/asyncio_lifecycle.py
-	$(UV) run --locked python benchmarks/local_eval.py
-	$(UV) run --locked python benchmarks/lambda_service.py
-	$(UV) run --locked python benchmarks/embedded_s3.py
-	$(UV) run --locked python benchmarks/calibration.py
-	$(UV) run --locked python benchmarks/parallel_sweep.py
+# The synth benchmark synthesizes (the cdk group); the others need the tool alone.
+bench: sync-cdk
+	$(RUN) python benchmarks/synth_and_init.py
+	$(RUN) python benchmarks/asyncio_lifecycle.py
+	$(RUN) python benchmarks/local_eval.py
+	$(RUN) python benchmarks/lambda_service.py
+	$(RUN) python benchmarks/embedded_s3.py
+	$(RUN) python benchmarks/calibration.py
+	$(RUN) python benchmarks/parallel_sweep.py
 
-test: lint typecheck pytest synth zizmor
+test: lint typecheck pytest synth workflows
 
+# results/ holds what the sweeps measured, paid AWS runs among them: only
+# `make clean-results` deletes it, after asking (or with CONFIRM=yes, for scripts).
 clean:
-	rm -rf build cdk.out results .coverage .coverage.* coverage.xml htmlcov .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf build cdk.out .coverage .coverage.* coverage.xml htmlcov .pytest_cache .mypy_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './.venv/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
+	@if [ -d results ]; then echo "results/ kept: make clean-results deletes it, after asking"; fi
+
+clean-results:
+	@if [ ! -d results ]; then echo "no results/ to delete"; exit 0; fi; \
+	echo "results/ holds what the sweeps measured (a run on AWS costs money to repeat):"; ls results; \
+	if [ "$(CONFIRM)" != yes ]; then \
+		if [ ! -t 0 ]; then echo "not deleted: make clean-results CONFIRM=yes deletes without asking" >&2; exit 1; fi; \
+		printf "delete all of results/? [y/N] "; read answer; \
+		case "$$answer" in [yY]|[yY][eE][sS]) ;; *) echo "not deleted"; exit 0;; esac; \
+	fi; \
+	rm -rf results && echo "results/ deleted"

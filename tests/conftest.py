@@ -1,8 +1,38 @@
-"""Every test: offline from AWS. The shared fixtures live in tests/fixtures."""
+"""Every test: offline from AWS. The shared fixtures live in tests/fixtures; what is slow
+is marked so here, for `make test-fast`."""
+
+import os
+from pathlib import Path
 
 import pytest
 
+from bundling.build import CACHE_VARIABLE
+
 pytest_plugins = ["tests.fixtures.embedded_s3"]
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The packages whose tests are end to end by design: real servers, commands, builds,
+#: synthesis. Every test in them is `slow`.
+END_TO_END = ("artifacts", "bundling", "commands", "emulators", "lambdas", "stacks")
+#: Fixtures that start a server, build bundles or synthesize: a test anywhere that uses
+#: one (itself or through another fixture) is `slow`.
+SLOW_FIXTURES = frozenset(
+    {"embedded_s3", "deployment", "runtime_dir", "host_bundles", "arm64_bundles", "synthesized"}
+)
+
+# Bundles are keyed by their content, so every test, every pytest-xdist worker and every
+# command a test starts may share one cache, as `make local` does: a bundle is built
+# once per run (once ever in a working copy), never once per test. A test that checks
+# building itself gives its builder a cache of its own.
+os.environ.setdefault(CACHE_VARIABLE, str(ROOT / "build" / "bundles"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = ROOT / "tests"
+    for item in items:
+        package = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
+        if package in END_TO_END or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

@@ -23,8 +23,8 @@ KNOWN_COMMANDS = {
     'make "$CHECK"': "make test (.ci/run) runs each check target",
     "scripts/require-vars AWS_REGION AWS_PUBLISH_ROLE_ARN ARTIFACT_BUCKET": "test_require_vars.py",
     "scripts/require-vars AWS_REGION AWS_DEPLOY_ROLE_ARN": "test_require_vars.py",
-    "make sync": "make test (.ci/run) runs it first",
-    "make sync npm": "make test (.ci/run) runs both",
+    "make sync": "make test (.ci/run) installs a superset; test_lean_install.py: the tool needs no more",
+    "make sync-cdk npm": "make synth (in make test, .ci/run) runs both first",
     PUBLISH: "test_publish.py",
     "make deploy": "test_deploy_target_is_synth_plus_deploy (make synth synthesizes its app)",
     "make smoke": "test_the_smoke_test_reads_each_live_alias_and_says_which_answered_wrong (local service)",
@@ -102,6 +102,7 @@ def subject_of(workflow: dict[Any, Any], job: dict[str, Any], repository: str) -
     return f"repo:{repository}:ref:refs/heads/{branch}"
 
 
+@pytest.mark.slow  # synthesizes the app
 def test_stack_trust_matches_what_the_workflow_jobs_present(tmp_path: Path) -> None:
     # Given the stacks as cdk.json configures them for a repository
     repository = "octo-org/concurrency-eval"
@@ -191,6 +192,34 @@ def test_dependencies_are_installed_before_any_role_is_assumed(name: str) -> Non
     assert installs
     assert assumes
     assert max(installs) < min(assumes)
+
+
+#: What each install target installs: the larger installs include the smaller.
+INSTALLS = {"sync": {"sync"}, "sync-cdk": {"sync", "sync-cdk"}, "sync-dev": {"sync", "sync-cdk", "sync-dev"}}
+
+
+def install_prerequisites(target: str) -> set[str]:
+    """The install targets (and npm) a make target depends on, from the Makefile."""
+    rule = re.search(rf"^{re.escape(target)}:(.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert rule is not None, target
+    return {name for name in rule.group(1).split() if name in INSTALLS or name == "npm"}
+
+
+@pytest.mark.parametrize("name", ["publish", "deploy"])
+def test_the_install_step_installs_all_that_the_later_make_targets_need(name: str) -> None:
+    # Given a job that installs, then assumes a role, then runs make targets
+    steps = load(ROOT / ".github/workflows/main.yml")["jobs"][name]["steps"]
+    runs = [str(step.get("run", "")) for step in steps]
+    (install,) = [run for run in runs if run.startswith("make sync")]
+    installed = set().union(*(INSTALLS.get(target, {target}) for target in install.split()[1:]))
+    # Then no later step installs anything itself, with the role's credentials in its environment:
+    # each make target's installs, and the tool for `scripts/uv run`, came before
+    later = runs[runs.index(install) + 1 :]
+    needed = [(run, install_prerequisites(run.split()[1])) for run in later if run.startswith("make ")]
+    needed += [(run, {"sync"}) for run in later if run.startswith("scripts/uv run")]
+    assert needed
+    for run, prerequisites in needed:
+        assert prerequisites <= installed, run
 
 
 def test_dependabot_keeps_every_pin_current_in_few_pull_requests() -> None:

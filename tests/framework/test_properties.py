@@ -87,6 +87,7 @@ def test_the_streaming_search_agrees_with_in(
     assert search.size == len(body)
 
 
+@pytest.mark.slow  # forty data sets through two models: CPU-bound, half a minute
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     data=st.lists(

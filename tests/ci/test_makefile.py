@@ -1,0 +1,122 @@
+"""The Makefile as a user meets it: `make help` and CONTRIBUTING.md name every target and
+the coverage floors it enforces, `make clean` keeps the results, `make clean-results`
+deletes them only when told, and installs run again only when the lock changed."""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.handlers import ROOT
+
+MAKEFILE = (ROOT / "Makefile").read_text()
+#: Targets for the Makefile's own use, not for a user to type.
+INTERNAL = {"help"}
+
+
+def phony_targets() -> set[str]:
+    declared = re.search(r"^\.PHONY: ((?:.*\\\n)*.*)$", MAKEFILE, re.MULTILINE)
+    assert declared is not None
+    return set(declared.group(1).replace("\\\n", " ").split()) - INTERNAL
+
+
+def make(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", *arguments], cwd=directory, capture_output=True, text=True,
+        check=False, stdin=subprocess.DEVNULL, env={"PATH": os.environ["PATH"], "HOME": str(directory)},
+    )  # fmt: skip
+
+
+def test_help_names_every_target_and_the_floors_the_makefile_enforces() -> None:
+    # Given what `make help` prints
+    shown = make(ROOT, "help").stdout
+    # Then every target is there, and the coverage floors are the Makefile's own
+    for target in phony_targets():
+        assert re.search(rf"(?<![\w-]){re.escape(target)}(?![\w-])", shown), target
+    floors = dict(re.findall(r"^(\w*COVERAGE_FLOOR) := (\d+)$", MAKEFILE, re.MULTILINE))
+    assert f"{floors['COVERAGE_FLOOR']}%" in shown
+    assert f"framework {floors['FRAMEWORK_COVERAGE_FLOOR']}%" in shown
+
+
+def test_contributing_names_every_target_and_the_floors() -> None:
+    contributing = (ROOT / "CONTRIBUTING.md").read_text()
+    for target in phony_targets():
+        assert f"make {target}" in contributing, target
+    for floor in re.findall(r"^\w*COVERAGE_FLOOR := (\d+)$", MAKEFILE, re.MULTILINE):
+        assert f"{floor}%" in contributing
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """The Makefile in a folder with results, a build and a cache, as after a few runs."""
+    shutil.copy2(ROOT / "Makefile", tmp_path / "Makefile")
+    for folder in (
+        "results/local-20261122-083111",
+        "results/aws-20261123-101500",
+        "build/bundles",
+        ".mypy_cache",
+    ):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "results/aws-20261123-101500/results.json").write_text("{}")
+    return tmp_path
+
+
+def test_clean_keeps_the_results_and_says_so(checkout: Path) -> None:
+    # When `make clean` runs
+    cleaned = make(checkout, "clean")
+    # Then what the commands build is gone, the results are kept, and it says how to delete them
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert not (checkout / "build").exists()
+    assert not (checkout / ".mypy_cache").exists()
+    assert (checkout / "results/aws-20261123-101500/results.json").is_file()
+    assert "make clean-results" in cleaned.stdout
+
+
+def test_clean_results_without_a_terminal_deletes_nothing_and_says_how(checkout: Path) -> None:
+    # When `make clean-results` runs where it cannot ask (a script, CI)
+    refused = make(checkout, "clean-results")
+    # Then it fails, deletes nothing, and names the way to delete without asking
+    assert refused.returncode != 0
+    assert "CONFIRM=yes" in refused.stderr
+    assert "aws-20261123-101500" in refused.stdout
+    assert (checkout / "results/aws-20261123-101500/results.json").is_file()
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n"], ids=["no", "enter"])
+def test_clean_results_asks_and_no_is_the_default(checkout: Path, answer: str) -> None:
+    if shutil.which("script") is None:
+        pytest.skip("script(1) of util-linux is needed to give make a terminal")
+    # Given a user at a terminal who answers no, or just presses Enter
+    asked = subprocess.run(
+        ["script", "-qec", "make --no-print-directory clean-results", "/dev/null"],
+        cwd=checkout, capture_output=True, text=True, input=answer, check=False,
+    )  # fmt: skip
+    # Then it asked, listing the results, and deleted nothing
+    assert "delete all of results/? [y/N]" in asked.stdout
+    assert "aws-20261123-101500" in asked.stdout
+    assert "not deleted" in asked.stdout
+    assert (checkout / "results/aws-20261123-101500/results.json").is_file()
+
+
+def test_clean_results_deletes_them_when_confirmed(checkout: Path) -> None:
+    deleted = make(checkout, "clean-results", "CONFIRM=yes")
+    assert deleted.returncode == 0, deleted.stderr
+    assert not (checkout / "results").exists()
+
+
+def test_an_install_runs_again_only_when_the_lock_or_the_project_changed(checkout: Path) -> None:
+    # Given the files an install depends on, and an install stamped after them
+    for name in ("uv.lock", "pyproject.toml", "layers/framework/pyproject.toml", "scripts/uv"):
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / name).write_text("")
+    (checkout / ".venv").mkdir()
+    stamp = checkout / ".venv/.installed-dev"
+    stamp.touch()
+    # Then an unchanged tree needs no install
+    assert "scripts/uv sync" not in make(checkout, "-n", "sync-dev").stdout
+    # When the lock changes, Then the install runs again
+    os.utime(checkout / "uv.lock", (stamp.stat().st_mtime + 10,) * 2)
+    assert "scripts/uv sync --locked --group dev" in make(checkout, "-n", "sync-dev").stdout
