@@ -37,6 +37,9 @@ from concurrency_eval.results.charts import (
 from concurrency_eval.results.document import AWS, LOCAL, Invocation, ModelRun, Results
 from concurrency_eval.results.legibility import MIN_CONTRAST, contrast_ratio
 
+#: Every test here draws whole figures, a second or more each: not for make test-fast.
+pytestmark = pytest.mark.slow
+
 #: How far two texts may reach into each other, in pixels, before they overlap: what
 #: antialiasing blurs anyway.
 TOLERANCE_PX = 0.5

@@ -62,6 +62,7 @@ DEFAULTS = {
 }
 
 
+@pytest.mark.slow  # 300 simulated sweeps per case
 @pytest.mark.parametrize("name", ["local", "aws", "fixed 5"])
 @pytest.mark.parametrize("sizes", [(256, 1024, 1769), (128, 256, 512, 1024, 1769, 3008)])
 def test_with_all_sizes_equal_a_single_fastest_is_named_at_most_5_percent_of_the_time(
@@ -75,6 +76,7 @@ def test_with_all_sizes_equal_a_single_fastest_is_named_at_most_5_percent_of_the
     assert single <= 0.05
 
 
+@pytest.mark.slow  # 300 simulated sweeps per case
 @pytest.mark.parametrize("name", ["local", "aws"])
 @pytest.mark.parametrize("sizes", [(1024, 1769), (256, 1024, 1769)])
 def test_a_real_10_percent_difference_is_found_at_least_80_percent_of_the_time(
