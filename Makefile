@@ -106,9 +106,11 @@ FRAMEWORK_COVERAGE_FLOOR := 97
 # hold back the end of the run. PYTEST_WORKERS=0 runs the tests in one process.
 PYTEST_WORKERS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); echo $$((2 * n < 8 ? 2 * n : 8)))
 
+# Then the few tests that compare CPU times (`timing`: throttling ratios, deadlines) run
+# alone, one after another, on cores nothing else competes for, and add to the coverage.
 pytest: sync-dev npm
-	$(RUN) pytest --numprocesses=$(PYTEST_WORKERS) --dist=worksteal \
-		--cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(RUN) pytest --numprocesses=$(PYTEST_WORKERS) --dist=worksteal -m 'not timing' --cov --cov-report=
+	$(RUN) pytest -m timing --cov --cov-append --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 	$(RUN) coverage report --include='layers/framework/*' --fail-under=$(FRAMEWORK_COVERAGE_FLOOR)
 
 # The inner loop: what needs no server, command, build or synthesis (tests/conftest.py

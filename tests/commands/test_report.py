@@ -117,5 +117,5 @@ def test_help_says_a_is_the_baseline_with_an_example(tmp_path: Path) -> None:
     assert "A is the baseline" in text
     assert "B/A, the ratio of B's warm durations to A's with its 95% CI" in text
     # The example is one line, to be copied whole
-    example = next(line for line in completed.stdout.splitlines() if "report before/" in line)
-    assert example.strip().endswith("report before/results.json after/results.json")
+    example = next(line for line in completed.stdout.splitlines() if "report before" in line)
+    assert example.strip().endswith("report before after")

@@ -128,6 +128,8 @@ def held(port: int) -> Iterator[None]:
     """`port` held by another process's listening socket, as far as this one can: when
     another process holds it already, it stays taken all the same."""
     with socket.socket() as holder:
+        # As a server binds: a port a stopped server left in TIME_WAIT is free to hold.
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         with contextlib.suppress(OSError):
             holder.bind(("127.0.0.1", port))
             holder.listen()

@@ -56,7 +56,7 @@ def wait_until_gone(pids: set[int], seconds: float = 30) -> set[int]:
 def test_serve_leaves_no_process_and_no_cgroup(how: signal.Signals, tmp_path: Path) -> None:
     # Given `serve` running with a warm environment of each function
     process = subprocess.Popen(
-        [COMMAND, "serve", "--objects", "20", "--max-size", "2000", "--latency-ms", "0"],
+        [COMMAND, "serve", "--objects", "20", "--max-size", "2000", "--latency-ms", "0", "-p", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True,
         env=os.environ | {"CONCURRENCY_EVAL_BUNDLE_CACHE": str(ROOT / "build" / "bundles")},
     )  # fmt: skip

@@ -84,6 +84,7 @@ def cold_and_warm(client: Any, memory_mb: int, tries: int = 2) -> tuple[float, f
     return min(inits), min(durations)
 
 
+@pytest.mark.timing
 def test_init_runs_unthrottled_and_the_invoke_phase_at_the_memorys_share(
     client: Any, service: LocalLambda
 ) -> None:

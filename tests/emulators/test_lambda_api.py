@@ -315,6 +315,7 @@ def _invoke_or_error(client: Any, seconds: float) -> object:
         return error.response["Error"]["Code"] if status == 429 else f"unexpected {status}"
 
 
+@pytest.mark.timing
 def test_the_cpu_share_follows_the_memory_size(client: Any, service: LocalLambda) -> None:
     if service.cpu_limit == "none":
         pytest.skip("this machine allows no CPU limit")

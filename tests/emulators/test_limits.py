@@ -62,6 +62,7 @@ def test_init_gets_two_vcpus_or_the_memorys_share_where_more(
     assert limits.init_vcpus_for(memory_mb, machine_cpus=machine_cpus) == pytest.approx(expected)
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("method", AVAILABLE)
 def test_a_cpu_bound_loop_at_128_mb_takes_at_least_5x_as_long_as_at_1769(method: str) -> None:
     # A ratio with a wide margin (13.8x expected): the mechanism works, whatever the noise
@@ -79,6 +80,7 @@ SPIN_TWICE = (
 )
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("method", AVAILABLE)
 def test_init_runs_unthrottled_and_the_share_applies_once_it_ends(method: str) -> None:
     # Given an environment at 128 MB whose INIT bursts, as an on-demand one does

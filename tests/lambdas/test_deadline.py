@@ -65,6 +65,7 @@ def own_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedS3]:
 KEYS = [f"deadline/{index}" for index in range(5)]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("delay_ms", [600_000, 8_000], ids=["hung", "slow"])
 def test_a_get_that_outlives_the_deadline_is_abandoned_in_time(
@@ -83,6 +84,7 @@ def test_a_get_that_outlives_the_deadline_is_abandoned_in_time(
     assert response["result"] is None
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("model", MODELS)
 def test_a_stopped_server_cannot_hold_the_answer_past_the_deadline(
     model: str, own_server: EmbeddedS3
