@@ -6,11 +6,18 @@ import json
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from concurrency_eval.commands import arguments, console, copyable, help_text
 from concurrency_eval.results.comparison import compare
 from concurrency_eval.results.document import Results
-from concurrency_eval.results.report import comparison_document, comparison_table, summary_document
+from concurrency_eval.results.report import (
+    comparison_document,
+    comparison_headings,
+    comparison_legend,
+    comparison_table,
+    summary_document,
+)
 
 #: The comparison's chart, beside B: B's own chart.png stays as `report B` drew it.
 COMPARISON_CHART = "comparison.png"
@@ -105,7 +112,11 @@ def _compare(
     if args.json:
         out.print_json(json.dumps(comparison_document(comparison, args.balanced_weight)))
     else:
+        for line in comparison_headings(comparison):
+            out.print(escape(line), style="bold", soft_wrap=True)
         out.print(comparison_table(comparison))
+        for line in comparison_legend(comparison):
+            out.print(escape(line), style="dim", soft_wrap=True)
     if not args.no_chart:
         from concurrency_eval.results.comparison_chart import write_comparison_chart
 

@@ -414,15 +414,12 @@ def comparison_table(comparison: Comparison) -> Table:
     """B against A, point by point: every point of either run, the ones measured in one
     run only marked so."""
     duration = _Durations([*comparison.a.summaries(), *comparison.b.summaries()])
+    unit = duration.unit
     table = _table()
-    table.title = escape(f"A (the baseline): {title(comparison.a)}\nB: {title(comparison.b)}")
-    table.caption = (
-        f"{duration.unit}; req = requests in flight (- the functions' default); n = warm invocations in "
-        "A/B; p50 = their median; B/A = the Hodges-Lehmann ratio of B's warm durations to A's, and its 95% "
-        "CI (below 1: B is faster); change = faster or slower where that CI leaves out 1, same where it "
-        "holds 1, too few where no 95% CI can be had; ok = right answers/invocations"
-    )
-    columns = ("model", "MB", "req", "n", "p50 A", "p50 B", "B/A", "95% CI", "change", "ok A", "ok B")
+    columns = (
+        "model", "MB", "req", "n\nA/B", f"p50 A\n{unit}", f"p50 B\n{unit}", "B/A", "95% CI", "change",
+        "ok A", "ok B",
+    )  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("model", "change") else "right", no_wrap=True)
     for pair in comparison.pairs:
@@ -430,7 +427,7 @@ def comparison_table(comparison: Comparison) -> Table:
         cells = [
             pair.model,
             "-" if pair.memory_mb is None else str(pair.memory_mb),
-            "-" if pair.concurrency is None else str(pair.concurrency),
+            str(pair.concurrency or "-"),
             "/".join("-" if side is None else str(len(side.durations)) for side in (pair.a, pair.b)),
             *(duration(None if side is None or side.duration is None else side.duration.median)
               for side in (pair.a, pair.b)),
@@ -442,6 +439,25 @@ def comparison_table(comparison: Comparison) -> Table:
         wrong = any(side is not None and side.correct < side.invocations for side in (pair.a, pair.b))
         table.add_row(*(escape(cell) for cell in cells), style="red" if wrong else None)
     return table
+
+
+def comparison_headings(comparison: Comparison) -> list[str]:
+    """Which run is which, a line each, above the comparison's table."""
+    return [f"A (the baseline): {title(comparison.a)}", f"B: {title(comparison.b)}"]
+
+
+def comparison_legend(comparison: Comparison) -> list[str]:
+    """What the comparison's columns mean, a sentence a line, under its table."""
+    unit = _Durations([*comparison.a.summaries(), *comparison.b.summaries()])
+    return [
+        f"durations in {'seconds' if unit.seconds else 'milliseconds'} ({unit.unit}); MB: the memory size; "
+        "req: requests in flight",
+        "n: warm invocations in A and in B; p50: their median",
+        "B/A: the Hodges-Lehmann ratio of B's warm durations to A's, with its 95% CI (below 1: B is faster)",
+        "change: faster or slower where that CI leaves out 1, same where it holds 1, too few where no 95% CI "
+        "can be had",
+        "ok: right answers of all invocations",
+    ]
 
 
 def comparison_document(

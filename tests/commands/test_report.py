@@ -48,6 +48,9 @@ def test_b_against_a_prints_the_comparison_and_draws_it_beside_b(tmp_path: Path)
     assert "only in B" in rows["3008"]
     assert " 0.50 " in rows["1024"]
     assert "faster" in rows["1024"]
+    # And which run is which is said above it, what its columns mean under it, a line each
+    assert any(line.startswith("A (the baseline): ") for line in table.splitlines())
+    assert any(line.startswith("B/A: the Hodges-Lehmann ratio") for line in table.splitlines())
     # And the different data sets are warned about on standard error, not in the table
     assert "warning: the data sets differ: settings.dataset.objects is 150 in A, 60 in B" in completed.stderr
     assert "the data sets differ" not in table

@@ -193,7 +193,7 @@ def test_points_in_one_run_only_are_kept_in_both_directions() -> None:
     cells = column_cells(comparison_table(forward))
     assert cells["MB"] == ["512", "1024", "3008"]
     assert cells["change"] == ["only in A", "same", "only in B"]
-    assert cells["p50 A"][2] == cells["p50 B"][0] == "-"
+    assert cells["p50 A\nms"][2] == cells["p50 B\nms"][0] == "-"
     assert cells["ok A"] == ["10/10", "10/10", "-"]
     # And the memory sizes swept are named as a difference of settings
     assert "the settings differ: settings.sweep.memory_sizes is [512, 1024] in A, [1024, 3008] in B" in (

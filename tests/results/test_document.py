@@ -167,10 +167,10 @@ def test_comparison_puts_each_value_under_its_heading_and_compares_like_memory()
 
     # Then each row pairs a memory size with the same size in the other run
     assert cells["MB"] == ["512", "1024"]
-    assert cells["p50 A"] == ["1,000", "1,000"]
-    assert cells["p50 B"] == ["1,000", "500"]
+    assert cells["p50 A\nms"] == ["1,000", "1,000"]
+    assert cells["p50 B\nms"] == ["1,000", "500"]
     assert cells["B/A"] == ["1.00", "0.50"]
-    assert cells["n"] == ["2/2", "2/2"]
+    assert cells["n\nA/B"] == ["2/2", "2/2"]
     assert cells["ok A"] == cells["ok B"] == ["2/2", "2/2"]
 
 
