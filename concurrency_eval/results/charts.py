@@ -334,6 +334,14 @@ def _plain_formatter(axis: "Axis") -> None:
     axis.set_major_formatter(FuncFormatter(lambda value, _: plain_number(value)))
 
 
+def log_over_memory(axis: "Axes", memories: Sequence[int]) -> None:
+    """A panel of ratios or durations against memory: both axes log, the memory ticks at
+    the sizes swept, the y ticks round numbers (once the data is in)."""
+    memory_axis(axis, memories)
+    axis.set_yscale("log")
+    plain_numbers(axis)
+
+
 def memory_axis(axis: "Axes", memories: Sequence[int]) -> None:
     """Memory on a log2 x axis, a tick at every size swept (`thin_tick_labels` keeps the
     ends and the sizes people know first where they would run together)."""
@@ -403,7 +411,7 @@ def _empty(axis: "Axes", title: str, why: str) -> None:
     axis.text(0.5, 0.5, why, ha="center", va="center", transform=axis.transAxes, color="#555")
 
 
-def _error_bars(
+def error_bars(
     estimates: Sequence[float], lows: Sequence[float], highs: Sequence[float]
 ) -> list[list[float]]:
     """matplotlib's yerr from intervals; an interval open at an end (too few values for
@@ -432,13 +440,11 @@ def _durations(axis: "Axes", sweep: _Sweep) -> None:
         medians = [p.median_ms for p in mine]
         axis.errorbar(
             [p.memory_mb for p in mine], medians,
-            yerr=_error_bars(medians, [p.duration.median_low for p in mine],
+            yerr=error_bars(medians, [p.duration.median_low for p in mine],
                              [p.duration.median_high for p in mine]),
             marker="o", capsize=4, color=colour_of(model), label=model,
         )  # fmt: skip
-    memory_axis(axis, [p.memory_mb for p in sweep.chosen])
-    axis.set_yscale("log")
-    plain_numbers(axis)
+    log_over_memory(axis, [p.memory_mb for p in sweep.chosen])
     axis.set_ylabel("warm duration, ms (median and its 95% CI)")
     axis.set_title(f"duration against memory{at}")
 
@@ -560,7 +566,7 @@ def _speed_ups(axis: "Axes", verdict: Verdict) -> None:
         ratios = [s.ratio for s in mine]
         axis.errorbar(
             [s.memory_mb for s in mine], ratios,
-            yerr=_error_bars(ratios, [s.low for s in mine], [s.high for s in mine]),
+            yerr=error_bars(ratios, [s.low for s in mine], [s.high for s in mine]),
             marker="o", capsize=4, color=colour_of(model), label=model,
         )  # fmt: skip
     axis.axhline(1.0, color=colour_of("sync"), linestyle="--")
@@ -583,7 +589,7 @@ def _inits(axis: "Axes", results: Results) -> None:
         medians = [c.init.median for c in mine]
         axis.errorbar(
             [c.memory_mb for c in mine], medians,
-            yerr=_error_bars(medians, [c.init.median_low for c in mine], [c.init.median_high for c in mine]),
+            yerr=error_bars(medians, [c.init.median_low for c in mine], [c.init.median_high for c in mine]),
             marker="s", capsize=4, color=colour_of(model), label=model,
         )  # fmt: skip
     memory_axis(axis, [c.memory_mb for c in found])
@@ -618,7 +624,7 @@ def _against_best(axis: "Axes", sweep: _Sweep, criterion: str) -> None:
         estimates = [r.estimate for r in ratios]
         colour = colour_of(model.model)
         axis.errorbar([p.memory_mb for p in mine], estimates,
-                      yerr=_error_bars(estimates, [r.low for r in ratios], [r.high for r in ratios]),
+                      yerr=error_bars(estimates, [r.low for r in ratios], [r.high for r in ratios]),
                       marker="o", capsize=4, color=colour, label=model.model)  # fmt: skip
         same = {(t.memory_mb, t.concurrency) for t in choice.tied}
         tied = [
@@ -633,9 +639,7 @@ def _against_best(axis: "Axes", sweep: _Sweep, criterion: str) -> None:
         _empty(axis, title, f"no {what} to compare")
         return
     axis.axhline(1.0, color="#555", linestyle="--")
-    memory_axis(axis, drawn)
-    axis.set_yscale("log")
-    plain_numbers(axis)
+    log_over_memory(axis, drawn)
     axis.set_ylabel(f"warm {what} / the {'cheapest' if cost else 'fastest'} size's (95% CI)")
     axis.set_title(title)
 

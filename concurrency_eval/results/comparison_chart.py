@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.results.charts import COLOURS, memory_axis, plain_numbers, thin_tick_labels
+from concurrency_eval.results.charts import colour_of, error_bars, log_over_memory, thin_tick_labels
 from concurrency_eval.results.comparison import KINDS, ONLY_IN_A, ONLY_IN_B, Comparison, Pair
 from concurrency_eval.results.report import title
 from concurrency_eval.results.statistics import Distribution
@@ -20,7 +20,6 @@ from concurrency_eval.system.files import write_atomically
 _NUDGE = 2**0.04
 #: One marker per concurrency, in the order the concurrencies come.
 _MARKERS = "osD^vP*X"
-_OTHER_COLOUR = "#8172b2"
 
 
 def write_comparison_chart(comparison: Comparison, path: Path) -> Path:
@@ -57,7 +56,7 @@ def _series(placed: Placed) -> Iterator[tuple[str, str, str, Placed]]:
         mine = sorted(((m, p) for m, p in placed if p.variant == variant), key=lambda mp: mp[0])
         first = mine[0][1]
         marker = 0 if first.variant == first.model else 1 + concurrencies.index(first.concurrency)
-        yield variant, COLOURS.get(first.model, _OTHER_COLOUR), _MARKERS[marker % len(_MARKERS)], mine
+        yield variant, colour_of(first.model), _MARKERS[marker % len(_MARKERS)], mine
 
 
 def _medians(axis: Any, placed: Placed) -> None:
@@ -67,16 +66,14 @@ def _medians(axis: Any, placed: Placed) -> None:
             shown = [(memory * nudge, d) for memory, pair in mine if (d := _duration(pair, run)) is not None]
             if not shown:
                 continue
+            medians = [d.median for _, d in shown]
             axis.errorbar(
-                [m for m, _ in shown], [d.median for _, d in shown],
-                yerr=[[d.median - d.median_low for _, d in shown],
-                      [d.median_high - d.median for _, d in shown]],
+                [m for m, _ in shown], medians,
+                yerr=error_bars(medians, [d.median_low for _, d in shown], [d.median_high for _, d in shown]),
                 marker=marker, linestyle=style, capsize=3, color=colour, markerfacecolor=face,
                 label=f"{label} {run}",
             )  # fmt: skip
-    memory_axis(axis, [memory for memory, _ in placed])
-    axis.set_yscale("log")
-    plain_numbers(axis)
+    log_over_memory(axis, [memory for memory, _ in placed])
     axis.set_ylabel("warm duration, ms (median and its 95% CI)")
     axis.set_title("each run: A dashed and hollow, B solid and filled")
     if axis.get_legend_handles_labels()[0]:
@@ -93,17 +90,16 @@ def _ratios(axis: Any, placed: Placed) -> None:
     for label, colour, marker, mine in _series(placed):
         bounded = [(m, r, i) for m, p in mine if (r := p.ratio) is not None and (i := p.interval) is not None]
         if bounded:
+            estimates = [r.estimate for _, r, _ in bounded]
             axis.errorbar(
-                [m for m, _, _ in bounded], [r.estimate for _, r, _ in bounded],
-                yerr=[[r.estimate - i[0] for _, r, i in bounded], [i[1] - r.estimate for _, r, i in bounded]],
+                [m for m, _, _ in bounded], estimates,
+                yerr=error_bars(estimates, [i[0] for _, _, i in bounded], [i[1] for _, _, i in bounded]),
                 marker=marker, capsize=4, color=colour, label=label,
             )  # fmt: skip
         unbounded = [(m, r) for m, p in mine if (r := p.ratio) is not None and p.interval is None]
         axis.scatter([m for m, _ in unbounded], [r.estimate for _, r in unbounded], marker="x", color=colour)
     axis.axhline(1.0, color="#555", linestyle="--")
-    memory_axis(axis, [memory for memory, _ in placed])
-    axis.set_yscale("log")
-    plain_numbers(axis)
+    log_over_memory(axis, [memory for memory, _ in placed])
     axis.set_ylabel("B's warm duration / A's (95% CI)")
     axis.set_title("B against A: below 1 B is faster; a CI across 1 is the same within noise")
     if axis.get_legend_handles_labels()[0]:
