@@ -34,6 +34,22 @@ def discover(
 ) -> DeployedStack:
     """The data bucket and function names, from the evaluation stack's outputs: of the
     one variant a stack deploys, or of `architecture`'s where it deploys two."""
+    outputs = _outputs(cloudformation, stack)
+    return _deployed(stack, outputs, models, _variant(stack, _architectures(outputs), architecture))
+
+
+def discover_every_variant(
+    cloudformation: "CloudFormationClient", stack: str, models: Sequence[str]
+) -> list[DeployedStack]:
+    """Each variant the stack deploys (one, or one per architecture), from one read of
+    its outputs."""
+    outputs = _outputs(cloudformation, stack)
+    deployed = _architectures(outputs)
+    variants = [_variant(stack, deployed, a) for a in deployed] if deployed else [None]
+    return [_deployed(stack, outputs, models, variant) for variant in variants]
+
+
+def _outputs(cloudformation: "CloudFormationClient", stack: str) -> dict[str, str]:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     except ClientError as error:
@@ -42,9 +58,17 @@ def discover(
         ) from None
     except BotoCoreError as error:
         raise StackNotFound(f"cannot reach CloudFormation: {error}") from None
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-    deployed = tuple(a for a in outputs.get(ARCHITECTURES_OUTPUT, "").split(",") if a)
-    variant = _variant(stack, deployed, architecture)
+    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+
+def _architectures(outputs: dict[str, str]) -> tuple[str, ...]:
+    """The architectures a stack of two deploys; () for a stack of one."""
+    return tuple(a for a in outputs.get(ARCHITECTURES_OUTPUT, "").split(",") if a)
+
+
+def _deployed(
+    stack: str, outputs: dict[str, str], models: Sequence[str], variant: Architecture | None
+) -> DeployedStack:
     wanted = [DATA_BUCKET_OUTPUT, *(function_output(m, variant) for m in models)]
     missing = [key for key in wanted if key not in outputs]
     if missing:
@@ -52,7 +76,7 @@ def discover(
             f"stack {stack!r} lacks the outputs {', '.join(missing)}; is it this app's evaluation stack?"
         )
     functions = {m: outputs[function_output(m, variant)] for m in models}
-    return DeployedStack(stack, outputs[DATA_BUCKET_OUTPUT], functions, deployed)
+    return DeployedStack(stack, outputs[DATA_BUCKET_OUTPUT], functions, _architectures(outputs))
 
 
 def _variant(stack: str, deployed: tuple[str, ...], architecture: str | None) -> Architecture | None:
@@ -67,15 +91,3 @@ def _variant(stack: str, deployed: tuple[str, ...], architecture: str | None) ->
     if architecture not in deployed:
         raise StackNotFound(f"stack {stack!r} deploys {' and '.join(deployed)}, not {architecture}")
     return cast(Architecture, architecture)
-
-
-def variants_of(cloudformation: "CloudFormationClient", stack: str) -> tuple[str | None, ...]:
-    """The architectures whose functions `discover` can find: each of two, or (None,)
-    for a stack of one."""
-    try:
-        stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
-    except (ClientError, BotoCoreError):
-        return (None,)  # discover says what is wrong
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-    deployed = tuple(a for a in outputs.get(ARCHITECTURES_OUTPUT, "").split(",") if a)
-    return deployed or (None,)

@@ -7,7 +7,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.backends.aws import StackNotFound, discover, variants_of
+from concurrency_eval.backends.aws import StackNotFound, discover_every_variant
 from concurrency_eval.commands import arguments, console, help_text
 from concurrency_eval.sweep.smoke import smoke_test
 from contracts.bundles import MODELS
@@ -38,11 +38,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         console.error(err, "no AWS region or credentials: pass --region/--profile, or configure AWS")
         return console.EXIT_ENVIRONMENT
     try:
-        cloudformation = session.client("cloudformation")
-        variants = variants_of(cloudformation, args.stack)
         answers = []
-        for architecture in variants:
-            deployed = discover(cloudformation, args.stack, MODELS, architecture)
+        for deployed in discover_every_variant(session.client("cloudformation"), args.stack, MODELS):
             answers += smoke_test(
                 session.client("lambda"), session.client("s3"), deployed.functions, deployed.data_bucket,
                 args.alias,

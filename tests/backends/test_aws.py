@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from concurrency_eval.backends.aws import DeployedStack, StackNotFound, discover, variants_of
+from concurrency_eval.backends.aws import DeployedStack, StackNotFound, discover, discover_every_variant
 from contracts.stack import ARCHITECTURES_OUTPUT, DATA_BUCKET_OUTPUT, function_output
 
 if TYPE_CHECKING:
@@ -65,7 +65,11 @@ def test_a_stack_of_two_architectures_is_swept_one_variant_at_a_time() -> None:
     )
     with stubber:
         # Then each variant is found by its architecture, and both are listed
-        assert variants_of(client, "S") == ("arm64", "x86_64")
+        every = discover_every_variant(client, "S", ("sync",))
+        assert [variant.functions for variant in every] == [
+            {"sync": "S-sync-arm64"},
+            {"sync": "S-sync-x86_64"},
+        ]
         found = discover(client, "S", ("sync",), "x86_64")
         assert found.functions == {"sync": "S-sync-x86_64"}
         assert found.architectures == ("arm64", "x86_64")
@@ -79,4 +83,6 @@ def test_a_stack_of_two_architectures_is_swept_one_variant_at_a_time() -> None:
 def test_a_stack_of_one_architecture_has_one_unnamed_variant() -> None:
     client, stubber = stubbed_stack({DATA_BUCKET_OUTPUT: "data-b", function_output("sync"): "S-sync"})
     with stubber:
-        assert variants_of(client, "S") == (None,)
+        (only,) = discover_every_variant(client, "S", ("sync",))
+        assert only.functions == {"sync": "S-sync"}
+        assert only.architectures == ()
