@@ -34,6 +34,7 @@ from contracts.bundles import (
     LAYERS,
     RUNTIME,
     Architecture,
+    lambda_architecture,
     source_directory,
 )
 
@@ -350,7 +351,7 @@ def host_architecture() -> Architecture:
     """This machine as Lambda names architectures (host bundles are built for it)."""
     import platform
 
-    return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"
+    return lambda_architecture(platform.machine())
 
 
 def _linux_platform() -> str:

@@ -15,6 +15,13 @@ RUNTIME = "runtime"
 Architecture = Literal["arm64", "x86_64"]
 ARCHITECTURES: tuple[Architecture, ...] = ("arm64", "x86_64")
 DEFAULT_ARCHITECTURE: Architecture = "arm64"
+
+
+def lambda_architecture(machine: str) -> Architecture:
+    """A machine's architecture (`platform.machine()`) as Lambda names it."""
+    return "arm64" if machine.lower() in ("arm64", "aarch64") else "x86_64"
+
+
 #: The Python versions of Lambda's Python runtimes the project builds for.
 PYTHON_VERSIONS = ("3.13", "3.12", "3.14")
 DEFAULT_PYTHON_VERSION = "3.13"

@@ -36,6 +36,7 @@ from concurrency_eval.results.verdict import (
     memory_setting,
 )
 from contracts.buckets import EXPRESS
+from contracts.bundles import lambda_architecture
 
 
 def _ms(value: float | None) -> str:
@@ -151,11 +152,9 @@ def priced_architecture(results: Results) -> str | None:
     }
     if not found and not results.on_aws:
         # A local sweep recorded before it priced the deployed architecture priced the machine's.
-        return _MACHINE_ARCHITECTURES.get(str(results.environment.get("machine")))
+        machine = results.environment.get("machine")
+        return lambda_architecture(machine) if isinstance(machine, str) and machine else None
     return found.pop() if len(found) == 1 else None
-
-
-_MACHINE_ARCHITECTURES = {"x86_64": "x86_64", "AMD64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
 
 
 def cost_basis(results: Results) -> str:
