@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     options = arguments.local_options(args, spec, memory_mb=args.memory)
     event = _read_event(args, spec, options.data_bucket, err)
     options = dataclasses.replace(options, overrides=arguments.env_vars(args))
-    with progress.shown(err) as shown:
+    with progress.Progress(err) as shown:
         deployment = LocalDeployment(ROOT, options, spec, (args.function,), None, shown).start()
     with deployment:
         response = deployment.lambda_client().invoke(

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     prices = sweep_options.prices(args, "us-east-1", err, resumed)
     recorded = sweep_options.conditions(args, sweep_options.LOCAL_CONDITIONS)
     try:
-        with progress.shown(err, out) as shown:
+        with progress.Progress(err, out) as shown:
             results = sweep_locally(ROOT, settings, options, prices, output, shown, resumed, recorded)
     except (WriteFailed, StandInStopped, ConfigurationError) as error:
         console.error(err, str(error))

@@ -9,8 +9,7 @@ invocation, and never a progress frame.
 """
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -23,6 +22,7 @@ from rich.progress import (
     Task,
     TaskID,
     TextColumn,
+    TimeElapsedColumn,
 )
 from rich.progress import Progress as RichProgress
 from rich.text import Text
@@ -43,13 +43,6 @@ class _Counted(ProgressColumn):
 
     def render(self, task: Task) -> Any:
         return self._column.render(task) if task.total is not None else Text("")
-
-
-class _Elapsed(ProgressColumn):
-    """Elapsed time, h:mm:ss, of the phase alone."""
-
-    def render(self, task: Task) -> Text:
-        return Text(_clock(task.elapsed or 0.0), style="progress.elapsed")
 
 
 class Progress:
@@ -73,7 +66,7 @@ class Progress:
             TextColumn("{task.description}"),
             _Counted(BarColumn()),
             _Counted(MofNCompleteColumn()),
-            _Elapsed(),
+            TimeElapsedColumn(),
             TextColumn("[dim]{task.fields[detail]}"),
             console=console,
             transient=True,
@@ -165,13 +158,6 @@ class Progress:
             f"{outcome}{'  [dim]' + detail + '[/dim]' if detail else ''}",
             soft_wrap=True,
         )
-
-
-@contextmanager
-def shown(err: Console, out: Console | None = None, *, assume_yes: bool = False) -> Iterator[Progress]:
-    """Progress drawn on `err` for the length of the block."""
-    with Progress(err, out, assume_yes=assume_yes) as progress:
-        yield progress
 
 
 def confirm(question: str, assume_yes: bool, err: Console) -> bool:

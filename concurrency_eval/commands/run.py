@@ -98,7 +98,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if prices is None:
         prices = sweep_options.prices(args, session.region_name, err)
     try:
-        with progress.shown(err, out, assume_yes=args.yes) as shown:
+        with progress.Progress(err, out, assume_yes=args.yes) as shown:
             results = sweep_on_aws(
                 session,
                 args.stack,

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     spec = arguments.dataset(args)
     client = arguments.aws_session(args).client("s3", endpoint_url=args.endpoint_url)
     try:
-        with progress.shown(err) as shown:
+        with progress.Progress(err) as shown:
             shown.phase(
                 f"seeding s3://{args.bucket}/{spec.folder}: {spec.describe_size()}", total=spec.objects
             )

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         event_file = write_atomically(
             Path(scratch) / "event.json", json.dumps(spec.event(options.data_bucket))
         )
-        with progress.shown(err) as shown:
+        with progress.Progress(err) as shown:
             deployment = LocalDeployment(
                 ROOT, options, spec, MODELS, args.logs, shown, host=args.host, port=port, echo_logs=True
             ).start()
