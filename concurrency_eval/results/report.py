@@ -54,6 +54,12 @@ class _Durations:
         self.seconds = longest >= 10_000
         self.unit = "s" if self.seconds else "ms"
 
+    @property
+    def legend(self) -> str:
+        """The legend's first line, shared by every table of durations."""
+        words = "seconds" if self.seconds else "milliseconds"
+        return f"durations in {words} ({self.unit}); MB: the memory size; req: requests in flight"
+
     def __call__(self, value: float | None) -> str:
         if value is None:
             return "-"
@@ -123,10 +129,8 @@ def sweep_table(results: Results) -> Table:
 
 def legend(results: Results) -> list[str]:
     """What the table's columns mean, a sentence a line."""
-    unit = _Durations(results.summaries())
-    durations = "seconds" if unit.seconds else "milliseconds"
     lines = [
-        f"durations in {durations} ({unit.unit}); MB: the memory size; req: requests in flight",
+        _Durations(results.summaries()).legend,
         "init: the INIT phase of the first invocation in a new environment; cold: that invocation's duration",
         "n: warm invocations; p50: their median duration, with its 95% CI",
         "/sync: the p50 over sync's at the same size (below 1: faster)",
@@ -447,10 +451,8 @@ def comparison_headings(comparison: Comparison) -> list[str]:
 
 def comparison_legend(comparison: Comparison) -> list[str]:
     """What the comparison's columns mean, a sentence a line, under its table."""
-    unit = _Durations([*comparison.a.summaries(), *comparison.b.summaries()])
     return [
-        f"durations in {'seconds' if unit.seconds else 'milliseconds'} ({unit.unit}); MB: the memory size; "
-        "req: requests in flight",
+        _Durations([*comparison.a.summaries(), *comparison.b.summaries()]).legend,
         "n: warm invocations in A and in B; p50: their median",
         "B/A: the Hodges-Lehmann ratio of B's warm durations to A's, with its 95% CI (below 1: B is faster)",
         "change: faster or slower where that CI leaves out 1, same where it holds 1, too few where no 95% CI "
