@@ -38,6 +38,22 @@ def discover(
     return _deployed(stack, outputs, models, _variant(stack, _architectures(outputs), architecture))
 
 
+def discover_variants(
+    cloudformation: "CloudFormationClient", stack: str, models: Sequence[str], architectures: Sequence[str]
+) -> dict[str, DeployedStack]:
+    """Each of `architectures`' variants, from one read of the outputs of a stack that
+    deploys them all."""
+    outputs = _outputs(cloudformation, stack)
+    deployed = _architectures(outputs)
+    if not set(architectures) <= set(deployed):
+        raise StackNotFound(
+            f"stack {stack!r} deploys the functions for {' and '.join(deployed) or 'one architecture'}, "
+            f"not for {' and '.join(architectures)}; deploy both with `npx cdk deploy --all -c architectures="
+            f"{','.join(architectures)}`"
+        )
+    return {a: _deployed(stack, outputs, models, _variant(stack, deployed, a)) for a in architectures}
+
+
 def discover_every_variant(
     cloudformation: "CloudFormationClient", stack: str, models: Sequence[str]
 ) -> list[DeployedStack]:
@@ -85,8 +101,8 @@ def _variant(stack: str, deployed: tuple[str, ...], architecture: str | None) ->
         return None
     if architecture is None:
         raise StackNotFound(
-            f"stack {stack!r} deploys each function for {' and '.join(deployed)}; choose one with "
-            "--architecture (sweep each, then compare the two runs with `report A B`)"
+            f"stack {stack!r} deploys each function for {' and '.join(deployed)}; sweep one with "
+            f"--architecture, or both with --architectures {','.join(deployed)}"
         )
     if architecture not in deployed:
         raise StackNotFound(f"stack {stack!r} deploys {' and '.join(deployed)}, not {architecture}")

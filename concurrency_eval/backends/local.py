@@ -11,6 +11,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Self
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 import boto3
 from botocore.config import Config
 
-from bundling.build import Builder, Target, find_python, host_architecture
+from bundling.build import Builder, Bundle, Target, find_python, host_architecture
 from concurrency_eval.backends.under_test import INVOKE_CONFIG, FunctionsUnderTest
 from concurrency_eval.emulators.child_process import StartsAndStops
 from concurrency_eval.emulators.embedded_s3.faults import EXPRESS as EXPRESS_LATENCY
@@ -160,6 +161,30 @@ def function_name(model: str) -> str:
     return f"{FUNCTION_PREFIX}{model}"
 
 
+def evaluation_function(
+    name: str,
+    model: str,
+    bundles: Mapping[str, Bundle],
+    python_version: str,
+    architecture: str,
+    configuration: Configuration,
+) -> FunctionSpec:
+    """`model`'s function as the stack deploys it, from the built bundles: its own code
+    on the dependencies' and the framework's layers, for `architecture` as Lambda reports
+    it (the code runs on this machine's)."""
+    return FunctionSpec(
+        name=name,
+        code=Code(
+            task_root=bundles[model].path,
+            layers=(bundles["pypi"].path, bundles["framework"].path),
+            handler=HANDLER,
+            runtime=runtime_name(python_version),
+            architecture=architecture,
+        ),
+        configuration=configuration,
+    )
+
+
 class LocalDeployment(StartsAndStops):
     """The embedded S3 with the data set and the local Lambda service with the functions."""
 
@@ -218,29 +243,17 @@ class LocalDeployment(StartsAndStops):
         self.s3.set_faults(self._options.faults(self._dataset.seed))
         python = find_python(self._builder.target.python_version)
         self.cpu_speed = self._cpu_speed(python)
-        layers = (bundles["pypi"].path, bundles["framework"].path)
+        options = self._options
         functions = tuple(
-            FunctionSpec(
-                name=name,
-                code=Code(
-                    task_root=bundles[model].path,
-                    layers=layers,
-                    handler=HANDLER,
-                    runtime=runtime_name(self._builder.target.python_version),
-                    architecture=host_architecture(),
-                ),
-                configuration=Configuration(
-                    memory_mb=self._options.memory_mb,
-                    timeout_s=self._options.timeout_s,
-                    environment={
-                        **self._options.function_settings(),
-                        **self._options.overrides.get(model, {}),
-                    },
-                    log_format=self._options.log_format,
+            evaluation_function(
+                name, model, bundles, self._builder.target.python_version, host_architecture(),
+                Configuration(
+                    memory_mb=options.memory_mb, timeout_s=options.timeout_s, log_format=options.log_format,
+                    environment={**options.function_settings(), **options.overrides.get(model, {})},
                 ),
             )
             for model, name in self.functions.items()
-        )
+        )  # fmt: skip
         spec = ServiceSpec(
             functions=functions,
             python=python,

@@ -19,6 +19,7 @@ from concurrency_eval.backends.local import (
     LocalOptions,
     function_name,
 )
+from concurrency_eval.results.architectures import folders as architecture_folders
 from concurrency_eval.sweep.settings import validate_memory_sizes
 from concurrency_eval.workload.dataset import MAGIC, DataSetSpec
 from contracts import cdk_json, validation
@@ -90,6 +91,22 @@ def models(text: str) -> tuple[str, ...]:
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(
             f"unknown model {unknown[0] if unknown else text!r}; choose from {', '.join(MODELS)}"
+        )
+    return chosen
+
+
+def architectures(text: str) -> tuple[str, ...]:
+    """Two architectures, comma-separated, the baseline first: `arm64,x86_64`."""
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [name for name in chosen if name not in ARCHITECTURES]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown architecture {unknown[0]!r}; choose from {', '.join(ARCHITECTURES)}"
+        )
+    if len(chosen) != 2 or len(set(chosen)) != 2:
+        raise argparse.ArgumentTypeError(
+            f"name both architectures, the baseline first ({','.join(ARCHITECTURES)}), not {text!r}; "
+            "--architecture sweeps one"
         )
     return chosen
 
@@ -510,11 +527,15 @@ def price_architecture(args: argparse.Namespace) -> str:
 
 
 def results_file(text: str) -> Path:
-    """A results.json, or a sweep's folder (as --resume takes it), which holds one."""
+    """A results.json, or a sweep's folder (as --resume takes it), which holds one; or the
+    folder of a run of two architectures, which holds one in each architecture's folder."""
     path = Path(text)
     if path.is_dir():
         inside = path / "results.json"
-        if not inside.is_file():
-            raise argparse.ArgumentTypeError(f"{path} is a folder with no results.json in it")
-        return inside
+        if inside.is_file():
+            return inside
+        if architecture_folders(path):
+            # A run of two architectures: its sweeps are in folders of their own.
+            return path
+        raise argparse.ArgumentTypeError(f"{path} is a folder with no results.json in it")
     return path

@@ -6,26 +6,22 @@ import json
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 
 from concurrency_eval.commands import arguments, console, copyable, help_text
+from concurrency_eval.results import architectures
 from concurrency_eval.results.comparison import compare
+from concurrency_eval.results.comparison_chart import COMPARISON_CHART
 from concurrency_eval.results.document import Results
 from concurrency_eval.results.report import (
     comparison_document,
-    comparison_headings,
-    comparison_legend,
-    comparison_table,
     summary_document,
 )
-
-#: The comparison's chart, beside B: B's own chart.png stays as `report B` drew it.
-COMPARISON_CHART = "comparison.png"
-
 
 #: Pre-wrapped, as the example under it must stay on one line to be copied.
 DESCRIPTION = f"""\
 Render results file A as a table and verdict, and its chart as chart.png beside it.
+Given the folder of a run of two architectures (run --architectures), show it as the
+run did: each sweep, B against A, and the choice among every size on either.
 
 With a second file B, compare B with A. A is the baseline: for each point (model,
 memory size, concurrency) of either run, A's and B's warm median and B/A, the ratio
@@ -76,6 +72,8 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    if args.results.is_dir():
+        return _architectures(args, out, err)
     chart = args.chart or (
         args.results.with_name("chart.png") if args.other is None else args.other.with_name(COMPARISON_CHART)
     )
@@ -87,6 +85,18 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.other is None:
         return _report(first, chart, args, out)
     return _compare(first, Results.read(args.other).trimmed(args.trim), chart, args, out, err)
+
+
+def _architectures(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """A run of two architectures (`run --architectures`), shown as the run showed it."""
+    if args.other is not None:
+        arguments.refuse(args, f"{args.results} holds a run of two architectures, compared already; drop B")
+    if args.chart is not None or args.no_chart:
+        arguments.refuse(
+            args, "a run of two architectures keeps its charts beside its sweeps; drop --chart/--no-chart"
+        )
+    sweeps = architectures.read(args.results)
+    return console.show_architectures(sweeps, args.results, args, out, err)
 
 
 def _report(results: Results, chart: Path, args: argparse.Namespace, out: Console) -> int:
@@ -112,11 +122,7 @@ def _compare(
     if args.json:
         out.print_json(json.dumps(comparison_document(comparison, args.balanced_weight)))
     else:
-        for line in comparison_headings(comparison):
-            out.print(escape(line), style="bold", soft_wrap=True)
-        out.print(comparison_table(comparison))
-        for line in comparison_legend(comparison):
-            out.print(escape(line), style="dim", soft_wrap=True)
+        console.print_comparison(comparison, out)
     if not args.no_chart:
         from concurrency_eval.results.comparison_chart import write_comparison_chart
 

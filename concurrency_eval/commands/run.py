@@ -9,8 +9,15 @@ from rich.markup import escape
 
 from concurrency_eval.backends.aws import StackNotFound
 from concurrency_eval.commands import arguments, console, help_text, progress, sweep_options
+from concurrency_eval.results.architectures import ArchitectureSweeps
 from concurrency_eval.results.document import AWS
-from concurrency_eval.sweep.flow import DataSetMissing, Declined, clean_up_on_aws, sweep_on_aws
+from concurrency_eval.sweep.flow import (
+    DataSetMissing,
+    Declined,
+    clean_up_on_aws,
+    sweep_architectures_on_aws,
+    sweep_on_aws,
+)
 from concurrency_eval.sweep.plan import OverBudget
 from concurrency_eval.sweep.updates import ConfigurationError
 from concurrency_eval.sweep.versions import describe_cleaned
@@ -38,6 +45,10 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
                 "Power Tuning's six sizes on the deployed stack, within a budget",
                 ["run", "--memory", "128,256,512,1024,1536,3008", "--budget", "0.50"],
             ),
+            (
+                "arm64 against x86_64 on a stack that deploys both (-c architectures=arm64,x86_64)",
+                ["run", "--architectures", "arm64,x86_64", "--memory", "512,1024,1769"],
+            ),
             ("remove the versions and aliases a killed sweep left", ["run", "--cleanup"]),
         ),
         formatter_class=help_text.Formatter,
@@ -45,7 +56,8 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         description="Find the deployed functions and data bucket from the stack outputs, then for each "
         "memory size (and concurrency) update the functions, record a cold invocation and warm ones from "
         "Lambda's own reports, and price them. Asks before starting (--yes does not); writes the results "
-        "after every group, and restores every function's configuration at the end, also on Ctrl-C.",
+        "after every group, and restores every function's configuration at the end, also on Ctrl-C. "
+        "With --architectures, does so for each architecture's variant of the functions and compares them.",
     )
     arguments.add_dataset_arguments(parser, objects_default=1000)
     sweep_options.add_sweep_arguments(parser, MEMORY_SIZES, invocations=INVOCATIONS, parallel=PARALLEL)
@@ -63,17 +75,27 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         default=5.0,
         help="seconds per invocation assumed by the estimate (default: %(default)s)",
     )
-    aws.add_argument(
+    variants = aws.add_mutually_exclusive_group()
+    variants.add_argument(
         "--architecture",
         choices=ARCHITECTURES,
         help="where the stack deploys each function for two architectures (cdk.json's architectures): "
-        "the variant to sweep, priced at its own rate; sweep each and compare them with `report A B`",
+        "the variant to sweep, priced at its own rate",
+    )
+    variants.add_argument(
+        "--architectures",
+        type=arguments.architectures,
+        metavar="A,B",
+        help="where the stack deploys both: sweep each variant in turn (each on its own rate, into "
+        "<output>/<architecture>), then compare B with A, the baseline, point by point, and choose "
+        "among every size on either (comparison.png beside them)",
     )
     aws.add_argument("--yes", action="store_true", help="do not ask: start, and seed a missing data set")
     aws.add_argument(
         "--cleanup",
         action="store_true",
         help="sweep nothing: remove the versions and aliases a killed sweep left on the deployed functions "
+        "(of --architecture's variant, else of every variant) "
         "(aliases named ce-sweep-..., versions described 'concurrency-eval sweep ...', never the stack's "
         "live alias or its version), put back a $LATEST it left changed, and exit",
     )
@@ -97,20 +119,20 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         return console.EXIT_ENVIRONMENT
     if prices is None:
         prices = sweep_options.prices(args, session.region_name, err)
+    options = sweep_options.conditions(args, sweep_options.AWS_CONDITIONS)
     try:
         with progress.Progress(err, out, assume_yes=args.yes) as shown:
-            results = sweep_on_aws(
-                session,
-                args.stack,
-                settings,
-                prices,
-                output,
-                shown,
-                budget_usd=args.budget,
-                resumed=resumed,
-                options=sweep_options.conditions(args, sweep_options.AWS_CONDITIONS),
-                architecture=args.architecture,
-            )
+            if args.architectures:
+                resumed_variants = sweep_options.resumed_architectures(args)
+                runs = sweep_architectures_on_aws(
+                    session, args.stack, args.architectures, settings, prices, output, shown,
+                    budget_usd=args.budget, resumed=resumed_variants, options=options,
+                )  # fmt: skip
+            else:
+                results = sweep_on_aws(
+                    session, args.stack, settings, prices, output, shown,
+                    budget_usd=args.budget, resumed=resumed, options=options, architecture=args.architecture,
+                )  # fmt: skip
     except DataSetMissing as error:
         err.print(escape(str(error)))
         return console.EXIT_ENVIRONMENT
@@ -132,6 +154,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     except KeyboardInterrupt:
         console.resume_hint(err, output, "run")
         raise
+    if args.architectures:
+        return console.show_architectures(ArchitectureSweeps(runs), output, args, out, err)
     return console.show_sweep(results, output, args, out, err)
 
 

@@ -10,6 +10,8 @@ from rich.console import Console
 
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.commands.copyable import ROOT
+from concurrency_eval.results import architectures
+from concurrency_eval.results.document import Results
 from concurrency_eval.results.pricing import Prices, prices_for
 from concurrency_eval.results.statistics import DEFAULT_TRIM
 from concurrency_eval.sweep.flow import Resumed
@@ -127,14 +129,14 @@ def add_sweep_arguments(
 SWEEP_OPTIONS = (
     "memory", "concurrency", "invocations", "min_invocations", "max_invocations", "ci_target",
     "cold_starts", "parallelism", "parallel", "models", "prices", "objects", "min_size", "max_size", "seed",
-    "prefix", "architecture",
+    "prefix", "architecture", "architectures",
 )  # fmt: skip
 LOCAL_CONDITIONS = (
     "bucket_type", "s3_profile", "latency_ms", "jitter_ms", "tls", "cpu_speed", "cpu_limit",
     "pure_python_client", "error_rate", "server_error_rate", "slow_rate", "slow_ms", "fault_key", "timeout",
     "max_attempts", "retry_mode", "log_format",
 )  # fmt: skip
-AWS_CONDITIONS = ("stack", "architecture")
+AWS_CONDITIONS = ("stack", "architecture", "architectures")
 
 
 def conditions(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
@@ -152,7 +154,7 @@ def settings_and_resumed(
     groups run as the first ones did.
     """
     if args.resume is not None:
-        results, settings, done = resume(Path(args.resume), kind)
+        results, settings, done = resume(_resumed_folder(Path(args.resume)), kind)
         given = [name for name in (*SWEEP_OPTIONS, *fixed) if _given(args, name)]
         if given:
             arguments.refuse(
@@ -174,6 +176,31 @@ def settings_and_resumed(
         trim=DEFAULT_TRIM if args.trim is None else args.trim, **_invocations(args), **extra,
     )  # fmt: skip
     return settings, Resumed()
+
+
+def _resumed_folder(directory: Path) -> Path:
+    """The folder whose sweep --resume reads the settings of: `directory`, or in a run of
+    two architectures the first of its sweeps left partial."""
+    for folder in architectures.folders(directory).values():
+        if Results.read(folder / architectures.RESULTS).partial:
+            return folder
+    return directory
+
+
+def resumed_architectures(args: argparse.Namespace) -> dict[str, Resumed]:
+    """Each architecture's sweep in the run --resume continues (none without --resume):
+    a partial one with the groups it finished, a finished one whole (not swept again)."""
+    if args.resume is None:
+        return {}
+    found = {}
+    for name, folder in architectures.folders(Path(args.resume)).items():
+        results = Results.read(folder / architectures.RESULTS)
+        if results.partial:
+            results, _, done = resume(folder, results.kind)
+            found[name] = Resumed(results, done)
+        else:
+            found[name] = Resumed(results)
+    return found
 
 
 def _given(args: argparse.Namespace, name: str) -> bool:

@@ -3,8 +3,9 @@
 Points are paired by model, memory size and concurrency. For each pair: each run's warm
 median with its 95% CI, and B/A, the Hodges-Lehmann ratio of B's warm durations to A's
 with its 95% CI from the Mann-Whitney distribution (`statistics.ratio`); B differs
-from A beyond noise where that CI leaves out 1. A point measured in one run only is
-kept, and said to be so, whichever run it is in.
+from A beyond noise where that CI leaves out 1. The same ratio of the warm invocations'
+costs where both runs priced them: two architectures, say, are priced apart. A point
+measured in one run only is kept, and said to be so, whichever run it is in.
 
 A ratio means something only where A and B were measured alike, so every difference
 between what the two results files record of their data set, settings and environment
@@ -59,17 +60,22 @@ class Side:
     duration: Distribution | None
     invocations: int
     correct: int
+    #: What each of them cost, USD, where the run priced every one (else empty).
+    costs: tuple[float, ...] = ()
 
     @classmethod
     def of(cls, runs: list[ModelRun], trim: float) -> "Side":
         """A point's figures from its groups of invocations: where a results file holds
         more than one group for the point, they are pooled, so that none is dropped."""
-        durations = tuple(i.duration_ms for run in runs for i in run.warm() if i.duration_ms is not None)
+        warm = [i for run in runs for i in run.warm() if i.duration_ms is not None]
+        durations = tuple(i.duration_ms for i in warm if i.duration_ms is not None)
+        costs = tuple(i.cost_usd for i in warm if i.cost_usd is not None)
         return cls(
             durations=durations,
             duration=describe(durations, trim),
             invocations=sum(len(run.invocations) for run in runs),
             correct=sum(1 for run in runs for i in run.invocations if i.correct),
+            costs=costs if len(costs) == len(durations) else (),
         )
 
 
@@ -86,20 +92,28 @@ class Pair:
     #: B's warm durations over A's, the Hodges-Lehmann ratio and its 95% CI; None unless
     #: warm invocations answered in both runs.
     ratio: Ratio | None
+    #: The same of their costs (two architectures are priced apart); None unless both
+    #: runs priced their warm invocations.
+    cost_ratio: Ratio | None = None
 
     @classmethod
     def of(cls, key: Key, a: Side | None, b: Side | None) -> "Pair":
-        found = None
+        found = cost = None
         if a is not None and b is not None and a.durations and b.durations:
             found = ratio(b.durations, a.durations)
-        return cls(*key, a, b, found)
+            if a.costs and b.costs:
+                cost = ratio(b.costs, a.costs)
+        return cls(*key, a, b, found, cost)
 
     @property
     def interval(self) -> tuple[float, float] | None:
         """B/A's 95% CI; None without a ratio, or with too few invocations for one."""
-        if self.ratio is None or math.isinf(self.ratio.high):
-            return None
-        return self.ratio.low, self.ratio.high
+        return _bounded(self.ratio)
+
+    @property
+    def cost_interval(self) -> tuple[float, float] | None:
+        """B/A's 95% CI of the cost; None as for `interval`."""
+        return _bounded(self.cost_ratio)
 
     @property
     def change(self) -> str:
@@ -126,6 +140,12 @@ class Pair:
     def label(self) -> str:
         """'threaded x16 at 1024 MB': the point, in words."""
         return self.variant if self.memory_mb is None else f"{self.variant} at {self.memory_mb} MB"
+
+
+def _bounded(found: Ratio | None) -> tuple[float, float] | None:
+    if found is None or math.isinf(found.high):
+        return None
+    return found.low, found.high
 
 
 @dataclass(frozen=True)
@@ -171,6 +191,15 @@ class Comparison:
             if results.partial
         )
         return found
+
+    @property
+    def priced_apart(self) -> bool:
+        """The two runs priced their invocations differently (other architectures, other
+        prices), so that B/A of the costs says more than B/A of the durations."""
+        differ = self.a.priced_architecture != self.b.priced_architecture or self.a.settings.get(
+            "prices"
+        ) != self.b.settings.get("prices")
+        return differ and any(pair.cost_ratio is not None for pair in self.pairs)
 
     def all_correct(self) -> bool:
         """Every invocation in both runs answered right."""

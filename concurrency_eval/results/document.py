@@ -19,6 +19,7 @@ from typing import Any
 from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe, quantile
 from concurrency_eval.system.files import write_atomically
 from contracts.buckets import BUCKET_TYPES, GENERAL_PURPOSE, bucket_type
+from contracts.bundles import lambda_architecture
 from contracts.lambda_limits import MAX_MEMORY_MB, MIN_MEMORY_MB
 from s3fanout.settings import Settings as FunctionSettings
 
@@ -162,6 +163,25 @@ class Results:
         event = self.settings.get("event")
         name = event.get("s3_bucket_name") if isinstance(event, dict) else None
         return bucket_type(name) if isinstance(name, str) else GENERAL_PURPOSE
+
+    @property
+    def priced_architecture(self) -> str | None:
+        """The architecture the costs were estimated for: the one the sweep was told to
+        price, else the functions' own (one name, or None where they differ or are unknown)."""
+        sweep = self.settings.get("sweep")
+        if isinstance(sweep, dict) and isinstance(sweep.get("price_architecture"), str):
+            return str(sweep["price_architecture"])
+        functions = self.environment.get("functions")
+        found = {
+            str((configuration.get("Architectures") or ["x86_64"])[0])
+            for configuration in (functions.values() if isinstance(functions, dict) else ())
+            if isinstance(configuration, dict)
+        }
+        if not found and not self.on_aws:
+            # A local sweep recorded before it priced the deployed architecture priced the machine's.
+            machine = self.environment.get("machine")
+            return lambda_architecture(machine) if isinstance(machine, str) and machine else None
+        return found.pop() if len(found) == 1 else None
 
     @property
     def trim(self) -> float:

@@ -14,6 +14,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from concurrency_eval.results.architectures import ArchitectureSweeps
 from concurrency_eval.results.comparison import Comparison, Pair, Side
 from concurrency_eval.results.document import (
     BUDGET,
@@ -24,11 +25,12 @@ from concurrency_eval.results.document import (
     Summary,
     cold_starts,
 )
-from concurrency_eval.results.statistics import CONFIDENCE, Distribution
+from concurrency_eval.results.statistics import CONFIDENCE, Distribution, Ratio
 from concurrency_eval.results.verdict import (
     CHEAPEST,
     DEFAULT_BALANCED_WEIGHT,
     Choice,
+    ModelVerdict,
     Point,
     Verdict,
     decide,
@@ -36,7 +38,6 @@ from concurrency_eval.results.verdict import (
     memory_setting,
 )
 from contracts.buckets import EXPRESS
-from contracts.bundles import lambda_architecture
 
 
 def _ms(value: float | None) -> str:
@@ -95,7 +96,7 @@ def sweep_table(results: Results) -> Table:
     table = _table()
     columns = [
         "model", "MB", "req", f"init\n{unit}", f"cold\n{unit}", "n", f"p50\n{unit}", f"95% CI\n{unit}",
-        "/sync", "used\nMB", f"µ$\n{priced_architecture(results) or ''}".rstrip(), "ok",
+        "/sync", "used\nMB", f"µ$\n{results.priced_architecture or ''}".rstrip(), "ok",
     ]  # fmt: skip
     if local:
         columns.append("S3\nCPU")
@@ -142,30 +143,11 @@ def legend(results: Results) -> list[str]:
     return lines
 
 
-def priced_architecture(results: Results) -> str | None:
-    """The architecture the costs were estimated for: the one the sweep was told to
-    price, else the functions' own (one name, or None where they differ or are unknown)."""
-    sweep = results.settings.get("sweep")
-    if isinstance(sweep, dict) and isinstance(sweep.get("price_architecture"), str):
-        return str(sweep["price_architecture"])
-    functions = results.environment.get("functions")
-    found = {
-        str((configuration.get("Architectures") or ["x86_64"])[0])
-        for configuration in (functions.values() if isinstance(functions, dict) else ())
-        if isinstance(configuration, dict)
-    }
-    if not found and not results.on_aws:
-        # A local sweep recorded before it priced the deployed architecture priced the machine's.
-        machine = results.environment.get("machine")
-        return lambda_architecture(machine) if isinstance(machine, str) and machine else None
-    return found.pop() if len(found) == 1 else None
-
-
 def cost_basis(results: Results) -> str:
     """How costs were found: 'estimated at AWS prices for arm64 (us-east-1, 2025-06-01)'."""
     prices = results.settings.get("prices")
     prices = prices if isinstance(prices, dict) else {}
-    architecture = priced_architecture(results)
+    architecture = results.priced_architecture
     where = ", ".join(str(prices[key]) for key in ("region", "date") if prices.get(key))
     return (
         "estimated at AWS prices"
@@ -203,20 +185,22 @@ def cold_start_table(results: Results) -> Table | None:
     return table
 
 
-def verdict_lines(results: Results, verdict: Verdict) -> list[str]:
-    lines = []
-    for model in verdict.models:
-        fastest = _choice_words(
-            model.fastest, "fastest", "are equally fast", lambda p: f"{_ms(p.median_ms)} ms"
+def choice_lines(model: ModelVerdict) -> list[str]:
+    """A model's three choices, a line each (rich markup)."""
+    fastest = _choice_words(model.fastest, "fastest", "are equally fast", lambda p: f"{_ms(p.median_ms)} ms")
+    lines = [escape(f"{model.model}: {fastest}")]
+    if model.cheapest is not None:
+        cheapest = _choice_words(
+            model.cheapest, "cheapest", "cost the same", lambda p: f"{_micro_dollars(p.cost_usd)} µ$"
         )
-        lines.append(escape(f"{model.model}: {fastest}"))
-        if model.cheapest is not None:
-            cheapest = _choice_words(
-                model.cheapest, "cheapest", "cost the same", lambda p: f"{_micro_dollars(p.cost_usd)} µ$"
-            )
-            lines.append(escape(f"{model.model}: {cheapest}"))
-        balanced = _choice_words(model.balanced, "balanced", "score the same", None)
-        lines.append(escape(f"{model.model}: {balanced}"))
+        lines.append(escape(f"{model.model}: {cheapest}"))
+    balanced = _choice_words(model.balanced, "balanced", "score the same", None)
+    lines.append(escape(f"{model.model}: {balanced}"))
+    return lines
+
+
+def verdict_lines(results: Results, verdict: Verdict) -> list[str]:
+    lines = [line for model in verdict.models for line in choice_lines(model)]
     for speed_up in verdict.speed_ups:
         interval = (
             f"95% CI {speed_up.low:.2f}-{speed_up.high:.2f}"
@@ -254,11 +238,11 @@ def verdict_lines(results: Results, verdict: Verdict) -> list[str]:
 DEPLOY_COMMAND = ("npx", "cdk", "deploy", "--all")
 
 
-def deploy_commands(verdict: Verdict) -> list[tuple[str, str]]:
+def deploy_commands(models: Sequence[ModelVerdict]) -> list[tuple[str, str]]:
     """Each balanced choice as the command that deploys it: (whose, command). The stack
     deploys the three functions alike, so models that chose alike share a command."""
     chosen: dict[str, list[str]] = {}
-    for model in verdict.models:
+    for model in models:
         command = shlex.join([*DEPLOY_COMMAND, *deploy_settings(model.balanced.point)])
         chosen.setdefault(command, []).append(model.model)
     return [(_names(models), command) for command, models in chosen.items()]
@@ -314,9 +298,12 @@ def sampling_line(results: Results) -> str | None:
 
 
 def _size(point: Any) -> str:
-    """'1024 MB', or with the requests in flight where they are not the default."""
+    """'1024 MB', or with the requests in flight where they are not the default, and the
+    architecture where points of two are compared ('1024 MB on arm64')."""
     default = point.concurrency in (None, 1, DEFAULT_REQUESTS_IN_FLIGHT) or point.model == "sync"
-    return f"{point.memory_mb} MB" + ("" if default else f", {point.concurrency} requests in flight")
+    size = f"{point.memory_mb} MB" + ("" if default else f", {point.concurrency} requests in flight")
+    architecture = getattr(point, "architecture", None)
+    return size if architecture is None else f"{size} on {architecture}"
 
 
 def title(results: Results) -> str:
@@ -327,6 +314,10 @@ def title(results: Results) -> str:
     parts = [f"{where} sweep {results.started_at}"]
     if region:
         parts.append(str(region))
+    options = settings.get("options")
+    variant = options.get("architecture") if isinstance(options, dict) else None
+    if isinstance(variant, str):
+        parts.append(variant)
     if results.bucket_type == EXPRESS:
         parts.append("S3 Express One Zone")
     if dataset:
@@ -346,21 +337,6 @@ def title(results: Results) -> str:
 def summary_document(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -> dict[str, Any]:
     """The table and the verdict as one JSON document, for `--json`."""
     verdict = decide(results, balanced_weight)
-
-    def point(value: Point) -> dict[str, Any]:
-        described = {k: v for k, v in asdict(value).items() if k not in ("durations", "costs")}
-        described["setting"] = memory_setting(value)
-        return described
-
-    def choice(value: Choice | None) -> dict[str, Any] | None:
-        if value is None:
-            return None
-        return point(value.point) | {
-            "clear": value.clear,
-            "best_memory_mb": value.best.memory_mb,
-            "tied_memory_mb": [p.memory_mb for p in value.tied],
-        }
-
     document: dict[str, Any] = rounded(
         {
             "kind": results.kind,
@@ -370,12 +346,8 @@ def summary_document(results: Results, balanced_weight: float = DEFAULT_BALANCED
             "bucket_type": results.bucket_type,
             "rows": [asdict(summary) for summary in results.summaries()],
             "verdict": {
-                model.model: {
-                    "fastest": choice(model.fastest),
-                    "cheapest": choice(model.cheapest),
-                    "balanced": choice(model.balanced),
-                    "best_concurrency": {str(k): v for k, v in model.best_concurrency.items()},
-                }
+                model.model: _choices_document(model)
+                | {"best_concurrency": {str(k): v for k, v in model.best_concurrency.items()}}
                 for model in verdict.models
             },
             "speed_ups": [asdict(speed_up) for speed_up in verdict.speed_ups],
@@ -385,13 +357,80 @@ def summary_document(results: Results, balanced_weight: float = DEFAULT_BALANCED
             "total_cost_usd": verdict.total_cost_usd,
             "balanced_weight": verdict.balanced_weight,
             "prices": results.settings.get("prices"),
-            "priced_architecture": priced_architecture(results),
+            "priced_architecture": results.priced_architecture,
             "cost_basis": cost_basis(results),
             "deploy": [
-                {"models": models, "command": command} for models, command in deploy_commands(verdict)
+                {"models": models, "command": command} for models, command in deploy_commands(verdict.models)
             ],
             "expected_result": results.expected_result,
             "all_correct": results.all_correct(),
+        }
+    )
+    return document
+
+
+def _choices_document(model: ModelVerdict) -> dict[str, Any]:
+    return {
+        "fastest": _choice_document(model.fastest),
+        "cheapest": _choice_document(model.cheapest),
+        "balanced": _choice_document(model.balanced),
+    }
+
+
+def _choice_document(value: Choice | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    described = {k: v for k, v in asdict(value.point).items() if k not in ("durations", "costs")}
+    described |= {
+        "setting": memory_setting(value.point),
+        "clear": value.clear,
+        "best_memory_mb": value.best.memory_mb,
+        "tied_memory_mb": [p.memory_mb for p in value.tied],
+    }
+    if value.point.architecture is not None:
+        described |= {
+            "best_architecture": value.best.architecture,
+            "tied_architectures": [p.architecture for p in value.tied],
+        }
+    return described
+
+
+def architecture_lines(sweeps: ArchitectureSweeps, verdict: Sequence[ModelVerdict]) -> list[str]:
+    """The choices among every size on both architectures, and what both sweeps cost."""
+    first, second = sweeps.architectures
+    lines = [f"[bold]{escape(f'across {first} and {second}, each at its own prices:')}[/bold]"]
+    lines.extend(line for model in verdict for line in choice_lines(model))
+    total = sum(
+        i.cost_usd for results in sweeps.runs.values() for run in results.models for i in run.invocations
+        if i.cost_usd is not None
+    )  # fmt: skip
+    on_aws = all(results.on_aws for results in sweeps.runs.values())
+    spent = "the sweeps' invocations cost" if on_aws else "on AWS, the sweeps' invocations would cost"
+    lines.append(escape(f"{spent} ${total:.6f}"))
+    if sweeps.partial:
+        lines.append(
+            "[yellow]partial:[/yellow] a sweep stopped before the end; continue the run with --resume"
+        )
+    return lines
+
+
+def architectures_document(
+    sweeps: ArchitectureSweeps, balanced_weight: float = DEFAULT_BALANCED_WEIGHT
+) -> dict[str, Any]:
+    """Both sweeps as one JSON document: the comparison as `report A B --json` prints it
+    (each sweep's summary in it), and the verdict among every size on both."""
+    verdict = sweeps.verdict(balanced_weight)
+    document: dict[str, Any] = rounded(
+        {
+            "architectures": list(sweeps.architectures),
+            "baseline": sweeps.architectures[0],
+            "comparison": comparison_document(sweeps.comparison, balanced_weight),
+            "verdict": {model.model: _choices_document(model) for model in verdict},
+            "deploy": [
+                {"models": models, "command": command} for models, command in deploy_commands(verdict)
+            ],
+            "partial": sweeps.partial,
+            "all_correct": sweeps.all_correct(),
         }
     )
     return document
@@ -419,14 +458,14 @@ def comparison_table(comparison: Comparison) -> Table:
     duration = _Durations([*comparison.a.summaries(), *comparison.b.summaries()])
     unit = duration.unit
     table = _table()
+    costed = comparison.priced_apart
     columns = (
         "model", "MB", "req", "n\nA/B", f"p50 A\n{unit}", f"p50 B\n{unit}", "B/A", "95% CI", "change",
-        "ok A", "ok B",
+        *(("cost\nB/A", "cost\n95% CI") if costed else ()), "ok A", "ok B",
     )  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column in ("model", "change") else "right", no_wrap=True)
     for pair in comparison.pairs:
-        found, interval = pair.ratio, pair.interval
         cells = [
             pair.model,
             "-" if pair.memory_mb is None else str(pair.memory_mb),
@@ -434,14 +473,22 @@ def comparison_table(comparison: Comparison) -> Table:
             "/".join("-" if side is None else str(len(side.durations)) for side in (pair.a, pair.b)),
             *(duration(None if side is None or side.duration is None else side.duration.median)
               for side in (pair.a, pair.b)),
-            "-" if found is None else f"{found.estimate:.2f}",
-            "-" if interval is None else f"{interval[0]:.2f}-{interval[1]:.2f}",
+            *_ratio_cells(pair.ratio, pair.interval),
             pair.change,
+            *(_ratio_cells(pair.cost_ratio, pair.cost_interval) if costed else ()),
             *("-" if side is None else f"{side.correct}/{side.invocations}" for side in (pair.a, pair.b)),
         ]  # fmt: skip
         wrong = any(side is not None and side.correct < side.invocations for side in (pair.a, pair.b))
         table.add_row(*(escape(cell) for cell in cells), style="red" if wrong else None)
     return table
+
+
+def _ratio_cells(found: Ratio | None, interval: tuple[float, float] | None) -> tuple[str, str]:
+    """A ratio and its 95% CI as two cells, '-' for what is not there."""
+    return (
+        "-" if found is None else f"{found.estimate:.2f}",
+        "-" if interval is None else f"{interval[0]:.2f}-{interval[1]:.2f}",
+    )
 
 
 def comparison_headings(comparison: Comparison) -> list[str]:
@@ -457,8 +504,14 @@ def comparison_legend(comparison: Comparison) -> list[str]:
         "B/A: the Hodges-Lehmann ratio of B's warm durations to A's, with its 95% CI (below 1: B is faster)",
         "change: faster or slower where that CI leaves out 1, same where it holds 1, too few where no 95% CI "
         "can be had",
+        *(
+            ["cost B/A: the same ratio of the warm invocations' cost, each run at its own prices "
+             "(below 1: B is cheaper)"]
+            if comparison.priced_apart
+            else []
+        ),
         "ok: right answers of all invocations",
-    ]
+    ]  # fmt: skip
 
 
 def comparison_document(
@@ -481,7 +534,6 @@ def comparison_document(
 
 
 def _pair_document(pair: Pair) -> dict[str, Any]:
-    found, interval = pair.ratio, pair.interval
     return {
         "model": pair.model,
         "memory_mb": pair.memory_mb,
@@ -489,15 +541,20 @@ def _pair_document(pair: Pair) -> dict[str, Any]:
         "change": pair.change,
         "a": _side_document(pair.a),
         "b": _side_document(pair.b),
-        # An interval that cannot be had (too few invocations) is null at both ends.
-        "b_over_a": None
-        if found is None
-        else {
-            "estimate": found.estimate,
-            "low": None if interval is None else interval[0],
-            "high": None if interval is None else interval[1],
-            "confidence": CONFIDENCE,
-        },
+        "b_over_a": _ratio_document(pair.ratio, pair.interval),
+        "cost_b_over_a": _ratio_document(pair.cost_ratio, pair.cost_interval),
+    }
+
+
+def _ratio_document(found: Ratio | None, interval: tuple[float, float] | None) -> dict[str, Any] | None:
+    # An interval that cannot be had (too few invocations) is null at both ends.
+    if found is None:
+        return None
+    return {
+        "estimate": found.estimate,
+        "low": None if interval is None else interval[0],
+        "high": None if interval is None else interval[1],
+        "confidence": CONFIDENCE,
     }
 
 

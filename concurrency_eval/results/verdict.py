@@ -46,6 +46,8 @@ class Point:
     durations: tuple[float, ...] = field(repr=False, default=())
     #: The cost of each invocation in `durations`, in the same order.
     costs: tuple[float, ...] = field(repr=False, default=())
+    #: The architecture it ran on, where points of two architectures are compared (else None).
+    architecture: str | None = None
 
     @property
     def median_ms(self) -> float:
@@ -163,7 +165,7 @@ def choose(
         criterion,
         candidates[named],
         candidates[best],
-        tuple(sorted((candidates[i] for i in tied), key=lambda p: (p.memory_mb, p.concurrency or 0))),
+        tuple(sorted((candidates[i] for i in tied), key=_place)),
     )
 
 
@@ -184,6 +186,11 @@ def _tiebreak(candidates: Sequence[Point], criterion: str) -> Callable[[int], tu
 
 def _memory(point: Point) -> float:
     return point.memory_mb
+
+
+def _place(point: Point) -> tuple[int, str, int]:
+    """Points in the order a reader looks for them: by size, architecture, concurrency."""
+    return point.memory_mb, point.architecture or "", point.concurrency or 0
 
 
 #: How sure sampling must be that a point cannot change a choice before it stops it. A
@@ -252,22 +259,7 @@ def decide(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -
     verdicts, warnings = [], []
     for model in dict.fromkeys(p.model for p in every):
         mine = [p for p in every if p.model == model]
-        best_by_size: dict[int, Point] = {}
-        for point in mine:
-            best = best_by_size.get(point.memory_mb)
-            if best is None or point.median_ms < best.median_ms:
-                best_by_size[point.memory_mb] = point
-        sizes = sorted(best_by_size.values(), key=lambda p: p.memory_mb)
-        costed = [p for p in sizes if p.costs]
-        verdicts.append(
-            ModelVerdict(
-                model=model,
-                fastest=choose(sizes, FASTEST),
-                cheapest=choose(costed, CHEAPEST) if costed else None,
-                balanced=choose(sizes, BALANCED, balanced_weight),
-                best_concurrency={p.memory_mb: p.concurrency for p in sizes},
-            )
-        )
+        verdicts.append(model_verdict(model, mine, balanced_weight))
         thin = sorted({p.memory_mb for p in mine if p.warm < MIN_WARM})
         if thin:
             warnings.append(
@@ -277,6 +269,26 @@ def decide(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -
     warnings.extend(w for w in (emulator_busy(results), capped_shares(results)) if w is not None)
     total = sum(i.cost_usd for run in results.models for i in run.invocations if i.cost_usd is not None)
     return Verdict(verdicts, speed_ups(every, verdicts), warnings, total, balanced_weight)
+
+
+def model_verdict(model: str, mine: Sequence[Point], balanced_weight: float) -> ModelVerdict:
+    """One model's three choices among its points: each size (on each architecture, where
+    points carry one) represented by its fastest concurrency."""
+    best_by_place: dict[tuple[str | None, int], Point] = {}
+    for point in mine:
+        place = (point.architecture, point.memory_mb)
+        best = best_by_place.get(place)
+        if best is None or point.median_ms < best.median_ms:
+            best_by_place[place] = point
+    sizes = sorted(best_by_place.values(), key=_place)
+    costed = [p for p in sizes if p.costs]
+    return ModelVerdict(
+        model=model,
+        fastest=choose(sizes, FASTEST),
+        cheapest=choose(costed, CHEAPEST) if costed else None,
+        balanced=choose(sizes, BALANCED, balanced_weight),
+        best_concurrency={p.memory_mb: p.concurrency for p in sizes},
+    )
 
 
 def speed_ups(every: Sequence[Point], verdicts: Sequence[ModelVerdict]) -> list[SpeedUp]:
@@ -305,14 +317,19 @@ def speed_ups(every: Sequence[Point], verdicts: Sequence[ModelVerdict]) -> list[
     return found
 
 
-#: The stack's setting of the functions' requests in flight (cdk.json's requestsInFlight).
+#: The stack's settings of the functions' requests in flight and of the one architecture
+#: it deploys them for (cdk.json's requestsInFlight and architecture).
 REQUESTS_IN_FLIGHT_SETTING = "requestsInFlight"
+ARCHITECTURE_SETTING = "architecture"
 
 
 def deploy_settings(point: Point) -> list[str]:
-    """The `cdk deploy` arguments that deploy what this point measured: its memory size,
-    and its requests in flight where they are not the functions' default."""
+    """The `cdk deploy` arguments that deploy what this point measured: its architecture
+    where points of two were compared, its memory size, and its requests in flight where
+    they are not the functions' default."""
     words = ["-c", f"memory={point.memory_mb}"]
+    if point.architecture is not None:
+        words = ["-c", f"{ARCHITECTURE_SETTING}={point.architecture}", *words]
     if (
         point.concurrency is not None
         and point.model != "sync"

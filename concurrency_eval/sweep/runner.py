@@ -24,6 +24,7 @@ from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Sweep
 from concurrency_eval.sweep.settings import SweepSettings
 from concurrency_eval.system.files import WriteFailed
+from contracts.bundles import MODELS
 
 
 def new_results(
@@ -74,6 +75,12 @@ def resume(directory: Path, kind: str) -> tuple[Results, SweepSettings, frozense
     return results, settings, done
 
 
+def _in_sweep_order(run: ModelRun) -> tuple[int, int, int]:
+    """By memory size, then model (in the tool's order), then concurrency, as steps run."""
+    model = MODELS.index(run.model) if run.model in MODELS else len(MODELS)
+    return run.memory_mb or 0, model, run.concurrency or 0
+
+
 def run_sweep(
     sweep: Sweep,
     originals: dict[str, dict[str, Any]],
@@ -95,6 +102,8 @@ def run_sweep(
         ]
         if not any(kept is run for kept in results.models):
             results.models.append(run)
+        # Groups at once end in any order; the file keeps the sweep's, as a serial sweep runs it.
+        results.models.sort(key=_in_sweep_order)
         results.write(directory)
         on_written(results)
 

@@ -8,7 +8,13 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from concurrency_eval.backends.aws import DeployedStack, StackNotFound, discover, discover_every_variant
+from concurrency_eval.backends.aws import (
+    DeployedStack,
+    StackNotFound,
+    discover,
+    discover_every_variant,
+    discover_variants,
+)
 from contracts.stack import ARCHITECTURES_OUTPUT, DATA_BUCKET_OUTPUT, function_output
 
 if TYPE_CHECKING:
@@ -74,9 +80,7 @@ def test_a_stack_of_two_architectures_is_swept_one_variant_at_a_time() -> None:
         assert found.functions == {"sync": "S-sync-x86_64"}
         assert found.architectures == ("arm64", "x86_64")
         # And without a choice, the error says how to make one
-        with pytest.raises(
-            StackNotFound, match="deploys each function for arm64 and x86_64; choose one with"
-        ):
+        with pytest.raises(StackNotFound, match="deploys each function for arm64 and x86_64; sweep one with"):
             discover(client, "S", ("sync",))
 
 
@@ -86,3 +90,33 @@ def test_a_stack_of_one_architecture_has_one_unnamed_variant() -> None:
         (only,) = discover_every_variant(client, "S", ("sync",))
         assert only.functions == {"sync": "S-sync"}
         assert only.architectures == ()
+
+
+def test_both_variants_are_found_from_one_read_of_the_outputs() -> None:
+    # Given a stack that deploys sync for arm64 and x86_64
+    client, stubber = stubbed_stack(
+        {
+            DATA_BUCKET_OUTPUT: "data-b",
+            ARCHITECTURES_OUTPUT: "arm64,x86_64",
+            function_output("sync", "arm64"): "S-sync-arm64",
+            function_output("sync", "x86_64"): "S-sync-x86_64",
+        }
+    )
+    with stubber:
+        # When both are asked for, the baseline first
+        found = discover_variants(client, "S", ("sync",), ("x86_64", "arm64"))
+    # Then each is found, in the order asked, sharing the data bucket
+    assert {a: v.functions for a, v in found.items()} == {
+        "x86_64": {"sync": "S-sync-x86_64"},
+        "arm64": {"sync": "S-sync-arm64"},
+    }
+    assert list(found) == ["x86_64", "arm64"]
+    assert {v.data_bucket for v in found.values()} == {"data-b"}
+
+
+def test_both_variants_of_a_stack_of_one_are_refused_with_the_deploy_that_makes_them() -> None:
+    client, stubber = stubbed_stack({DATA_BUCKET_OUTPUT: "data-b", function_output("sync"): "S-sync"})
+    with stubber, pytest.raises(StackNotFound) as raised:
+        discover_variants(client, "S", ("sync",), ("arm64", "x86_64"))
+    assert "deploys the functions for one architecture, not for arm64 and x86_64" in str(raised.value)
+    assert "npx cdk deploy --all -c architectures=arm64,x86_64" in str(raised.value)

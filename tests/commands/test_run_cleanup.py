@@ -3,52 +3,34 @@ a CloudFormation on loopback (moto's server), the functions on the local Lambda 
 (as `AWS_ENDPOINT_URL_LAMBDA` points it there), what a killed sweep left removed, and
 the stack's own alias and version kept."""
 
-import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from concurrency_eval.emulators.lambda_service.server import LocalLambda
 from concurrency_eval.sweep.versions import DESCRIPTION_PREFIX, alias_name
 from contracts.bundles import MODELS
 from contracts.stack import DATA_BUCKET_OUTPUT, function_output
+from tests.commands.stand_in_stack import IGNORE_WAIT_CONDITION, STACK, aws_environment, stand_in_stack
 from tests.emulators.conftest import function_dirs, lambda_client, runtime_dir, spec_for  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.timeout(300),
-    # moto makes nothing of the stand-in stack's one resource, and says so; only its outputs matter
-    pytest.mark.filterwarnings("ignore:Tried to parse AWS.+WaitConditionHandle"),
+    pytest.mark.filterwarnings(IGNORE_WAIT_CONDITION),
 ]
 COMMAND = str(Path(sys.executable).with_name("concurrency-eval"))
-STACK = "ConcurrencyEvalEvaluation"
 
 
 @pytest.fixture(scope="module")
 def cloudformation() -> Iterator[str]:
-    """moto's CloudFormation on loopback, with an evaluation stack's outputs."""
-    server = ThreadedMotoServer(port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    """An evaluation stack's outputs on moto's CloudFormation."""
     outputs = {DATA_BUCKET_OUTPUT: "data", **{function_output(m): f"concurrency-eval-{m}" for m in MODELS}}
-    template = {
-        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
-    }
-    client = boto3.client(
-        "cloudformation", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="local", aws_secret_access_key="local",
-    )  # fmt: skip
-    client.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
-    yield endpoint
-    server.stop()
+    with stand_in_stack(outputs) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +41,7 @@ def service(function_dirs: dict[str, Path], runtime_dir: Path) -> Iterator[Local
 
 
 def cleanup(tmp_path: Path, cloudformation: str, service: LocalLambda) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_ENDPOINT_URL_CLOUDFORMATION": cloudformation, "AWS_ENDPOINT_URL_LAMBDA": service.endpoint,
-        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-    }  # fmt: skip
+    environment = aws_environment(tmp_path, cloudformation=cloudformation, **{"lambda": service.endpoint})
     return subprocess.run(
         [COMMAND, "run", "--cleanup", "--stack", STACK], capture_output=True, text=True, check=False,
         cwd=tmp_path, env=environment,

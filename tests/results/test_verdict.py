@@ -106,7 +106,7 @@ def test_sizes_the_same_within_noise_tie_and_the_cheapest_of_them_is_named() -> 
     assert sync.cheapest.clear
     assert sync.cheapest.point.memory_mb == 256
     assert lines[2] == "sync: balanced at 256 MB"
-    assert deploy_commands(decide(sweep)) == [("sync", "npx cdk deploy --all -c memory=256")]
+    assert deploy_commands(decide(sweep).models) == [("sync", "npx cdk deploy --all -c memory=256")]
 
 
 def test_a_tie_on_cost_names_the_fastest_of_the_tied() -> None:
@@ -332,7 +332,7 @@ def test_the_deploy_command_deploys_what_was_measured(
     verdict = decide(sweep)
     # Then the balanced line names what was measured, and the command deploys exactly it
     assert f"asyncio: balanced at {size_words}" in verdict_lines(sweep, verdict)
-    assert deploy_commands(verdict) == [("asyncio", f"npx cdk deploy --all {settings_words}")]
+    assert deploy_commands(verdict.models) == [("asyncio", f"npx cdk deploy --all {settings_words}")]
     assert summary_document(sweep)["deploy"] == [
         {"models": "asyncio", "command": f"npx cdk deploy --all {settings_words}"}
     ]
@@ -346,7 +346,7 @@ def test_models_that_chose_alike_share_one_deploy_command() -> None:
         run("asyncio", 1024, [100.0, 101, 99, 100, 102, 98]),
     )
     # Then each setting is one command, naming every model that chose it
-    assert deploy_commands(decide(sweep)) == [
+    assert deploy_commands(decide(sweep).models) == [
         ("sync and threaded", "npx cdk deploy --all -c memory=512"),
         ("asyncio", "npx cdk deploy --all -c memory=1024"),
     ]
