@@ -424,3 +424,91 @@ def test_the_deployer_may_make_every_lambda_call_the_sweep_makes() -> None:
     missing = {op for op in operations if (op if op != "Invoke" else "InvokeFunction") not in granted}
     assert operations, "no Lambda call found: the scan is broken"
     assert missing == set()
+
+
+def iam_matches(pattern: str, arn: str) -> bool:
+    """IAM's matching of a Resource ARN pattern, as its reference documents it ("IAM JSON
+    policy elements: Resource"): `*` and `?` within a colon-separated segment, except that
+    a `*` which is the last character of a segment "can expand to match beyond the colon
+    boundaries"."""
+    import re
+
+    expression = ""
+    for index, character in enumerate(pattern):
+        if character == "*":
+            last_of_segment = index + 1 == len(pattern) or pattern[index + 1] == ":"
+            expression += ".*" if last_of_segment else "[^:]*"
+        elif character == "?":
+            expression += "[^:]"
+        else:
+            expression += re.escape(character)
+    return re.fullmatch(expression, arn) is not None
+
+
+#: Since 2022-01-24 Lambda authorizes a call that names a function and a Qualifier against
+#: the qualified ARN (`function:name:qualifier`), and one without against the function's
+#: own ARN (AWS's notice, quoted in aws/aws-cdk#19318: "Lambda requires IAM or VPC endpoint
+#: policies to specify the fully qualified ARN in the Resource element when authorizing API
+#: calls that use an unqualified ARN with a qualifier parameter").
+FUNCTION_ARN = f"arn:aws:lambda:us-east-1:123456789012:function:{EVALUATION}-SyncFunction-Ab12"
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "allowed"),
+    [
+        # What the sweep does: its calls, with a qualifier where it passes one
+        ("lambda:DeleteFunction", f"{FUNCTION_ARN}:7", True),
+        ("lambda:InvokeFunction", f"{FUNCTION_ARN}:ce-sweep-abc-512-default-0", True),
+        ("lambda:GetFunctionConfiguration", FUNCTION_ARN, True),
+        ("lambda:GetFunctionConfiguration", f"{FUNCTION_ARN}:7", True),
+        ("lambda:UpdateFunctionConfiguration", FUNCTION_ARN, True),
+        ("lambda:PublishVersion", FUNCTION_ARN, True),
+        ("lambda:CreateAlias", FUNCTION_ARN, True),
+        ("lambda:DeleteAlias", FUNCTION_ARN, True),
+        # What it must never do: delete a function itself, or touch another stack's
+        ("lambda:DeleteFunction", FUNCTION_ARN, False),
+        (
+            "lambda:DeleteFunction",
+            "arn:aws:lambda:us-east-1:123456789012:function:Other-SyncFunction:7",
+            False,
+        ),
+        (
+            "lambda:UpdateFunctionConfiguration",
+            "arn:aws:lambda:us-east-1:123456789012:function:Other-Sync",
+            False,
+        ),
+        ("lambda:InvokeFunction", FUNCTION_ARN, False),
+    ],
+)
+def test_the_deployers_sweep_grants_as_iam_evaluates_them(
+    artifacts: Template, action: str, resource: str, allowed: bool
+) -> None:
+    # Given the deployer's statements, their ARNs as CloudFormation resolves them in an account
+    statements = statements_of_role(artifacts, role_id(artifacts, "Deploys"))
+    places = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
+    granted = []
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        for pattern in resources:
+            text = pattern["Fn::Sub"] if isinstance(pattern, dict) and "Fn::Sub" in pattern else pattern
+            if not isinstance(text, str):
+                continue
+            for name, value in places.items():
+                text = text.replace(f"${{{name}}}", value)
+            granted.extend((a, text) for a in actions)
+    # When IAM matches the call's resource, Then it is allowed exactly where the sweep needs it
+    assert any(a == action and iam_matches(p, resource) for a, p in granted) is allowed
+
+
+def test_iam_matching_follows_the_documented_wildcards() -> None:
+    # The examples the IAM reference gives, and a `*` inside a segment stopping at a colon
+    assert iam_matches(
+        "arn:aws:s3:::amzn-s3-demo-bucket/*", "arn:aws:s3:::amzn-s3-demo-bucket/1/2/object.jpg"
+    )
+    assert iam_matches("arn:aws:lambda:r:1:function:S-*", "arn:aws:lambda:r:1:function:S-sync:7")
+    assert not iam_matches("arn:aws:lambda:r:1:function:S-*:*", "arn:aws:lambda:r:1:function:S-sync")
+    assert not iam_matches("arn:aws:lambda:r:1:function:S-*x", "arn:aws:lambda:r:1:function:S-a:bx")
+    assert iam_matches("arn:aws:lambda:r:1:function:S-?", "arn:aws:lambda:r:1:function:S-a")
