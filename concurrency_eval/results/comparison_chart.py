@@ -1,19 +1,21 @@
 """Two runs compared as one PNG: against memory, a line per model (and concurrency),
-each point's warm median in A and in B with their 95% CIs, and B/A with its 95% CI.
+each point's warm median in A and in B with their 95% CIs, and B/A with its 95% CI;
+where the runs were priced apart (two architectures), B/A of the cost too.
 
 It draws in the single-run chart's style (its colours, memory axis and numbers).
 matplotlib is imported when the chart is drawn, not before: it takes a while to import.
 """
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from concurrency_eval.results.charts import colour_of, error_bars, log_over_memory, thin_tick_labels
 from concurrency_eval.results.comparison import KINDS, ONLY_IN_A, ONLY_IN_B, Comparison, Pair
 from concurrency_eval.results.report import title
-from concurrency_eval.results.statistics import Distribution
+from concurrency_eval.results.statistics import Distribution, Ratio
 from concurrency_eval.system.files import write_atomically
 
 #: The comparison chart's name, beside B (`report A B`) or the run (`run --architectures`):
@@ -32,10 +34,14 @@ def write_comparison_chart(comparison: Comparison, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     placed = [(pair.memory_mb, pair) for pair in comparison.pairs if pair.memory_mb is not None]
-    figure, (medians, ratios) = plt.subplots(1, 2, figsize=(14, 6))
+    # Runs priced apart (two architectures) get a third panel: what B costs against A.
+    priced_apart = comparison.priced_apart
+    figure, axes = plt.subplots(1, 3 if priced_apart else 2, figsize=(20 if priced_apart else 14, 6))
     figure.suptitle(f"A (the baseline): {title(comparison.a)}\nB: {title(comparison.b)}", fontsize=10)
-    _medians(medians, placed)
-    _ratios(ratios, placed)
+    _medians(axes[0], placed)
+    _ratios(axes[1], placed, DURATION)
+    if priced_apart:
+        _ratios(axes[2], placed, COST)
     notes = _notes(comparison)
     for line, note in enumerate(reversed(notes)):
         figure.text(0.5, 0.005 + 0.025 * line, note, ha="center", fontsize=9, color="#a33")
@@ -88,10 +94,35 @@ def _duration(pair: Pair, run: str) -> Distribution | None:
     return None if side is None else side.duration
 
 
-def _ratios(axis: Any, placed: Placed) -> None:
+@dataclass(frozen=True)
+class _Measure:
+    """What a ratio panel compares: the ratio and its CI of a pair, and its words."""
+
+    ratio: Callable[[Pair], Ratio | None]
+    interval: Callable[[Pair], tuple[float, float] | None]
+    ylabel: str
+    title: str
+
+
+DURATION = _Measure(
+    lambda pair: pair.ratio, lambda pair: pair.interval, "B's warm duration / A's (95% CI)",
+    "B against A: below 1 B is faster; a CI across 1 is the same within noise",
+)  # fmt: skip
+COST = _Measure(
+    lambda pair: pair.cost_ratio, lambda pair: pair.cost_interval,
+    "B's warm invocation cost / A's, each at its own prices (95% CI)",
+    "B's cost against A's: below 1 B is cheaper",
+)  # fmt: skip
+
+
+def _ratios(axis: Any, placed: Placed, measure: _Measure) -> None:
     """B/A with its 95% CI; where too few invocations allow no CI, the estimate alone (x)."""
     for label, colour, marker, mine in _series(placed):
-        bounded = [(m, r, i) for m, p in mine if (r := p.ratio) is not None and (i := p.interval) is not None]
+        bounded = [
+            (m, r, i)
+            for m, p in mine
+            if (r := measure.ratio(p)) is not None and (i := measure.interval(p)) is not None
+        ]
         if bounded:
             estimates = [r.estimate for _, r, _ in bounded]
             axis.errorbar(
@@ -99,12 +130,14 @@ def _ratios(axis: Any, placed: Placed) -> None:
                 yerr=error_bars(estimates, [i[0] for _, _, i in bounded], [i[1] for _, _, i in bounded]),
                 marker=marker, capsize=4, color=colour, label=label,
             )  # fmt: skip
-        unbounded = [(m, r) for m, p in mine if (r := p.ratio) is not None and p.interval is None]
+        unbounded = [
+            (m, r) for m, p in mine if (r := measure.ratio(p)) is not None and measure.interval(p) is None
+        ]
         axis.scatter([m for m, _ in unbounded], [r.estimate for _, r in unbounded], marker="x", color=colour)
     axis.axhline(1.0, color="#555", linestyle="--")
     log_over_memory(axis, [memory for memory, _ in placed])
-    axis.set_ylabel("B's warm duration / A's (95% CI)")
-    axis.set_title("B against A: below 1 B is faster; a CI across 1 is the same within noise")
+    axis.set_ylabel(measure.ylabel)
+    axis.set_title(measure.title)
     if axis.get_legend_handles_labels()[0]:
         axis.legend(fontsize=7)
 

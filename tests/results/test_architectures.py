@@ -9,6 +9,7 @@ import pytest
 
 from concurrency_eval.results.architectures import ArchitectureSweeps, read
 from concurrency_eval.results.comparison import FASTER, SAME, compare
+from concurrency_eval.results.comparison_chart import write_comparison_chart
 from concurrency_eval.results.document import Results, ResultsError
 from concurrency_eval.results.pricing import DEFAULT_PRICES
 from concurrency_eval.results.report import (
@@ -157,3 +158,18 @@ def test_costs_of_invocations_not_all_priced_are_not_compared() -> None:
 def _folder(path: Path) -> Path:
     path.mkdir(parents=True)
     return path
+
+
+@pytest.mark.slow
+def test_the_chart_of_runs_priced_apart_has_a_panel_for_the_cost(tmp_path: Path) -> None:
+    # Given two architectures' sweeps, and two runs priced alike
+    apart = both({512: TEN, 1024: TEN}, {512: TEN, 1024: scaled(TEN, 0.8)}).comparison
+    alike = compare(sweep({("sync", 1024, 1): TEN}), sweep({("sync", 1024, 1): scaled(TEN, 0.5)}))
+    # When each is drawn
+    widths = {}
+    for name, comparison in (("apart", apart), ("alike", alike)):
+        picture = write_comparison_chart(comparison, tmp_path / f"{name}.png").read_bytes()
+        assert picture.startswith(b"\x89PNG\r\n\x1a\n")
+        widths[name] = int.from_bytes(picture[16:20], "big")  # IHDR's width
+    # Then the one priced apart is three panels wide, the other two
+    assert widths == {"apart": 2000, "alike": 1400}
