@@ -486,7 +486,7 @@ def test_the_deployers_sweep_grants_as_iam_evaluates_them(
     # Given the deployer's statements, their ARNs as CloudFormation resolves them in an account
     statements = statements_of_role(artifacts, role_id(artifacts, "Deploys"))
     places = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
-    granted = []
+    granted: list[tuple[str, str]] = []
     for statement in statements:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         resources = (
