@@ -45,6 +45,15 @@ def test_discover_reads_stack_outputs() -> None:
             discover(client, "S", ("sync",))
 
 
+#: The outputs of a stack that deploys sync for arm64 and x86_64 (cdk.json's architectures).
+TWO_ARCHITECTURES = {
+    DATA_BUCKET_OUTPUT: "data-b",
+    ARCHITECTURES_OUTPUT: "arm64,x86_64",
+    function_output("sync", "arm64"): "S-sync-arm64",
+    function_output("sync", "x86_64"): "S-sync-x86_64",
+}
+
+
 def stubbed_stack(values: dict[str, str]) -> tuple["CloudFormationClient", Stubber]:
     client = boto3.client(
         "cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
@@ -61,14 +70,7 @@ def stubbed_stack(values: dict[str, str]) -> tuple["CloudFormationClient", Stubb
 
 def test_a_stack_of_two_architectures_is_swept_one_variant_at_a_time() -> None:
     # Given a stack that deploys sync for arm64 and x86_64 (cdk.json's architectures)
-    client, stubber = stubbed_stack(
-        {
-            DATA_BUCKET_OUTPUT: "data-b",
-            ARCHITECTURES_OUTPUT: "arm64,x86_64",
-            function_output("sync", "arm64"): "S-sync-arm64",
-            function_output("sync", "x86_64"): "S-sync-x86_64",
-        }
-    )
+    client, stubber = stubbed_stack(TWO_ARCHITECTURES)
     with stubber:
         # Then each variant is found by its architecture, and both are listed
         every = discover_every_variant(client, "S", ("sync",))
@@ -94,14 +96,7 @@ def test_a_stack_of_one_architecture_has_one_unnamed_variant() -> None:
 
 def test_both_variants_are_found_from_one_read_of_the_outputs() -> None:
     # Given a stack that deploys sync for arm64 and x86_64
-    client, stubber = stubbed_stack(
-        {
-            DATA_BUCKET_OUTPUT: "data-b",
-            ARCHITECTURES_OUTPUT: "arm64,x86_64",
-            function_output("sync", "arm64"): "S-sync-arm64",
-            function_output("sync", "x86_64"): "S-sync-x86_64",
-        }
-    )
+    client, stubber = stubbed_stack(TWO_ARCHITECTURES)
     with stubber:
         # When both are asked for, the baseline first
         found = discover_variants(client, "S", ("sync",), ("x86_64", "arm64"))

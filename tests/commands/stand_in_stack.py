@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -49,3 +50,10 @@ def aws_environment(tmp_path: Path, **endpoints: str) -> dict[str, str]:
         "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
         **{f"AWS_ENDPOINT_URL_{service.upper()}": url for service, url in endpoints.items()},
     }  # fmt: skip
+
+
+def listed(client: Any, name: str) -> tuple[list[str], list[str]]:
+    """A function's aliases and versions, by name, as the Lambda API lists them."""
+    aliases = [a["Name"] for a in client.list_aliases(FunctionName=name)["Aliases"]]
+    versions = [v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]]
+    return aliases, versions

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -23,7 +22,7 @@ from concurrency_eval.results.document import Results
 from concurrency_eval.results.pricing import prices_for
 from contracts.bundles import ARCHITECTURES, RUNTIME
 from contracts.stack import ARCHITECTURES_OUTPUT, DATA_BUCKET_OUTPUT, function_output
-from tests.commands.stand_in_stack import IGNORE_WAIT_CONDITION, aws_environment, stand_in_stack
+from tests.commands.stand_in_stack import IGNORE_WAIT_CONDITION, aws_environment, listed, stand_in_stack
 from tests.emulators.conftest import lambda_client
 from tests.handlers import ROOT
 
@@ -85,12 +84,6 @@ def command(tmp_path: Path, deployment: dict[str, str], *arguments: str) -> subp
         [COMMAND, *arguments], capture_output=True, text=True, check=False, cwd=tmp_path,
         env=aws_environment(tmp_path, **deployment),
     )  # fmt: skip
-
-
-def listed(client: Any, name: str) -> tuple[list[str], list[str]]:
-    aliases = [a["Name"] for a in client.list_aliases(FunctionName=name)["Aliases"]]
-    versions = [v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]]
-    return aliases, versions
 
 
 def test_both_architectures_are_swept_each_at_its_own_rate_and_compared(

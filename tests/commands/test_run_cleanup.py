@@ -7,7 +7,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,7 +14,13 @@ from concurrency_eval.emulators.lambda_service.server import LocalLambda
 from concurrency_eval.sweep.versions import DESCRIPTION_PREFIX, alias_name
 from contracts.bundles import MODELS
 from contracts.stack import DATA_BUCKET_OUTPUT, function_output
-from tests.commands.stand_in_stack import IGNORE_WAIT_CONDITION, STACK, aws_environment, stand_in_stack
+from tests.commands.stand_in_stack import (
+    IGNORE_WAIT_CONDITION,
+    STACK,
+    aws_environment,
+    listed,
+    stand_in_stack,
+)
 from tests.emulators.conftest import function_dirs, lambda_client, runtime_dir, spec_for  # noqa: F401 - fixtures
 
 pytestmark = [
@@ -46,12 +51,6 @@ def cleanup(tmp_path: Path, cloudformation: str, service: LocalLambda) -> subpro
         [COMMAND, "run", "--cleanup", "--stack", STACK], capture_output=True, text=True, check=False,
         cwd=tmp_path, env=environment,
     )  # fmt: skip
-
-
-def listed(client: Any, name: str) -> tuple[list[str], list[str]]:
-    aliases = [a["Name"] for a in client.list_aliases(FunctionName=name)["Aliases"]]
-    versions = [v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]]
-    return aliases, versions
 
 
 def test_cleanup_removes_what_a_killed_sweep_left_and_keeps_the_stacks_own(
