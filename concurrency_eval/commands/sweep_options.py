@@ -11,7 +11,7 @@ from rich.console import Console
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.commands.copyable import ROOT
 from concurrency_eval.results import architectures
-from concurrency_eval.results.document import Results
+from concurrency_eval.results.document import Results, ResultsError
 from concurrency_eval.results.pricing import Prices, prices_for
 from concurrency_eval.results.statistics import DEFAULT_TRIM
 from concurrency_eval.sweep.flow import Resumed
@@ -181,9 +181,14 @@ def settings_and_resumed(
 def _resumed_folder(directory: Path) -> Path:
     """The folder whose sweep --resume reads the settings of: `directory`, or in a run of
     two architectures the first of its sweeps left partial."""
-    for folder in architectures.folders(directory).values():
+    variants = architectures.folders(directory)
+    for folder in variants.values():
         if Results.read(folder / architectures.RESULTS).partial:
             return folder
+    if variants:
+        raise ResultsError(
+            f"{directory} holds a finished run of two architectures; there is nothing to resume"
+        )
     return directory
 
 

@@ -205,6 +205,10 @@ def test_a_run_stopped_in_its_second_sweep_resumes_that_sweep_alone(
     assert [(run.model, run.memory_mb) for run in again.models] == [("sync", 512)]
     assert (output / "x86_64" / "results.json").read_text() == finished
     assert "arm64 against x86_64" in " ".join(resumed.stdout.split())
+    # And resumed once more, the finished run says there is nothing left, and exits 2
+    again_resumed = command(tmp_path, deployment, "run", "--resume", str(output), "--yes")
+    assert again_resumed.returncode == 2
+    assert "holds a finished run of two architectures; there is nothing to resume" in again_resumed.stderr
 
 
 def test_both_architectures_of_a_stack_of_one_are_refused(tmp_path: Path) -> None:
