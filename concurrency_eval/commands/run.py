@@ -86,7 +86,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         "--architectures",
         type=arguments.architectures,
         metavar="A,B",
-        help="where the stack deploys both: sweep each variant in turn (each on its own rate, into "
+        help="where the stack deploys both: sweep each variant in turn (each priced at its own rate, into "
         "<output>/<architecture>), then compare B with A, the baseline, point by point, and choose "
         "among every size on either (comparison.png beside them)",
     )
