@@ -15,6 +15,7 @@ Lambda's code directories are read-only, so anything not shipped compiled would 
 compiled again on every cold start, and hash-based bytecode is deterministic.
 """
 
+import fcntl
 import functools
 import hashlib
 import os
@@ -170,24 +171,33 @@ class Builder:
     def build(self, name: str) -> Bundle:
         """The bundle's directory, built now unless the cache already holds it."""
         destination = self.path(name)
-        if not destination.is_dir():
-            started = time.perf_counter()
-            self.progress(f"building {name} for {self.target.label} ...")
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            _remove_abandoned(destination.parent)
-            scratch_prefix = f"{_SCRATCH}{os.getpid()}-{name}-"
-            with tempfile.TemporaryDirectory(dir=destination.parent, prefix=scratch_prefix) as scratch:
-                staging = Path(scratch) / "bundle"
-                staging.mkdir()
-                self._build_into(name, staging)
-                try:
-                    staging.rename(destination)
-                except OSError:
-                    if not destination.is_dir():  # another process may have won the race
-                        raise
-            self.built.append(name)
-            self.progress(f"built {name} for {self.target.label} in {time.perf_counter() - started:.1f} s")
+        if destination.is_dir():
+            return Bundle(name, self.key(name), destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        # One process builds a bundle while any other that wants it (a test run's
+        # workers, a sweep started beside `serve`) waits, then finds it in the cache.
+        with (destination.parent / f"{_LOCK}{name}").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not destination.is_dir():
+                self._build_locked(name, destination)
         return Bundle(name, self.key(name), destination)
+
+    def _build_locked(self, name: str, destination: Path) -> None:
+        started = time.perf_counter()
+        self.progress(f"building {name} for {self.target.label} ...")
+        _remove_abandoned(destination.parent)
+        scratch_prefix = f"{_SCRATCH}{os.getpid()}-{name}-"
+        with tempfile.TemporaryDirectory(dir=destination.parent, prefix=scratch_prefix) as scratch:
+            staging = Path(scratch) / "bundle"
+            staging.mkdir()
+            self._build_into(name, staging)
+            try:
+                staging.rename(destination)
+            except OSError:
+                if not destination.is_dir():  # a process that takes no lock may have won the race
+                    raise
+        self.built.append(name)
+        self.progress(f"built {name} for {self.target.label} in {time.perf_counter() - started:.1f} s")
 
     def build_all(self, names: Sequence[str] = BUNDLES) -> dict[str, Bundle]:
         return {name: self.build(name) for name in names}
@@ -368,6 +378,8 @@ def _run(command: Sequence[str], what: str, cwd: Path | None = None) -> str:
 
 #: A build's scratch folder beside the cache, named after the building process.
 _SCRATCH = ".building-"
+#: The lock a bundle's builder holds, beside the cache: one per bundle name.
+_LOCK = ".lock-"
 
 
 def _remove_abandoned(cache: Path) -> None:

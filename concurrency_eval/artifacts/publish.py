@@ -6,8 +6,10 @@ sha256 of its zip in its metadata; a zip whose hash is already there is not uplo
 again and keeps its version, so deployments pinned to it see no change.
 """
 
+import hashlib
 import json
-import tempfile
+import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from bundling.build import Builder, Target
+from bundling.build import Builder, Bundle, Target
 from bundling.reproducible_zip import write_zip
 from contracts.bundles import BUNDLES, LAYERS
 from contracts.manifest import PublishedArtifacts, PublishedObject
@@ -55,35 +57,47 @@ def publish(
     on_artifact: Callable[[Artifact], None] = lambda _: None,
 ) -> list[Artifact]:
     artifacts = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for name in names:
-            bundle = builder.build(name)
-            zip_path = Path(scratch) / f"{name}.zip"
-            sha256 = write_zip(bundle.path, zip_path)
-            key = artifact_key(prefix, builder.target, name)
-            version = _published_version(client, bucket, key, sha256)
-            uploaded = version is None
-            if version is None:
-                response = client.put_object(
-                    Bucket=bucket,
-                    Key=key,
-                    Body=zip_path.read_bytes(),
-                    ContentType="application/zip",
-                    Metadata={HASH_METADATA: sha256, KEY_METADATA: bundle.key},
-                    ChecksumAlgorithm="SHA256",
-                )
-                version = response.get("VersionId")
-                if not version or version == "null":
-                    raise PublishError(
-                        f"s3://{bucket} is not versioned, so published artifacts cannot be pinned; "
-                        "deploy the artifacts stack, whose bucket is, or enable versioning"
-                    )
-            artifact = Artifact(
-                name, "layer" if bundle.is_layer else "function", key, version, sha256, uploaded
+    for name in names:
+        bundle = builder.build(name)
+        zip_path, sha256 = zipped(bundle)
+        key = artifact_key(prefix, builder.target, name)
+        version = _published_version(client, bucket, key, sha256)
+        uploaded = version is None
+        if version is None:
+            response = client.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=zip_path.read_bytes(),
+                ContentType="application/zip",
+                Metadata={HASH_METADATA: sha256, KEY_METADATA: bundle.key},
+                ChecksumAlgorithm="SHA256",
             )
-            on_artifact(artifact)
-            artifacts.append(artifact)
+            version = response.get("VersionId")
+            if not version or version == "null":
+                raise PublishError(
+                    f"s3://{bucket} is not versioned, so published artifacts cannot be pinned; "
+                    "deploy the artifacts stack, whose bucket is, or enable versioning"
+                )
+        artifact = Artifact(name, "layer" if bundle.is_layer else "function", key, version, sha256, uploaded)
+        on_artifact(artifact)
+        artifacts.append(artifact)
     return artifacts
+
+
+def zipped(bundle: Bundle) -> tuple[Path, str]:
+    """The bundle's reproducible zip and its sha256, kept beside the bundle in the cache:
+    a built bundle never changes, so neither does its zip, and publishing it again
+    does not compress it again (the PyPI layer's takes seconds)."""
+    zip_path = bundle.path.with_name(f"{bundle.path.name}.zip")
+    if not zip_path.is_file():
+        # Written aside and renamed: another process never reads half a zip.
+        scratch = zip_path.with_name(f".{zip_path.name}-{os.getpid()}-{threading.get_ident()}")
+        try:
+            write_zip(bundle.path, scratch)
+            scratch.replace(zip_path)
+        finally:
+            scratch.unlink(missing_ok=True)
+    return zip_path, hashlib.sha256(zip_path.read_bytes()).hexdigest()
 
 
 def _published_version(client: "S3Client", bucket: str, key: str, sha256: str) -> str | None:

@@ -12,8 +12,9 @@ import boto3
 import pytest
 import yaml
 
-from bundling.build import Builder, Target
-from concurrency_eval.artifacts.publish import publish
+from bundling.build import Builder, Bundle, Target
+from bundling.reproducible_zip import write_zip
+from concurrency_eval.artifacts.publish import publish, zipped
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from contracts import cdk_json
 from contracts.manifest import PublishedArtifacts
@@ -142,3 +143,22 @@ def test_a_one_line_manifest(bucket: str, tmp_path: Path) -> None:
     published = PublishedArtifacts.from_document(text.strip())
     prefix = cdk_json.context().get("artifactPrefix", DEFAULT_ARTIFACT_PREFIX)
     assert published.to_document()["artifacts"]["sync"]["key"].startswith(prefix)
+
+
+def test_a_bundles_zip_is_made_once_beside_it_and_is_its_reproducible_zip(tmp_path: Path) -> None:
+    # Given a bundle in a cache
+    bundle = Bundle("sync", "0" * 64, tmp_path / "cache" / "sync-000")
+    (bundle.path / "pkg").mkdir(parents=True)
+    (bundle.path / "handler.py").write_text("def handler(event, context): ...\n")
+    (bundle.path / "pkg" / "data.txt").write_text("x" * 1000)
+    # When its zip is asked for twice
+    path, sha256 = zipped(bundle)
+    written = path.stat().st_mtime_ns
+    again = zipped(bundle)
+    # Then it is the reproducible zip of the bundle, with its sha256, written once beside it
+    assert path.parent == bundle.path.parent
+    assert sha256 == write_zip(bundle.path, tmp_path / "fresh.zip")
+    assert path.read_bytes() == (tmp_path / "fresh.zip").read_bytes()
+    assert again == (path, sha256)
+    assert path.stat().st_mtime_ns == written
+    assert sorted(p.name for p in path.parent.iterdir()) == ["sync-000", "sync-000.zip"]

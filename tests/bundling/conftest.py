@@ -1,16 +1,20 @@
-"""Real bundles, built once per session with uv into a cache of the session's own."""
+"""Real bundles, built once per run with uv into a cache of the run's own: the first
+pytest-xdist worker to ask builds each, the others wait for it (the builder's lock)."""
 
 from pathlib import Path
 
 import pytest
 
 from bundling.build import Builder, Bundle, Target
+from tests.fixtures.shared import run_directory
 from tests.handlers import ROOT
 
 
 @pytest.fixture(scope="session")
 def bundle_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("bundles")
+    cache = run_directory(tmp_path_factory) / "bundles"
+    cache.mkdir(exist_ok=True)
+    return cache
 
 
 @pytest.fixture(scope="session")

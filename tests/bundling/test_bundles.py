@@ -7,6 +7,7 @@ import shutil
 import struct
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -187,6 +188,17 @@ def test_requirements_stay_plain_when_the_caller_forces_colour(monkeypatch: pyte
     requirements = Builder(ROOT, Target("arm64")).pypi_requirements()
     assert "\x1b" not in requirements
     assert "boto3==" in requirements
+
+
+def test_builders_asking_at_once_build_a_bundle_once(tmp_path: Path) -> None:
+    # Given two builders of the same bundle on one empty cache, as two processes would be
+    builders = [Builder(ROOT, Target.host(), cache_dir=tmp_path, progress=lambda _: None) for _ in range(2)]
+    # When both ask for it at once
+    with ThreadPoolExecutor(2) as pool:
+        bundles = list(pool.map(lambda builder: builder.build("framework"), builders))
+    # Then one built it while the other waited, and took it from the cache
+    assert sorted(builder.built for builder in builders) == [[], ["framework"]]
+    assert bundles[0] == bundles[1]
 
 
 def test_a_build_interrupted_mid_way_leaves_nothing_for_long(tmp_path: Path) -> None:

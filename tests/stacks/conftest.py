@@ -1,5 +1,5 @@
 """The app as configured for a GitHub repository, and with each optional dimension,
-synthesized once per session."""
+synthesized once per run: by the first pytest-xdist worker that needs it, for all."""
 
 import json
 from collections.abc import Callable
@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.shared import made_once, run_directory
 from tests.stacks.synthesis import GITHUB, synth
 
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The cdk.out of the app configured for a GitHub repository, bundling skipped."""
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    synth(outdir, GITHUB)
-    return outdir
+    return made_once(run_directory(tmp_path_factory) / "cdk.out-github", lambda outdir: synth(outdir, GITHUB))
 
 
 @pytest.fixture(scope="session")
@@ -48,14 +47,11 @@ OPTIONS: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="session")
 def synthesized_with(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """The cdk.out of the app with one of OPTIONS, synthesized once per session when first asked."""
-    done: dict[str, Path] = {}
+    """The cdk.out of the app with one of OPTIONS, synthesized once per run when first asked."""
+    root = run_directory(tmp_path_factory)
 
     def synthesized(name: str) -> Path:
-        if name not in done:
-            outdir = tmp_path_factory.mktemp("cdk.out")
-            synth(outdir, OPTIONS[name])
-            done[name] = outdir
-        return done[name]
+        folder = "cdk.out-" + "-".join(name.split())
+        return made_once(root / folder, lambda outdir: synth(outdir, OPTIONS[name]))
 
     return synthesized
