@@ -28,7 +28,8 @@ from tests.handlers import ROOT
 
 pytestmark = [pytest.mark.timeout(600), pytest.mark.filterwarnings(IGNORE_WAIT_CONDITION)]
 COMMAND = str(Path(sys.executable).with_name("concurrency-eval"))
-MODELS = ("sync", "threaded")
+#: One model: what the comparison does per model is tested without servers (tests/results).
+MODELS = ("sync",)
 BUCKET = "concurrency-eval-data"
 #: A name of its own: moto's servers in one process share their stacks.
 STACK = "ConcurrencyEvalBothArchitectures"
@@ -161,6 +162,30 @@ def test_both_architectures_are_swept_each_at_its_own_rate_and_compared(
     assert cleaned.returncode == 0, cleaned.stderr
     assert cleaned.stdout.count("nothing left by a sweep") == len(names), cleaned.stdout
 
+    # Given the run stopped in its second sweep (arm64) after its first group: 512 MB kept
+    finished = (output / "x86_64" / "results.json").read_text()
+    stopped = Results.read(output / "arm64" / "results.json")
+    kept = [run for run in stopped.models if run.memory_mb == 512]
+    stopped.models, stopped.partial = list(kept), True
+    stopped.write(output / "arm64")
+    # When the user resumes the run
+    resumed = command(tmp_path, deployment, "run", "--resume", str(output), "--yes")
+    # Then the second sweep goes on where it stopped, the first is kept as it was, and both
+    # are compared again
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    again = Results.read(output / "arm64" / "results.json")
+    assert not again.partial
+    assert [(run.model, run.memory_mb) for run in again.models] == [
+        (m, size) for size in (512, 1024) for m in MODELS
+    ]
+    assert [run.invocations for run in again.models[: len(kept)]] == [run.invocations for run in kept]
+    assert (output / "x86_64" / "results.json").read_text() == finished
+    assert "arm64 against x86_64" in " ".join(resumed.stdout.split())
+    # And resumed once more, the finished run says there is nothing left, and exits 2
+    again_resumed = command(tmp_path, deployment, "run", "--resume", str(output), "--yes")
+    assert again_resumed.returncode == 2
+    assert "holds a finished run of two architectures; there is nothing to resume" in again_resumed.stderr
+
 
 def test_the_budget_covers_both_sweeps(tmp_path: Path, deployment: dict[str, str]) -> None:
     # Given a budget that one variant's plan fits and both do not
@@ -178,37 +203,6 @@ def test_the_budget_covers_both_sweeps(tmp_path: Path, deployment: dict[str, str
     assert completed.returncode == 2, completed.stderr
     assert "over the budget" in completed.stderr
     assert not (tmp_path / "run" / "arm64").exists()
-
-
-def test_a_run_stopped_in_its_second_sweep_resumes_that_sweep_alone(
-    tmp_path: Path, deployment: dict[str, str]
-) -> None:
-    # Given a run whose first sweep (x86_64) finished and whose second (arm64) was stopped
-    # before it measured anything
-    output = tmp_path / "run"
-    first = command(
-        tmp_path, deployment, "run", "--architectures", "x86_64,arm64", "--stack", STACK, "--yes",
-        "--memory", "512", "--models", "sync", "--invocations", "1", "--objects", "20",
-        "--output", str(output),
-    )  # fmt: skip
-    assert first.returncode == 0, first.stderr[-3000:]
-    finished = (output / "x86_64" / "results.json").read_text()
-    stopped = Results.read(output / "arm64" / "results.json")
-    stopped.models, stopped.partial = [], True
-    stopped.write(output / "arm64")
-    # When the user resumes the run
-    resumed = command(tmp_path, deployment, "run", "--resume", str(output), "--yes")
-    # Then the second sweep is measured, the first is kept as it was, and both are compared again
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    again = Results.read(output / "arm64" / "results.json")
-    assert not again.partial
-    assert [(run.model, run.memory_mb) for run in again.models] == [("sync", 512)]
-    assert (output / "x86_64" / "results.json").read_text() == finished
-    assert "arm64 against x86_64" in " ".join(resumed.stdout.split())
-    # And resumed once more, the finished run says there is nothing left, and exits 2
-    again_resumed = command(tmp_path, deployment, "run", "--resume", str(output), "--yes")
-    assert again_resumed.returncode == 2
-    assert "holds a finished run of two architectures; there is nothing to resume" in again_resumed.stderr
 
 
 def test_both_architectures_of_a_stack_of_one_are_refused(tmp_path: Path) -> None:
