@@ -667,6 +667,14 @@ def _heatmap(
     for p in mine:
         grid[concurrencies.index(p.concurrency)][memories.index(p.memory_mb)] = value(p)
     image = axis.imshow(grid, cmap=colours, aspect="auto", origin="lower")
+    # The colour range fixed now, as it will be drawn: where every cell holds one value,
+    # matplotlib would widen the range around it only when it draws, and a number's colour
+    # chosen before would stand on another. One value is the middle of a range of its own.
+    finite = [cell for line in grid for cell in line if math.isfinite(cell)]
+    if finite:
+        low, high = min(finite), max(finite)
+        spread = 0.0 if high > low else (abs(low) / 10 or 1.0)
+        image.set_clim(low - spread, high + spread)
     axis.set_xticks(range(len(memories)))
     axis.xaxis.set_major_formatter(FuncFormatter(lambda index, _: str(memories[round(index)])))
     axis.set_yticks(range(len(concurrencies)))

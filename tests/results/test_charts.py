@@ -202,6 +202,9 @@ SWEEPS = {
     "ten sizes, three concurrencies": sweep(memories=TEN_SIZES, concurrencies=(4, 16, 64), colds=2),
     "minutes long": sweep(memories=(128, 10240), base_ms=240_000.0),
     "milliseconds short": sweep(memories=(128, 512, 2048), base_ms=3.0),
+    # One size, so every cell of the cost map holds one value: its colour range is widened
+    # when drawn, and the numbers' colours must be chosen for the colours drawn.
+    "one value in every cell": sweep(["sync", "threaded"], [1024], (1, 8, 64), base_ms=2.0),
     "errors, on AWS": sweep(failed=2, kind=AWS),
     "every invocation failed": sweep(warm=0, failed=3),
     "nothing measured": sweep(models=()),
