@@ -9,6 +9,7 @@ import pytest
 
 from concurrency_eval.emulators.embedded_s3.faults import Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
+from s3fanout import blocking
 from tests.fixtures.embedded_s3 import BUCKET, Data
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke, load_handler_module
 
@@ -21,8 +22,10 @@ pytestmark = pytest.mark.timeout(180)
 def test_requests_in_flight_never_exceed_the_bound(
     model: str, concurrency: int, s3_endpoint: EmbeddedS3, data: Data
 ) -> None:
-    # Given an S3 that takes 10 ms to answer, and a prefix of two listing pages
-    s3_endpoint.set_faults(Faults(latency_ms=10))
+    # Given an S3 that takes 25 ms to answer, and a prefix of two listing pages: long enough
+    # that a model sharing a loaded machine's cores starts all its requests before the
+    # first answer comes (at 10 ms, asyncio on a busy machine peaked at 7 of 8)
+    s3_endpoint.set_faults(Faults(latency_ms=25))
     s3_endpoint.reset_stats()
     prefix = data.small if model == "sync" else data.paged  # sync is slow and trivially 1
     # When a model reads it with a bound on requests in flight
@@ -78,8 +81,10 @@ def test_memory_grows_with_concurrency_not_with_objects(model: str, data: Data) 
 def test_warm_invocations_reuse_one_client_created_at_first_use(
     model: str, data: Data, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a freshly imported handler, whose environment may already hold a client
+    # Given a handler in a fresh execution environment: no client built yet (another test
+    # in this process may have left one for the same settings, as sync's are always alike)
     module = load_handler_module(model)
+    monkeypatch.setattr(blocking, "_clients", blocking._ClientCache())
     created: list[str] = []
     original_boto3 = boto3.session.Session.client
     original_aio = aiobotocore.session.AioSession.create_client
@@ -94,7 +99,6 @@ def test_warm_invocations_reuse_one_client_created_at_first_use(
 
     monkeypatch.setattr(boto3.session.Session, "client", counting_boto3)
     monkeypatch.setattr(aiobotocore.session.AioSession, "create_client", counting_aio)
-    # A concurrency no other test uses, so the first invocation must build a client
     event = {"s3_bucket_name": BUCKET, "folder": data.small.prefix, "find": None, "concurrency": 17}
     # When it is invoked three times with the same settings
     answers = [module.handler(event, FakeContext(900_000))["result"] for _ in range(3)]

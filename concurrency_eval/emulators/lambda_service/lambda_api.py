@@ -14,6 +14,7 @@ import http
 import json
 import re
 import threading
+import traceback
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
@@ -135,6 +136,9 @@ class _Handler(KeepAliveHandler):
         except TimeoutError:
             self.close_connection = True
         except Exception as error:  # noqa: BLE001 - a service fault answers 500, as Lambda's would
+            # A fault of the service itself, not of the request: its traceback goes to the
+            # service's standard error, where whoever started it can read what went wrong.
+            traceback.print_exc()
             self._error(LambdaApiError(500, "ServiceException", f"{type(error).__name__}: {error}"))
 
     def _read_body(self) -> bytes:
