@@ -22,10 +22,11 @@ pytestmark = pytest.mark.timeout(180)
 def test_requests_in_flight_never_exceed_the_bound(
     model: str, concurrency: int, s3_endpoint: EmbeddedS3, data: Data
 ) -> None:
-    # Given an S3 that takes 25 ms to answer, and a prefix of two listing pages: long enough
-    # that a model sharing a loaded machine's cores starts all its requests before the
-    # first answer comes (at 10 ms, asyncio on a busy machine peaked at 7 of 8)
-    s3_endpoint.set_faults(Faults(latency_ms=25))
+    # Given an S3 that answers in 3 ms per request the bound allows (25 ms for 8), and a
+    # prefix of two listing pages: long enough that a model sharing a loaded machine's
+    # cores starts all its requests before the first answer comes (at 10 ms, asyncio on a
+    # busy machine peaked at 7 of 8), and no longer, as 1,005 GETs take 1,005 / bound of it
+    s3_endpoint.set_faults(Faults(latency_ms=1 + 3 * concurrency))
     s3_endpoint.reset_stats()
     prefix = data.small if model == "sync" else data.paged  # sync is slow and trivially 1
     # When a model reads it with a bound on requests in flight
