@@ -89,15 +89,16 @@ def zipped(bundle: Bundle) -> tuple[Path, str]:
     a built bundle never changes, so neither does its zip, and publishing it again
     does not compress it again (the PyPI layer's takes seconds)."""
     zip_path = bundle.path.with_name(f"{bundle.path.name}.zip")
-    if not zip_path.is_file():
-        # Written aside and renamed: another process never reads half a zip.
-        scratch = zip_path.with_name(f".{zip_path.name}-{os.getpid()}-{threading.get_ident()}")
-        try:
-            write_zip(bundle.path, scratch)
-            scratch.replace(zip_path)
-        finally:
-            scratch.unlink(missing_ok=True)
-    return zip_path, hashlib.sha256(zip_path.read_bytes()).hexdigest()
+    if zip_path.is_file():
+        return zip_path, hashlib.sha256(zip_path.read_bytes()).hexdigest()
+    # Written aside and renamed: another process never reads half a zip.
+    scratch = zip_path.with_name(f".{zip_path.name}-{os.getpid()}-{threading.get_ident()}")
+    try:
+        sha256 = write_zip(bundle.path, scratch)
+        scratch.replace(zip_path)
+    finally:
+        scratch.unlink(missing_ok=True)
+    return zip_path, sha256
 
 
 def _published_version(client: "S3Client", bucket: str, key: str, sha256: str) -> str | None:

@@ -2,7 +2,7 @@
 functions and the data bucket by."""
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 
@@ -24,3 +24,10 @@ class FunctionsUnderTest:
     data_bucket: str
     #: How often to poll an update's status: a second on AWS, less locally.
     poll_seconds: float = 1.0
+
+    def configurations(self) -> dict[str, dict[str, Any]]:
+        """Each function's configuration as it is now, by model."""
+        return {
+            model: dict(self.client.get_function_configuration(FunctionName=name))
+            for model, name in self.functions.items()
+        }

@@ -7,9 +7,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.markup import escape
 
+from concurrency_eval.backends.aws import StackNotFound
 from concurrency_eval.commands import copyable
 from concurrency_eval.results import architectures
 from concurrency_eval.results.architectures import ArchitectureSweeps
@@ -47,6 +49,17 @@ def consoles() -> tuple[Console, Console]:
 
 def error(err: Console, message: str) -> None:
     err.print(f"[red]error:[/red] {escape(message)}")
+
+
+#: What a command that reaches AWS fails with when AWS, or the deployment in it, is not as
+#: it should be: the environment's fault, exit 3.
+AWS_FAILURES = (StackNotFound, ClientError, BotoCoreError)
+
+
+def aws_failure(err: Console, failure: Exception) -> int:
+    """Say what AWS, or the stack it lacks, answered; the exit code for it."""
+    error(err, str(failure) if isinstance(failure, StackNotFound) else f"AWS: {failure}")
+    return EXIT_ENVIRONMENT
 
 
 def warning(err: Console, message: str) -> None:
@@ -121,10 +134,10 @@ def show_architectures(
     for message in comparison.warnings:
         warning(err, message)
     chart = write_comparison_chart(comparison, output / COMPARISON_CHART)
-    verdict = sweeps.verdict(args.balanced_weight)
     if args.json:
         out.print_json(json.dumps(architectures_document(sweeps, args.balanced_weight)))
     else:
+        verdict = sweeps.verdict(args.balanced_weight)
         first, second = sweeps.architectures
         out.rule(escape(f"{second} against {first}"))
         print_comparison(comparison, out)

@@ -3,11 +3,9 @@
 import argparse
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.backends.aws import StackNotFound
 from concurrency_eval.commands import arguments, console, help_text, progress, sweep_options
 from concurrency_eval.results.architectures import ArchitectureSweeps
 from concurrency_eval.results.document import AWS
@@ -139,15 +137,11 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     except (Declined, OverBudget) as error:
         console.error(err, str(error))
         return console.EXIT_USAGE
-    except (StackNotFound, ConfigurationError) as error:
-        console.error(err, str(error))
+    except console.AWS_FAILURES as error:
+        code = console.aws_failure(err, error)
         console.resume_hint(err, output, "run")
-        return console.EXIT_ENVIRONMENT
-    except (ClientError, BotoCoreError) as error:
-        console.error(err, f"AWS: {error}")
-        console.resume_hint(err, output, "run")
-        return console.EXIT_ENVIRONMENT
-    except WriteFailed as error:
+        return code
+    except (ConfigurationError, WriteFailed) as error:
         console.error(err, str(error))
         console.resume_hint(err, output, "run")
         return console.EXIT_ENVIRONMENT
@@ -167,12 +161,8 @@ def _clean_up(args: argparse.Namespace, out: Console, err: Console) -> int:
         return console.EXIT_ENVIRONMENT
     try:
         cleaned = clean_up_on_aws(session, args.stack, args.models, args.architecture)
-    except StackNotFound as error:
-        console.error(err, str(error))
-        return console.EXIT_ENVIRONMENT
-    except (ClientError, BotoCoreError) as error:
-        console.error(err, f"AWS: {error}")
-        return console.EXIT_ENVIRONMENT
+    except console.AWS_FAILURES as error:
+        return console.aws_failure(err, error)
     for line in describe_cleaned(cleaned):
         out.print(escape(line))
     return console.EXIT_OK

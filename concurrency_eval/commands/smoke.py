@@ -3,11 +3,10 @@ search right."""
 
 import argparse
 
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.backends.aws import StackNotFound, discover_every_variant
+from concurrency_eval.backends.aws import discover_every_variant
 from concurrency_eval.commands import arguments, console, help_text
 from concurrency_eval.sweep.smoke import smoke_test
 from contracts.bundles import MODELS
@@ -44,12 +43,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
                 session.client("lambda"), session.client("s3"), deployed.functions, deployed.data_bucket,
                 args.alias,
             )  # fmt: skip
-    except StackNotFound as error:
-        console.error(err, str(error))
-        return console.EXIT_ENVIRONMENT
-    except (ClientError, BotoCoreError) as error:
-        console.error(err, f"AWS: {error}")
-        return console.EXIT_ENVIRONMENT
+    except console.AWS_FAILURES as error:
+        return console.aws_failure(err, error)
     for answer in answers:
         mark = "[green]ok[/green]" if answer.ok else "[red]FAILED[/red]"
         out.print(f"{mark} {escape(f'{answer.model} ({answer.function}:{args.alias}): {answer.detail}')}")

@@ -10,6 +10,7 @@ either (`verdict`), with ties within noise said as the one-architecture verdict 
 """
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ class ArchitectureSweeps:
         first, second = self.runs
         return first, second
 
-    @property
+    @functools.cached_property
     def comparison(self) -> Comparison:
         """The second architecture (B) against the first (A, the baseline); what their
         results must record differently (the functions, the variant swept) is no warning."""

@@ -198,6 +198,11 @@ class Results:
         settings = self.settings | {"sweep": (sweep if isinstance(sweep, dict) else {}) | {"trim": trim}}
         return dataclasses.replace(self, settings=settings)
 
+    @property
+    def cost_usd(self) -> float:
+        """What the sweep's invocations cost (on AWS) or would cost, as they were priced."""
+        return sum(i.cost_usd for run in self.models for i in run.invocations if i.cost_usd is not None)
+
     def summaries(self) -> list[Summary]:
         return [summarize(run, self.trim) for run in self.models]
 

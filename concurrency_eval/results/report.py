@@ -400,10 +400,7 @@ def architecture_lines(sweeps: ArchitectureSweeps, verdict: Sequence[ModelVerdic
     first, second = sweeps.architectures
     lines = [f"[bold]{escape(f'across {first} and {second}, each at its own prices:')}[/bold]"]
     lines.extend(line for model in verdict for line in choice_lines(model))
-    total = sum(
-        i.cost_usd for results in sweeps.runs.values() for run in results.models for i in run.invocations
-        if i.cost_usd is not None
-    )  # fmt: skip
+    total = sum(results.cost_usd for results in sweeps.runs.values())
     on_aws = all(results.on_aws for results in sweeps.runs.values())
     spent = "the sweeps' invocations cost" if on_aws else "on AWS, the sweeps' invocations would cost"
     lines.append(escape(f"{spent} ${total:.6f}"))

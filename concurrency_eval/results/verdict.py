@@ -267,8 +267,7 @@ def decide(results: Results, balanced_weight: float = DEFAULT_BALANCED_WEIGHT) -
                 f"{', '.join(f'{m} MB' for m in thin)}; run more with --invocations"
             )
     warnings.extend(w for w in (emulator_busy(results), capped_shares(results)) if w is not None)
-    total = sum(i.cost_usd for run in results.models for i in run.invocations if i.cost_usd is not None)
-    return Verdict(verdicts, speed_ups(every, verdicts), warnings, total, balanced_weight)
+    return Verdict(verdicts, speed_ups(every, verdicts), warnings, results.cost_usd, balanced_weight)
 
 
 def model_verdict(model: str, mine: Sequence[Point], balanced_weight: float) -> ModelVerdict:

@@ -124,10 +124,7 @@ class Sweep:
         self._per_function: dict[str, threading.BoundedSemaphore] = {}
 
     def configurations(self) -> dict[str, dict[str, Any]]:
-        return {
-            model: dict(self._under_test.client.get_function_configuration(FunctionName=name))
-            for model, name in self._under_test.functions.items()
-        }
+        return self._under_test.configurations()
 
     def run(
         self,

@@ -111,7 +111,7 @@ def sweep_on_aws(
     OverBudget over the budget, StackNotFound or ConfigurationError when the deployment
     is not as it should be, and botocore's errors when AWS fails."""
     deployed = discover(session.client("cloudformation"), stack, settings.models, architecture)
-    variant = _Variant.of(session, deployed, settings, prices, progress, resumed)
+    variant = _Variant.of(session, deployed, settings, prices, resumed)
     ensure_data_set(session.client("s3"), deployed.data_bucket, settings, progress)
     progress.show(f"plan: {variant.plan.describe()}")
     check_budget(variant.plan, budget_usd)
@@ -142,7 +142,7 @@ def sweep_architectures_on_aws(
     deployed = discover_variants(session.client("cloudformation"), stack, settings.models, architectures)
     variants = {
         architecture: _Variant.of(
-            session, deployed[architecture], settings, prices, progress, resumed.get(architecture, Resumed())
+            session, deployed[architecture], settings, prices, resumed.get(architecture, Resumed())
         )
         for architecture in architectures
     }
@@ -163,13 +163,13 @@ def sweep_architectures_on_aws(
         for architecture, variant in variants.items()
     }
     for architecture in to_sweep:
-        results[architecture].write(_make(output / architecture))
+        results[architecture].write(output / architecture)
     for architecture in to_sweep:
         # What the other variants spent, and may still spend of what they commit to, is not
         # this one's to spend.
         others = [a for a in variants if a != architecture]
         limit = None if budget_usd is None else budget_usd - sum(
-            _spent(results[a]) + (variants[a].plan.cost_worst_usd if variants[a].pending else 0.0)
+            results[a].cost_usd + (variants[a].plan.cost_worst_usd if variants[a].pending else 0.0)
             for a in others
         )  # fmt: skip
         progress.note(f"sweeping the {architecture} functions")
@@ -199,13 +199,12 @@ class _Variant:
         deployed: DeployedStack,
         settings: SweepSettings,
         prices: Prices,
-        progress: Interaction,
         resumed: Resumed,
     ) -> "_Variant":
         under_test = FunctionsUnderTest(
             session.client("lambda", config=INVOKE_CONFIG), deployed.functions, deployed.data_bucket
         )
-        originals = Sweep(under_test, settings, prices, progress).configurations()
+        originals = under_test.configurations()
         return cls(deployed, under_test, originals, resumed, plan(settings, originals, prices, resumed.done))
 
     @property
@@ -259,15 +258,6 @@ def combined(plans: list[Plan]) -> Plan:
         () if first is None else first.memory_sizes, () if first is None else first.models,
         (None,) if first is None else first.concurrencies,
     )  # fmt: skip
-
-
-def _spent(results: Results) -> float:
-    return sum(i.cost_usd or 0.0 for run in results.models for i in run.invocations)
-
-
-def _make(directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 def clean_up_on_aws(
