@@ -9,7 +9,7 @@ import pytest
 
 from concurrency_eval.emulators.embedded_s3.faults import Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
-from s3fanout import blocking
+from s3fanout import aio, blocking
 from tests.fixtures.embedded_s3 import BUCKET, Data
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke, load_handler_module
 
@@ -106,3 +106,36 @@ def test_warm_invocations_reuse_one_client_created_at_first_use(
     # Then all three answer, and only the first built a client (of its model's kind)
     assert answers == ["20", "20", "20"]
     assert created == (["aiobotocore"] if model == "asyncio" else ["boto3"])
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_client_built_again_for_new_settings_reuses_the_environments_session(
+    model: str, data: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a handler in a fresh execution environment: no session, no client
+    module = load_handler_module(model)
+    monkeypatch.setattr(blocking, "_clients", blocking._ClientCache())
+    aio._shared.loop.run_until_complete(aio._shared.aclose())
+    monkeypatch.setattr(aio._shared, "_session", None)
+    sessions: list[str] = []
+    original_boto3 = boto3.session.Session.__init__
+    original_aio = aiobotocore.session.AioSession.__init__
+
+    def counting_boto3(self: boto3.session.Session, *args: Any, **kwargs: Any) -> None:
+        sessions.append("boto3")
+        original_boto3(self, *args, **kwargs)
+
+    def counting_aio(self: aiobotocore.session.AioSession, *args: Any, **kwargs: Any) -> None:
+        sessions.append("aiobotocore")
+        original_aio(self, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "__init__", counting_boto3)
+    monkeypatch.setattr(aiobotocore.session.AioSession, "__init__", counting_aio)
+    event = {"s3_bucket_name": BUCKET, "folder": data.small.prefix, "find": None}
+    # When it is invoked, then invoked again after a setting of its client changed
+    first = module.handler(event, FakeContext(900_000))
+    monkeypatch.setenv("S3FANOUT_MAX_ATTEMPTS", "2")
+    second = module.handler(event, FakeContext(900_000))
+    # Then both answer, from two clients of one session: the service model is read once
+    assert (first["result"], second["result"]) == ("20", "20")
+    assert sessions == (["aiobotocore"] if model == "asyncio" else ["boto3"])

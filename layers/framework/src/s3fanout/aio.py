@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
+from aiobotocore.session import AioSession, get_session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from s3fanout.invocation import Job, run_invocation
@@ -41,6 +41,7 @@ class AsyncEnvironment:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stack: contextlib.AsyncExitStack | None = None
+        self._session: AioSession | None = None
         self._options: tuple[dict[str, Any], str | None] | None = None
         self._client: S3Client | None = None
 
@@ -56,7 +57,11 @@ class AsyncEnvironment:
         if self._client is None or self._options != key:
             await self.aclose()
             stack = contextlib.AsyncExitStack()
-            client = get_session().create_client("s3", config=AioConfig(**options))
+            # The session outlives its clients, as the blocking side's does: a client
+            # built again for new options reuses the service model already parsed.
+            if self._session is None:
+                self._session = get_session()
+            client = self._session.create_client("s3", config=AioConfig(**options))
             self._client = await stack.enter_async_context(client)
             self._stack, self._options = stack, key
         return self._client

@@ -32,10 +32,15 @@ LambdaHandler = Callable[[object, "LambdaContext"], dict[str, Any]]
 
 
 class _ClientCache:
-    """One client per execution environment, built at first use and kept while warm."""
+    """One client per execution environment, built at first use and kept while warm.
+
+    The session outlives its clients: a client built again for new options (another
+    number of requests in flight) reuses the S3 service model the session has already
+    read and parsed, a quarter of a second of CPU, instead of reading it anew."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._session: boto3.session.Session | None = None
         self._options: tuple[dict[str, Any], str | None] | None = None
         self._client: S3Client | None = None
 
@@ -46,9 +51,11 @@ class _ClientCache:
             if self._client is None or self._options != key:
                 if self._client is not None:
                     self._client.close()
-                # A session of its own: boto3's default session is not thread-safe.
-                session = boto3.session.Session()
-                self._client = session.client("s3", config=Config(**options))
+                # A session of its own, used under the lock only: boto3's default
+                # session is not thread-safe.
+                if self._session is None:
+                    self._session = boto3.session.Session()
+                self._client = self._session.client("s3", config=Config(**options))
                 self._options = key
             return self._client
 
