@@ -126,8 +126,10 @@ def recorded_texts() -> Iterator[list[tuple[Text, Bbox]]]:
 
 
 def drawn_texts(figure: Figure) -> list[tuple[Text, Bbox]]:
+    """Every text a drawing of `figure` draws, where it draws it: drawn with the
+    renderer that writes the PNG, the pixels left out (they do not move a text)."""
     with recorded_texts() as drawn:
-        figure.canvas.draw()
+        figure.draw_without_rendering()
     return drawn
 
 
