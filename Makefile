@@ -108,9 +108,13 @@ PYTEST_WORKERS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2);
 
 # Then the few tests that compare CPU times (`timing`: throttling ratios, deadlines) run
 # alone, one after another, on cores nothing else competes for, and add to the coverage.
+# Only the files that hold timing tests are collected for them (tests/conftest.py refuses
+# a timing test marked any other way), not the whole suite again.
+TIMING_TESTS = $(shell grep -rlF --include='test_*.py' 'pytest.mark.timing' tests)
+
 pytest: sync-dev npm
 	$(RUN) pytest --numprocesses=$(PYTEST_WORKERS) --dist=worksteal -m 'not timing' --cov --cov-report=
-	$(RUN) pytest -m timing --cov --cov-append --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(RUN) pytest -m timing $(TIMING_TESTS) --cov --cov-append --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 	$(RUN) coverage report --include='layers/framework/*' --fail-under=$(FRAMEWORK_COVERAGE_FLOOR)
 
 # The inner loop: what needs no server, command, build or synthesis (tests/conftest.py
@@ -161,7 +165,13 @@ bench: sync-cdk
 	$(RUN) python benchmarks/calibration.py
 	$(RUN) python benchmarks/parallel_sweep.py
 
-test: lint typecheck pytest synth workflows
+# The checks before and after the tests side by side, each one's output kept together
+# (they take a core for seconds, or wait on npm); the tests between, on their own, as
+# their timing phase needs the cores to itself.
+test:
+	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target lint typecheck npm
+	@$(MAKE) --no-print-directory pytest
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target synth workflows
 
 # results/ holds what the sweeps measured, paid AWS runs among them: only
 # `make clean-results` deletes it, after asking (or with CONFIRM=yes, for scripts).

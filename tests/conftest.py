@@ -1,6 +1,7 @@
 """Every test: offline from AWS. The shared fixtures live in tests/fixtures; what is slow
 is marked so here, for `make test-fast`."""
 
+import functools
 import os
 from pathlib import Path
 
@@ -27,12 +28,38 @@ SLOW_FIXTURES = frozenset(
 os.environ.setdefault(CACHE_VARIABLE, str(ROOT / "build" / "bundles"))
 
 
+#: How a file marks its timing tests: `make pytest` finds the files to run alone by it.
+TIMING_MARK = "pytest.mark.timing"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     tests = ROOT / "tests"
     for item in items:
         package = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
         if package in END_TO_END or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    unfound = timing_tests_make_would_miss(items)
+    if unfound:
+        raise pytest.UsageError(
+            f"{', '.join(unfound)}: marked `timing` otherwise than by `@{TIMING_MARK}` in its file, so "
+            "`make pytest` would run it in neither phase; mark it so"
+        )
+
+
+def timing_tests_make_would_miss(items: list[pytest.Item]) -> list[str]:
+    """Tests marked `timing` in files that do not say `pytest.mark.timing`: the serial
+    phase of `make pytest` collects only the files that do (collecting the whole suite
+    again costs seconds), and the parallel phase leaves every timing test out."""
+    return [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("timing") is not None and TIMING_MARK not in _source(item.path)
+    ]
+
+
+@functools.cache
+def _source(path: Path) -> str:
+    return path.read_text()
 
 
 @pytest.fixture(autouse=True)

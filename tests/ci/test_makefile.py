@@ -7,9 +7,12 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from tests.conftest import TIMING_MARK, timing_tests_make_would_miss
 from tests.handlers import ROOT
 
 MAKEFILE = (ROOT / "Makefile").read_text()
@@ -120,3 +123,39 @@ def test_an_install_runs_again_only_when_the_lock_or_the_project_changed(checkou
     # When the lock changes, Then the install runs again
     os.utime(checkout / "uv.lock", (stamp.stat().st_mtime + 10,) * 2)
     assert "scripts/uv sync --locked --group dev" in make(checkout, "-n", "sync-dev").stdout
+
+
+def test_the_serial_phase_collects_every_file_that_marks_timing_tests_and_no_other() -> None:
+    # Given the files that mark timing tests as tests/conftest.py requires
+    marked = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("test_*.py")
+        if TIMING_MARK in path.read_text()
+    }
+    # When make shows the serial phase's command
+    shown = make(ROOT, "-n", "pytest").stdout.splitlines()
+    command = next(line for line in shown if "-m timing" in line)
+    # Then it collects those files, and only those
+    assert marked
+    assert {word for word in command.split() if word.startswith("tests/")} == marked
+
+
+@pytest.mark.parametrize(
+    ("source", "missed"),
+    [
+        (f"@{TIMING_MARK}\ndef test_ratio(): ...\n", []),
+        (f"timing = {TIMING_MARK}\n", []),
+        ("pytestmark = [slow_and_timed]\ndef test_ratio(): ...\n", ["test_t.py::test_ratio"]),
+    ],
+    ids=["decorated", "aliased-in-the-file", "marked-elsewhere"],
+)
+def test_a_timing_test_make_cannot_find_is_named(tmp_path: Path, source: str, missed: list[str]) -> None:
+    # Given a test marked `timing`, in a file that says so, or not
+    path = tmp_path / "test_t.py"
+    path.write_text(source)
+    item = SimpleNamespace(
+        nodeid="test_t.py::test_ratio", path=path,
+        get_closest_marker=lambda name: object() if name == "timing" else None,
+    )  # fmt: skip
+    # Then it is named when make's serial phase would not collect it
+    assert timing_tests_make_would_miss([cast(pytest.Item, item)]) == missed
