@@ -3,6 +3,7 @@ is marked so here, for `make test-fast`."""
 
 import functools
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,14 @@ SLOW_FIXTURES = frozenset(
 # once per run (once ever in a working copy), never once per test. A test that checks
 # building itself gives its builder a cache of its own.
 os.environ.setdefault(CACHE_VARIABLE, str(ROOT / "build" / "bundles"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A run started in the background of a script (`make test &`, nohup) inherits Ctrl-C
+    # ignored, and so would every command a test starts: the tests that interrupt a
+    # sweep need Python's own handler, as a run from a terminal has.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 #: How a file marks its timing tests: `make pytest` finds the files to run alone by it.
