@@ -165,13 +165,16 @@ bench: sync-cdk
 	$(RUN) python benchmarks/calibration.py
 	$(RUN) python benchmarks/parallel_sweep.py
 
-# The checks before and after the tests side by side, each one's output kept together
-# (they take a core for seconds, or wait on npm); the tests between, on their own, as
+# Everything CI checks, each check a job of the pull-request workflow. The short ones
+# run side by side before and after the tests, each one's output kept together (they
+# take a core for seconds, or wait on npm); the tests run between, on their own, as
 # their timing phase needs the cores to itself.
+CHECKS_BEFORE := lint typecheck
+CHECKS_AFTER := synth workflows
 test:
-	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target lint typecheck npm
+	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target $(CHECKS_BEFORE) npm
 	@$(MAKE) --no-print-directory pytest
-	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target synth workflows
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target $(CHECKS_AFTER)
 
 # results/ holds what the sweeps measured, paid AWS runs among them: only
 # `make clean-results` deletes it, after asking (or with CONFIRM=yes, for scripts).
