@@ -1,11 +1,12 @@
 """Bounds the models must keep: requests in flight, memory, and one client per environment."""
 
 import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
-import aiobotocore.session
 import boto3.session
 import pytest
+from aiobotocore.session import AioSession
 
 from concurrency_eval.emulators.embedded_s3.faults import Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
@@ -78,28 +79,43 @@ def test_memory_grows_with_concurrency_not_with_objects(model: str, data: Data) 
     assert many_peak < many["bytes"] / 10, many_peak
 
 
+def calls_by_sdk(monkeypatch: pytest.MonkeyPatch, boto3_method: str, aio_method: str) -> list[str]:
+    """Each call from now on of a method of boto3's sessions or of aiobotocore's, named
+    by its SDK, in order."""
+    calls: list[str] = []
+
+    def counted(sdk: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def counting(self: object, *args: Any, **kwargs: Any) -> Any:
+            calls.append(sdk)
+            return original(self, *args, **kwargs)
+
+        return counting
+
+    for sdk, session, method in (
+        ("boto3", boto3.session.Session, boto3_method),
+        ("aiobotocore", AioSession, aio_method),
+    ):
+        monkeypatch.setattr(session, method, counted(sdk, getattr(session, method)))
+    return calls
+
+
+@pytest.fixture
+def fresh_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a new execution environment: no session and no client yet, of either SDK
+    (another test in this process may have left them for the same settings)."""
+    monkeypatch.setattr(blocking, "_clients", blocking._ClientCache())
+    aio._shared.loop.run_until_complete(aio._shared.aclose())
+    monkeypatch.setattr(aio._shared, "_session", None)
+
+
+@pytest.mark.usefixtures("fresh_environment")
 @pytest.mark.parametrize("model", MODELS)
 def test_warm_invocations_reuse_one_client_created_at_first_use(
     model: str, data: Data, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a handler in a fresh execution environment: no client built yet (another test
-    # in this process may have left one for the same settings, as sync's are always alike)
+    # Given a handler in a fresh execution environment
     module = load_handler_module(model)
-    monkeypatch.setattr(blocking, "_clients", blocking._ClientCache())
-    created: list[str] = []
-    original_boto3 = boto3.session.Session.client
-    original_aio = aiobotocore.session.AioSession.create_client
-
-    def counting_boto3(self: boto3.session.Session, *args: Any, **kwargs: Any) -> Any:
-        created.append("boto3")
-        return original_boto3(self, *args, **kwargs)
-
-    def counting_aio(self: aiobotocore.session.AioSession, *args: Any, **kwargs: Any) -> Any:
-        created.append("aiobotocore")
-        return original_aio(self, *args, **kwargs)
-
-    monkeypatch.setattr(boto3.session.Session, "client", counting_boto3)
-    monkeypatch.setattr(aiobotocore.session.AioSession, "create_client", counting_aio)
+    created = calls_by_sdk(monkeypatch, "client", "create_client")
     event = {"s3_bucket_name": BUCKET, "folder": data.small.prefix, "find": None, "concurrency": 17}
     # When it is invoked three times with the same settings
     answers = [module.handler(event, FakeContext(900_000))["result"] for _ in range(3)]
@@ -108,29 +124,14 @@ def test_warm_invocations_reuse_one_client_created_at_first_use(
     assert created == (["aiobotocore"] if model == "asyncio" else ["boto3"])
 
 
+@pytest.mark.usefixtures("fresh_environment")
 @pytest.mark.parametrize("model", MODELS)
 def test_a_client_built_again_for_new_settings_reuses_the_environments_session(
     model: str, data: Data, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a handler in a fresh execution environment: no session, no client
+    # Given a handler in a fresh execution environment
     module = load_handler_module(model)
-    monkeypatch.setattr(blocking, "_clients", blocking._ClientCache())
-    aio._shared.loop.run_until_complete(aio._shared.aclose())
-    monkeypatch.setattr(aio._shared, "_session", None)
-    sessions: list[str] = []
-    original_boto3 = boto3.session.Session.__init__
-    original_aio = aiobotocore.session.AioSession.__init__
-
-    def counting_boto3(self: boto3.session.Session, *args: Any, **kwargs: Any) -> None:
-        sessions.append("boto3")
-        original_boto3(self, *args, **kwargs)
-
-    def counting_aio(self: aiobotocore.session.AioSession, *args: Any, **kwargs: Any) -> None:
-        sessions.append("aiobotocore")
-        original_aio(self, *args, **kwargs)
-
-    monkeypatch.setattr(boto3.session.Session, "__init__", counting_boto3)
-    monkeypatch.setattr(aiobotocore.session.AioSession, "__init__", counting_aio)
+    sessions = calls_by_sdk(monkeypatch, "__init__", "__init__")
     event = {"s3_bucket_name": BUCKET, "folder": data.small.prefix, "find": None}
     # When it is invoked, then invoked again after a setting of its client changed
     first = module.handler(event, FakeContext(900_000))
