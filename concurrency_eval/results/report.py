@@ -297,13 +297,12 @@ def sampling_line(results: Results) -> str | None:
     )
 
 
-def _size(point: Any) -> str:
+def _size(point: Point) -> str:
     """'1024 MB', or with the requests in flight where they are not the default, and the
     architecture where points of two are compared ('1024 MB on arm64')."""
     default = point.concurrency in (None, 1, DEFAULT_REQUESTS_IN_FLIGHT) or point.model == "sync"
     size = f"{point.memory_mb} MB" + ("" if default else f", {point.concurrency} requests in flight")
-    architecture = getattr(point, "architecture", None)
-    return size if architecture is None else f"{size} on {architecture}"
+    return size if point.architecture is None else f"{size} on {point.architecture}"
 
 
 def title(results: Results) -> str:

@@ -19,7 +19,7 @@ from concurrency_eval.backends.under_test import INVOKE_CONFIG, FunctionsUnderTe
 from concurrency_eval.results.document import AWS, LOCAL, Results
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Observer, Sweep
-from concurrency_eval.sweep.plan import Plan, check_budget, plan
+from concurrency_eval.sweep.plan import Plan, check_budget, combined, plan
 from concurrency_eval.sweep.runner import new_results, run_sweep
 from concurrency_eval.sweep.settings import SweepSettings
 from concurrency_eval.sweep.versions import CleanedUp, clean_up
@@ -246,18 +246,6 @@ class _Variant:
             return run_sweep(sweep, self.originals, results, output, self.resumed.done)
         finally:
             self.pending = False
-
-
-def combined(plans: list[Plan]) -> Plan:
-    """Several variants' plans as one, for the budget: their counts and costs added."""
-    first = plans[0] if plans else None
-    return Plan(
-        sum(p.steps for p in plans), sum(p.invocations for p in plans), sum(p.invocations_max for p in plans),
-        sum(p.gb_seconds_expected for p in plans), sum(p.gb_seconds_worst for p in plans),
-        sum(p.cost_expected_usd for p in plans), sum(p.cost_worst_usd for p in plans),
-        () if first is None else first.memory_sizes, () if first is None else first.models,
-        (None,) if first is None else first.concurrencies,
-    )  # fmt: skip
 
 
 def clean_up_on_aws(

@@ -1,5 +1,6 @@
 """The plan of a sweep: how many invocations, what they may cost, and the budget."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,24 @@ def plan(
         steps, invocations, most, expected, worst, cost_expected, cost_worst,
         settings.memory_sizes, settings.models, settings.concurrencies,
     )  # fmt: skip
+
+
+def combined(plans: Sequence[Plan]) -> Plan:
+    """Several variants' plans as one, for the budget: their counts and costs added, the
+    sizes, models and concurrencies the first's (each variant sweeps the same)."""
+    first = plans[0] if plans else None
+    return Plan(
+        steps=sum(p.steps for p in plans),
+        invocations=sum(p.invocations for p in plans),
+        invocations_max=sum(p.invocations_max for p in plans),
+        gb_seconds_expected=sum(p.gb_seconds_expected for p in plans),
+        gb_seconds_worst=sum(p.gb_seconds_worst for p in plans),
+        cost_expected_usd=sum(p.cost_expected_usd for p in plans),
+        cost_worst_usd=sum(p.cost_worst_usd for p in plans),
+        memory_sizes=() if first is None else first.memory_sizes,
+        models=() if first is None else first.models,
+        concurrencies=(None,) if first is None else first.concurrencies,
+    )
 
 
 def check_budget(the_plan: Plan, budget_usd: float | None) -> None:
