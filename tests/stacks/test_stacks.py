@@ -1,5 +1,6 @@
 """Assertions on the synthesized templates: what the stacks promise, exactly."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -409,8 +410,6 @@ WAITER_OPERATIONS = {"function_updated_v2": "GetFunction", "function_active_v2":
 
 def test_the_deployer_may_make_every_lambda_call_the_sweep_makes() -> None:
     # Given every Lambda operation the sweep's code calls: directly, through paginators and waiters
-    import re
-
     calls: set[str] = set()
     for path in (ROOT / "concurrency_eval" / "sweep").glob("*.py"):
         text = path.read_text()
@@ -431,8 +430,6 @@ def iam_matches(pattern: str, arn: str) -> bool:
     policy elements: Resource"): `*` and `?` within a colon-separated segment, except that
     a `*` which is the last character of a segment "can expand to match beyond the colon
     boundaries"."""
-    import re
-
     expression = ""
     for index, character in enumerate(pattern):
         if character == "*":

@@ -27,6 +27,7 @@ from concurrency_eval.sweep.settings import SweepSettings
 from concurrency_eval.sweep.updates import SWEEP_VARIABLE, RestoreFailed
 from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.lambda_logs import parse_report
+from tests.commands.stand_in_stack import listed
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(600)
@@ -72,14 +73,7 @@ def configurations(target: FunctionsUnderTest) -> dict[str, tuple[int, dict[str,
 
 def published(target: FunctionsUnderTest) -> dict[str, tuple[list[str], list[str]]]:
     """Each function's aliases and versions, as the Lambda API lists them."""
-    client = target.client
-    return {
-        name: (
-            [a["Name"] for a in client.list_aliases(FunctionName=name)["Aliases"]],
-            [v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]],
-        )
-        for name in target.functions.values()
-    }
+    return {name: listed(target.client, name) for name in target.functions.values()}
 
 
 def reports_in_logs(logs: Path) -> dict[str, Any]:
