@@ -11,6 +11,7 @@ import math
 import os
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from concurrency_eval.sweep.runner import new_results, resume, run_sweep
 from concurrency_eval.sweep.settings import SweepSettings
 from concurrency_eval.sweep.updates import SWEEP_VARIABLE, RestoreFailed
 from concurrency_eval.workload.dataset import DataSetSpec
+from contracts.function import DEPLOYED_LOG_FORMAT
 from contracts.lambda_logs import parse_report
 from tests.commands.stand_in_stack import listed
 from tests.handlers import ROOT
@@ -35,14 +37,40 @@ MODELS = ("sync", "threaded", "asyncio")
 DATASET = DataSetSpec(objects=20, min_size=100, max_size=2000)
 
 
-@pytest.fixture(scope="module", params=["JSON", "Text"])
-def deployment(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalDeployment]:
-    options = LocalOptions(latency_ms=1, jitter_ms=0, log_format=request.param, timeout_s=30)
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDeployment]:
+    """The functions as deployed (DEPLOYED_LOG_FORMAT); a test that needs the other log
+    format switches to it through the Lambda API, as a user would (`in_log_format`)."""
+    options = LocalOptions(latency_ms=1, jitter_ms=0, timeout_s=30)
+    assert options.log_format == DEPLOYED_LOG_FORMAT
     logs = tmp_path_factory.mktemp("logs")
     with LocalDeployment(ROOT, options, DATASET, MODELS, logs) as running:
         yield running
+
+
+@contextmanager
+def in_log_format(target: FunctionsUnderTest, log_format: str) -> Iterator[None]:
+    """Every function in `log_format` (LoggingConfig) while the block runs, then as before."""
+    before = {
+        name: target.client.get_function_configuration(FunctionName=name)["LoggingConfig"]["LogFormat"]
+        for name in target.functions.values()
+    }
+
+    def set_formats(formats: dict[str, str]) -> None:
+        for name, chosen in formats.items():
+            target.client.update_function_configuration(
+                FunctionName=name, LoggingConfig={"LogFormat": chosen}
+            )
+        for name in formats:
+            target.client.get_waiter("function_updated_v2").wait(
+                FunctionName=name, WaiterConfig={"Delay": 0.2}
+            )
+
+    set_formats(dict.fromkeys(before, log_format))
+    try:
+        yield
+    finally:
+        set_formats(before)
 
 
 def settings(**overrides: Any) -> SweepSettings:
@@ -76,25 +104,30 @@ def published(target: FunctionsUnderTest) -> dict[str, tuple[list[str], list[str
     return {name: listed(target.client, name) for name in target.functions.values()}
 
 
-def reports_in_logs(logs: Path) -> dict[str, Any]:
-    """Every report the functions' log streams hold, by request id."""
+def reports_in_logs(logs: Path) -> dict[str, tuple[Any, str]]:
+    """Every report the functions' log streams hold, and the log format it was written
+    in, by request id (an environment, and so its stream, keeps one format)."""
     reports = {}
     for stream in logs.rglob("*.log"):
         text = stream.read_text()
-        chunks = (
-            text.split("START RequestId: ") if "START RequestId: " in text else text.split('"platform.start"')
-        )
+        log_format = "Text" if "START RequestId: " in text else "JSON"
+        chunks = text.split("START RequestId: ") if log_format == "Text" else text.split('"platform.start"')
         for chunk in chunks[1:]:
             report = parse_report(chunk)
             assert report.request_id is not None
-            reports[report.request_id] = report
+            reports[report.request_id] = (report, log_format)
     return reports
 
 
-def test_the_sweep_records_what_lambda_reports(deployment: LocalDeployment, tmp_path: Path) -> None:
-    # Given the three functions on the local service, When the engine sweeps two sizes
-    sweep, originals, results = start(deployment, settings())
-    run_sweep(sweep, originals, results, tmp_path)
+@pytest.mark.parametrize("log_format", ["JSON", "Text"])
+def test_the_sweep_records_what_lambda_reports(
+    deployment: LocalDeployment, tmp_path: Path, log_format: str
+) -> None:
+    # Given the three functions on the local service, logging in either of Lambda's
+    # formats, When the engine sweeps two sizes
+    with in_log_format(deployment.functions_under_test(), log_format):
+        sweep, originals, results = start(deployment, settings())
+        run_sweep(sweep, originals, results, tmp_path)
     # Then every group of each size is there, cold first, every answer right
     assert [(run.model, run.memory_mb) for run in results.models] == [
         (model, memory) for memory in (512, 1769) for model in MODELS
@@ -109,7 +142,8 @@ def test_the_sweep_records_what_lambda_reports(deployment: LocalDeployment, tmp_
         assert run.init_ms == run.invocations[0].init_ms
         for invocation in run.invocations:
             assert invocation.request_id is not None
-            report = reports[invocation.request_id]
+            report, written_in = reports[invocation.request_id]
+            assert written_in == log_format
             assert invocation.duration_ms == report.duration_ms
             assert invocation.billed_ms == report.billed_ms
             assert invocation.init_ms == report.init_ms
