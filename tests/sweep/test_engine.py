@@ -10,10 +10,10 @@ import json
 import math
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from botocore.exceptions import ClientError
@@ -28,7 +28,7 @@ from concurrency_eval.sweep.settings import SweepSettings
 from concurrency_eval.sweep.updates import SWEEP_VARIABLE, RestoreFailed
 from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.function import DEPLOYED_LOG_FORMAT
-from contracts.lambda_logs import parse_report
+from contracts.lambda_logs import Report, parse_report
 from tests.commands.stand_in_stack import listed
 from tests.handlers import ROOT
 
@@ -49,22 +49,20 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDeploy
 
 
 @contextmanager
-def in_log_format(target: FunctionsUnderTest, log_format: str) -> Iterator[None]:
+def in_log_format(target: FunctionsUnderTest, log_format: Literal["JSON", "Text"]) -> Iterator[None]:
     """Every function in `log_format` (LoggingConfig) while the block runs, then as before."""
     before = {
         name: target.client.get_function_configuration(FunctionName=name)["LoggingConfig"]["LogFormat"]
         for name in target.functions.values()
     }
 
-    def set_formats(formats: dict[str, str]) -> None:
+    def set_formats(formats: Mapping[str, Literal["JSON", "Text"]]) -> None:
         for name, chosen in formats.items():
             target.client.update_function_configuration(
                 FunctionName=name, LoggingConfig={"LogFormat": chosen}
             )
         for name in formats:
-            target.client.get_waiter("function_updated_v2").wait(
-                FunctionName=name, WaiterConfig={"Delay": 0.2}
-            )
+            target.client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
 
     set_formats(dict.fromkeys(before, log_format))
     try:
@@ -104,7 +102,7 @@ def published(target: FunctionsUnderTest) -> dict[str, tuple[list[str], list[str
     return {name: listed(target.client, name) for name in target.functions.values()}
 
 
-def reports_in_logs(logs: Path) -> dict[str, tuple[Any, str]]:
+def reports_in_logs(logs: Path) -> dict[str, tuple[Report, str]]:
     """Every report the functions' log streams hold, and the log format it was written
     in, by request id (an environment, and so its stream, keeps one format)."""
     reports = {}
@@ -121,7 +119,7 @@ def reports_in_logs(logs: Path) -> dict[str, tuple[Any, str]]:
 
 @pytest.mark.parametrize("log_format", ["JSON", "Text"])
 def test_the_sweep_records_what_lambda_reports(
-    deployment: LocalDeployment, tmp_path: Path, log_format: str
+    deployment: LocalDeployment, tmp_path: Path, log_format: Literal["JSON", "Text"]
 ) -> None:
     # Given the three functions on the local service, logging in either of Lambda's
     # formats, When the engine sweeps two sizes

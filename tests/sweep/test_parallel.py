@@ -59,7 +59,7 @@ def test_groups_run_at_once_each_on_a_version_of_its_own(deployment: LocalDeploy
     assert deployment.logs_dir is not None
     reports = reports_in_logs(deployment.logs_dir)
     for run in results.models:
-        assert {reports[i.request_id].memory_size_mb for i in run.invocations if i.request_id} == {
+        assert {reports[i.request_id][0].memory_size_mb for i in run.invocations if i.request_id} == {
             run.memory_mb
         }
     streams = {
