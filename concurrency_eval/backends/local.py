@@ -16,11 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
-import boto3
-from botocore.config import Config
-
 from bundling.build import Builder, Bundle, Target, find_python, host_architecture
-from concurrency_eval.backends.under_test import INVOKE_CONFIG, FunctionsUnderTest
+from concurrency_eval.backends.under_test import FunctionsUnderTest, invoke_config
 from concurrency_eval.emulators.child_process import StartsAndStops
 from concurrency_eval.emulators.embedded_s3.faults import EXPRESS as EXPRESS_LATENCY
 from concurrency_eval.emulators.embedded_s3.faults import PROFILES, FaultRule, Faults, Latency
@@ -295,6 +292,11 @@ class LocalDeployment(StartsAndStops):
         return self._logs_dir
 
     def s3_client(self) -> Any:
+        # boto3 is imported where a client is made: the command line imports this module to
+        # build its parser, and boto3 would be a tenth of a second of every command's start.
+        import boto3
+        from botocore.config import Config
+
         return boto3.client(
             "s3", endpoint_url=self.s3.endpoint, region_name="us-east-1",
             aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
@@ -304,8 +306,10 @@ class LocalDeployment(StartsAndStops):
 
     def lambda_client(self) -> "LambdaClient":
         assert self.service is not None
+        import boto3
+
         return boto3.client(
-            "lambda", endpoint_url=self.service.endpoint, region_name="us-east-1", config=INVOKE_CONFIG,
+            "lambda", endpoint_url=self.service.endpoint, region_name="us-east-1", config=invoke_config(),
             aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
         )  # fmt: skip
 

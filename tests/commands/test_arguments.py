@@ -234,6 +234,20 @@ def test_shell_completion_offers_commands_and_options(tmp_path: Path) -> None:
         assert expected in answers.read_text().split()
 
 
+def test_the_parser_is_built_without_the_aws_sdks_client_machinery() -> None:
+    # Given a new process, When it builds the command line's parser, as every command and
+    # every TAB of shell completion does before anything else
+    probe = (
+        "import sys; from concurrency_eval.commands.cli import build_parser; build_parser(); "
+        "print(' '.join(m for m in ('boto3', 'botocore.session', 'botocore.client', 'botocore.config', "
+        "'aiobotocore', 'matplotlib') if m in sys.modules))"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    # Then none of the SDKs' sessions, clients or configurations, nor the charts, were
+    # imported: a command imports them when it makes a client or draws
+    assert completed.stdout.split() == []
+
+
 @pytest.mark.parametrize("command", ["seed", "run", "publish"])
 def test_region_and_profile_reach_the_session(command: str) -> None:
     from concurrency_eval.commands.arguments import aws_session
