@@ -18,7 +18,7 @@ CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/concurrency-eval
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help sync sync-cdk sync-dev npm local test test-fast lint format typecheck pytest synth \
-	workflows deploy smoke destroy bench clean clean-results
+	workflows deploy smoke destroy bench clean clean-results pytest-parallel pytest-timing
 
 help:
 	@echo "make local          the memory sweep on this machine: local Lambda service, embedded S3 (about 3 minutes)"
@@ -28,6 +28,7 @@ help:
 	@echo "make format         rewrite the code as make lint wants it (ruff format, ruff --fix)"
 	@echo "make typecheck      mypy, strict"
 	@echo "make pytest         every test, in parallel, with coverage; fails below $(COVERAGE_FLOOR)% (framework $(FRAMEWORK_COVERAGE_FLOOR)%)"
+	@echo "make pytest-parallel, make pytest-timing   make pytest's two phases, one at a time"
 	@echo "make synth          cdk synth (cdk-nag runs in it) and cfn-lint, no AWS credentials needed"
 	@echo "make workflows      the workflows and dependabot.yml against their schemas, actionlint where installed, zizmor"
 	@echo "make bench          the benchmarks the project ships"
@@ -113,7 +114,14 @@ PYTEST_WORKERS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2);
 TIMING_TESTS = $(shell grep -rlF --include='test_*.py' 'pytest.mark.timing' tests)
 
 pytest: sync-dev npm
+	@$(MAKE) --no-print-directory pytest-parallel
+	@$(MAKE) --no-print-directory pytest-timing
+
+# The two phases as targets of their own, for `make test` to run other checks beside the first.
+pytest-parallel: sync-dev npm
 	$(RUN) pytest --numprocesses=$(PYTEST_WORKERS) --dist=worksteal -m 'not timing' --cov --cov-report=
+
+pytest-timing: sync-dev
 	$(RUN) pytest -m timing $(TIMING_TESTS) --cov --cov-append --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 	$(RUN) coverage report --include='layers/framework/*' --fail-under=$(FRAMEWORK_COVERAGE_FLOOR)
 
@@ -165,16 +173,17 @@ bench: sync-cdk
 	$(RUN) python benchmarks/calibration.py
 	$(RUN) python benchmarks/parallel_sweep.py
 
-# Everything CI checks, each check a job of the pull-request workflow. The short ones
-# run side by side before and after the tests, each one's output kept together (they
-# take a core for seconds, or wait on npm); the tests run between, on their own, as
-# their timing phase needs the cores to itself.
-CHECKS_BEFORE := lint typecheck
-CHECKS_AFTER := synth workflows
+# Everything CI checks, each check a job of the pull-request workflow. The short ones run
+# side by side while `npm ci` downloads, each one's output kept together; synthesis needs
+# npm's CLI, so it runs beside the tests' parallel phase, which keeps the cores busy
+# anyway (their output is interleaved a whole line at a time); the timing phase runs
+# last, alone, as it needs the cores to itself.
+CHECKS_BEFORE := lint typecheck workflows
+CHECKS_BESIDE := synth
 test:
-	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target $(CHECKS_BEFORE) npm
-	@$(MAKE) --no-print-directory pytest
-	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target $(CHECKS_AFTER)
+	@$(MAKE) --no-print-directory --jobs=4 --output-sync=target $(CHECKS_BEFORE) npm
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=line pytest-parallel $(CHECKS_BESIDE)
+	@$(MAKE) --no-print-directory pytest-timing
 
 # results/ holds what the sweeps measured, paid AWS runs among them: only
 # `make clean-results` deletes it, after asking (or with CONFIRM=yes, for scripts).
