@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from concurrency_eval.backends.local import LocalDeployment, LocalOptions
+from concurrency_eval.backends.local import LocalDeployment
+from concurrency_eval.backends.local_options import LocalOptions
 from concurrency_eval.results.pricing import DEFAULT_PRICES
 from concurrency_eval.sweep.engine import Sweep, Unobserved
 from concurrency_eval.sweep.settings import SweepSettings

@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from concurrency_eval.backends.local import LocalDeployment, LocalOptions
+from concurrency_eval.backends.local import LocalDeployment
+from concurrency_eval.backends.local_options import LocalOptions
 from concurrency_eval.commands.run import PARALLEL
 from concurrency_eval.results.document import ModelRun
 from concurrency_eval.results.pricing import DEFAULT_PRICES

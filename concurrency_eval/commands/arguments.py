@@ -10,16 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-import psutil
-
-from concurrency_eval.backends.local import (
+from concurrency_eval.backends.local_options import (
     BUCKET_PROFILES,
     DEFAULT_S3_PROFILE,
     S3_PROFILES,
     LocalOptions,
     function_name,
 )
-from concurrency_eval.results.architectures import folders as architecture_folders
+from concurrency_eval.results.folders import architecture_folders
 from concurrency_eval.sweep.settings import validate_memory_sizes
 from concurrency_eval.workload.dataset import MAGIC, DataSetSpec
 from contracts import cdk_json, validation
@@ -384,6 +382,8 @@ LOCAL_DATA_SHARE = 0.5
 
 
 def local_options(args: argparse.Namespace, spec: DataSetSpec, *, memory_mb: int = 1024) -> LocalOptions:
+    import psutil
+
     available = psutil.virtual_memory().available
     if spec.expected_bytes > LOCAL_DATA_SHARE * available:
         refuse(

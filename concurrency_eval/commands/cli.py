@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from bundling.build import BuildError
 from concurrency_eval.commands import (
     console,
     help_text,
@@ -26,8 +25,6 @@ from concurrency_eval.commands import (
     serve,
     smoke,
 )
-from concurrency_eval.emulators.lambda_service.server import ServiceError
-from concurrency_eval.results.document import ResultsError
 from concurrency_eval.system import signals
 from concurrency_eval.system.files import WriteFailed
 
@@ -42,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Shell completion: answers and exits only when the shell asks (_ARGCOMPLETE is set).
     argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
+    from bundling.build import BuildError
+    from concurrency_eval.emulators.lambda_service.server import ServiceError
+    from concurrency_eval.results.document import ResultsError
+
     out, err = console.consoles()
     with signals.ending_as_interrupts():
         try:

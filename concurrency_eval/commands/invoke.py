@@ -6,18 +6,19 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.backends.local import LocalDeployment
-from concurrency_eval.commands import arguments, console, help_text, progress
+from concurrency_eval.commands import arguments, console, help_text
 from concurrency_eval.commands.local import OBJECTS, ROOT
-from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.bundles import MODELS
 from contracts.lambda_limits import MAX_PAYLOAD_BYTES
 from contracts.lambda_logs import decode_tail
+
+if TYPE_CHECKING:
+    from concurrency_eval.workload.dataset import DataSetSpec
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -54,6 +55,9 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     options = arguments.local_options(args, spec, memory_mb=args.memory)
     event = _read_event(args, spec, options.data_bucket, err)
     options = dataclasses.replace(options, overrides=arguments.env_vars(args))
+    from concurrency_eval.backends.local import LocalDeployment
+    from concurrency_eval.commands import progress
+
     with progress.Progress(err) as shown:
         deployment = LocalDeployment(ROOT, options, spec, (args.function,), None, shown).start()
     with deployment:
@@ -77,7 +81,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     return console.EXIT_WRONG if isinstance(answer, dict) and answer.get("error") else console.EXIT_OK
 
 
-def _read_event(args: argparse.Namespace, spec: DataSetSpec, bucket: str, err: Console) -> Any:
+def _read_event(args: argparse.Namespace, spec: "DataSetSpec", bucket: str, err: Console) -> Any:
     if args.event is None:
         return spec.event(bucket)
     source = "standard input" if args.event == "-" else args.event

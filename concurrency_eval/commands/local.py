@@ -4,14 +4,9 @@ service and the embedded S3, with no AWS account."""
 import argparse
 from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
-from concurrency_eval.commands import arguments, console, help_text, progress, sweep_options
-from concurrency_eval.emulators.child_process import StandInStopped
-from concurrency_eval.results.document import LOCAL
-from concurrency_eval.sweep.flow import sweep_locally
-from concurrency_eval.sweep.updates import ConfigurationError
+from concurrency_eval.commands import arguments, console, help_text, sweep_options
 from concurrency_eval.system.files import WriteFailed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +65,14 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from concurrency_eval.commands import progress, rendering
+    from concurrency_eval.emulators.child_process import StandInStopped
+    from concurrency_eval.results.document import LOCAL
+    from concurrency_eval.sweep.flow import sweep_locally
+    from concurrency_eval.sweep.updates import ConfigurationError
+
     settings, resumed = sweep_options.settings_and_resumed(
         args, LOCAL, sweep_options.LOCAL_CONDITIONS, price_architecture=arguments.price_architecture(args)
     )
@@ -91,4 +94,4 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     except KeyboardInterrupt:
         console.resume_hint(err, output, "local")
         raise
-    return console.show_sweep(results, output, args, out, err)
+    return rendering.show_sweep(results, output, args, out, err)

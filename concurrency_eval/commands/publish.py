@@ -5,12 +5,9 @@ import argparse
 import json
 from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.markup import escape
 
-from bundling.build import Builder, Target
-from concurrency_eval.artifacts.publish import Artifact, PublishError, manifest, publish, write_github_files
 from concurrency_eval.commands import arguments, console, help_text
 from concurrency_eval.commands.local import ROOT
 from concurrency_eval.system.files import write_atomically
@@ -87,6 +84,17 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         arguments.refuse(
             args, f"--manifest: the folder {args.manifest.parent} does not exist; create it or name another"
         )
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from bundling.build import Builder, Target
+    from concurrency_eval.artifacts.publish import (
+        Artifact,
+        PublishError,
+        manifest,
+        publish,
+        write_github_files,
+    )
+
     prefix = _prefix(args)
     session = arguments.aws_session(args)
     if session.get_credentials() is None:

@@ -4,18 +4,15 @@ compared with A, the baseline."""
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from concurrency_eval.commands import arguments, console, copyable, help_text
-from concurrency_eval.results import architectures
-from concurrency_eval.results.comparison import compare
-from concurrency_eval.results.comparison_chart import COMPARISON_CHART
-from concurrency_eval.results.document import Results
-from concurrency_eval.results.report import (
-    comparison_document,
-    summary_document,
-)
+from concurrency_eval.results.folders import COMPARISON_CHART
+
+if TYPE_CHECKING:
+    from concurrency_eval.results.document import Results
 
 #: Pre-wrapped, as the example under it must stay on one line to be copied.
 DESCRIPTION = f"""\
@@ -81,6 +78,8 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         arguments.refuse(args, f"--chart: the chart is a PNG picture; name it with .png, not {chart.name!r}")
     if not args.no_chart and chart.parent.exists() and not chart.parent.is_dir():
         arguments.refuse(args, f"--chart: {chart.parent} is a file, not a folder; name a chart in a folder")
+    from concurrency_eval.results.document import Results
+
     first = Results.read(args.results).trimmed(args.trim)
     if args.other is None:
         return _report(first, chart, args, out)
@@ -95,15 +94,21 @@ def _architectures(args: argparse.Namespace, out: Console, err: Console) -> int:
         arguments.refuse(
             args, "a run of two architectures keeps its charts beside its sweeps; drop --chart/--no-chart"
         )
+    from concurrency_eval.commands import rendering
+    from concurrency_eval.results import architectures
+
     sweeps = architectures.read(args.results)
-    return console.show_architectures(sweeps, args.results, args, out, err)
+    return rendering.show_architectures(sweeps, args.results, args, out, err)
 
 
-def _report(results: Results, chart: Path, args: argparse.Namespace, out: Console) -> int:
+def _report(results: "Results", chart: Path, args: argparse.Namespace, out: Console) -> int:
+    from concurrency_eval.commands import rendering
+    from concurrency_eval.results.report import summary_document
+
     if args.json:
         out.print_json(json.dumps(summary_document(results, args.balanced_weight)))
     else:
-        console.print_results(results, out, args.balanced_weight)
+        rendering.print_results(results, out, args.balanced_weight)
     if not args.no_chart:
         from concurrency_eval.results.charts import write_chart
 
@@ -114,15 +119,19 @@ def _report(results: Results, chart: Path, args: argparse.Namespace, out: Consol
 
 
 def _compare(
-    a: Results, b: Results, chart: Path, args: argparse.Namespace, out: Console, err: Console
+    a: "Results", b: "Results", chart: Path, args: argparse.Namespace, out: Console, err: Console
 ) -> int:
+    from concurrency_eval.commands import rendering
+    from concurrency_eval.results.comparison import compare
+    from concurrency_eval.results.report import comparison_document
+
     comparison = compare(a, b)
     for warning in comparison.warnings:
         console.warning(err, warning)
     if args.json:
         out.print_json(json.dumps(comparison_document(comparison, args.balanced_weight)))
     else:
-        console.print_comparison(comparison, out)
+        rendering.print_comparison(comparison, out)
     if not args.no_chart:
         from concurrency_eval.results.comparison_chart import write_comparison_chart
 

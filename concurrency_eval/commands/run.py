@@ -6,19 +6,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.commands import arguments, console, help_text, progress, sweep_options
-from concurrency_eval.results.architectures import ArchitectureSweeps
-from concurrency_eval.results.document import AWS
-from concurrency_eval.sweep.flow import (
-    DataSetMissing,
-    Declined,
-    clean_up_on_aws,
-    sweep_architectures_on_aws,
-    sweep_on_aws,
-)
-from concurrency_eval.sweep.plan import OverBudget
-from concurrency_eval.sweep.updates import ConfigurationError
-from concurrency_eval.sweep.versions import describe_cleaned
+from concurrency_eval.commands import arguments, console, help_text, sweep_options
 from concurrency_eval.system.files import WriteFailed
 from contracts.bundles import ARCHITECTURES
 
@@ -104,6 +92,13 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.cleanup:
         return _clean_up(args, out, err)
+    from concurrency_eval.commands import progress, rendering
+    from concurrency_eval.results.architectures import ArchitectureSweeps
+    from concurrency_eval.results.document import AWS
+    from concurrency_eval.sweep.flow import DataSetMissing, Declined, sweep_architectures_on_aws, sweep_on_aws
+    from concurrency_eval.sweep.plan import OverBudget
+    from concurrency_eval.sweep.updates import ConfigurationError
+
     settings, resumed = sweep_options.settings_and_resumed(
         args, AWS, sweep_options.AWS_CONDITIONS, expected_seconds=args.expected_seconds
     )
@@ -149,11 +144,14 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         console.resume_hint(err, output, "run")
         raise
     if args.architectures:
-        return console.show_architectures(ArchitectureSweeps(runs), output, args, out, err)
-    return console.show_sweep(results, output, args, out, err)
+        return rendering.show_architectures(ArchitectureSweeps(runs), output, args, out, err)
+    return rendering.show_sweep(results, output, args, out, err)
 
 
 def _clean_up(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from concurrency_eval.sweep.flow import clean_up_on_aws
+    from concurrency_eval.sweep.versions import describe_cleaned
+
     if args.resume is not None:
         arguments.refuse(args, "--cleanup removes what killed sweeps left; it resumes none (drop --resume)")
     session = _session(args, err)

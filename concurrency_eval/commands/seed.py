@@ -2,12 +2,10 @@
 
 import argparse
 
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.commands import arguments, console, help_text, progress
-from concurrency_eval.workload.dataset import seed
+from concurrency_eval.commands import arguments, console, help_text
 
 
 def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -50,6 +48,11 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from concurrency_eval.commands import progress
+    from concurrency_eval.workload.dataset import seed
+
     spec = arguments.dataset(args)
     client = arguments.aws_session(args).client("s3", endpoint_url=args.endpoint_url)
     try:

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from concurrency_eval.backends.local import LocalDeployment
-from concurrency_eval.commands import arguments, console, copyable, help_text, progress
+from concurrency_eval.commands import arguments, console, copyable, help_text
 from concurrency_eval.commands.local import OBJECTS, ROOT
 from concurrency_eval.system import ports
 from concurrency_eval.system.files import write_atomically
@@ -113,6 +112,9 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
             f"the Lambda API listens on {args.host}, beyond this machine, and checks no credentials: anyone "
             "who reaches it can invoke the functions",
         )
+    from concurrency_eval.backends.local import LocalDeployment
+    from concurrency_eval.commands import progress
+
     with tempfile.TemporaryDirectory(prefix="concurrency-eval-serve-") as scratch:
         event_file = write_atomically(
             Path(scratch) / "event.json", json.dumps(spec.event(options.data_bucket))

@@ -6,9 +6,7 @@ import argparse
 from rich.console import Console
 from rich.markup import escape
 
-from concurrency_eval.backends.aws import discover_every_variant
 from concurrency_eval.commands import arguments, console, help_text
-from concurrency_eval.sweep.smoke import smoke_test
 from contracts.bundles import MODELS
 from contracts.function import ALIAS
 
@@ -32,6 +30,9 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from concurrency_eval.backends.aws import discover_every_variant
+    from concurrency_eval.sweep.smoke import smoke_test
+
     session = arguments.aws_session(args)
     if session.region_name is None or session.get_credentials() is None:
         console.error(err, "no AWS region or credentials: pass --region/--profile, or configure AWS")

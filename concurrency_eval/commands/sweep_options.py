@@ -4,20 +4,20 @@ what those become (settings, prices, the results folder, a resumed sweep)."""
 import argparse
 import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from concurrency_eval.commands import arguments, console
 from concurrency_eval.commands.copyable import ROOT
-from concurrency_eval.results import architectures
-from concurrency_eval.results.document import Results, ResultsError
-from concurrency_eval.results.pricing import Prices, prices_for
+from concurrency_eval.results.folders import RESULTS, architecture_folders
 from concurrency_eval.results.statistics import DEFAULT_TRIM
-from concurrency_eval.sweep.flow import Resumed
-from concurrency_eval.sweep.runner import resume
 from concurrency_eval.sweep.settings import MAX_INVOCATIONS, MAX_PARALLEL, MAX_PARALLELISM, SweepSettings
 from contracts.bundles import MODELS
+
+if TYPE_CHECKING:
+    from concurrency_eval.results.pricing import Prices
+    from concurrency_eval.sweep.flow import Resumed
 
 
 def add_sweep_arguments(
@@ -146,13 +146,16 @@ def conditions(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, An
 
 def settings_and_resumed(
     args: argparse.Namespace, kind: str, fixed: tuple[str, ...] = (), **extra: Any
-) -> tuple[SweepSettings, Resumed]:
+) -> "tuple[SweepSettings, Resumed]":
     """The sweep's settings: the command line's, or those of the sweep --resume continues.
 
     On --resume, an option that would change what is measured (`SWEEP_OPTIONS` and
     `fixed`) is refused, and the recorded conditions are put back into `args`: resumed
     groups run as the first ones did.
     """
+    from concurrency_eval.sweep.flow import Resumed
+    from concurrency_eval.sweep.runner import resume
+
     if args.resume is not None:
         results, settings, done = resume(_resumed_folder(Path(args.resume)), kind)
         given = [name for name in (*SWEEP_OPTIONS, *fixed) if _given(args, name)]
@@ -181,9 +184,11 @@ def settings_and_resumed(
 def _resumed_folder(directory: Path) -> Path:
     """The folder whose sweep --resume reads the settings of: `directory`, or in a run of
     two architectures the first of its sweeps left partial."""
-    variants = architectures.folders(directory)
+    from concurrency_eval.results.document import Results, ResultsError
+
+    variants = architecture_folders(directory)
     for folder in variants.values():
-        if Results.read(folder / architectures.RESULTS).partial:
+        if Results.read(folder / RESULTS).partial:
             return folder
     if variants:
         raise ResultsError(
@@ -192,14 +197,18 @@ def _resumed_folder(directory: Path) -> Path:
     return directory
 
 
-def resumed_architectures(args: argparse.Namespace) -> dict[str, Resumed]:
+def resumed_architectures(args: argparse.Namespace) -> "dict[str, Resumed]":
     """Each architecture's sweep in the run --resume continues (none without --resume):
     a partial one with the groups it finished, a finished one whole (not swept again)."""
+    from concurrency_eval.results.document import Results
+    from concurrency_eval.sweep.flow import Resumed
+    from concurrency_eval.sweep.runner import resume
+
     if args.resume is None:
         return {}
     found = {}
-    for name, folder in architectures.folders(Path(args.resume)).items():
-        results = Results.read(folder / architectures.RESULTS)
+    for name, folder in architecture_folders(Path(args.resume)).items():
+        results = Results.read(folder / RESULTS)
         if results.partial:
             results, _, done = resume(folder, results.kind)
             found[name] = Resumed(results, done)
@@ -242,10 +251,12 @@ def _invocations(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def prices(
-    args: argparse.Namespace, region: str | None, err: Console, resumed: Resumed | None = None
-) -> Prices:
+    args: argparse.Namespace, region: str | None, err: Console, resumed: "Resumed | None" = None
+) -> "Prices":
     """The region's published prices, or --prices, or those a resumed sweep recorded; a
     region the table lacks is said out loud."""
+    from concurrency_eval.results.pricing import Prices, prices_for
+
     if resumed is not None and resumed.results is not None:
         try:
             return Prices.from_dict(resumed.results.settings["prices"])

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from concurrency_eval.results.comparison import Comparison, compare
 from concurrency_eval.results.document import Results, ResultsError
+from concurrency_eval.results.folders import RESULTS, architecture_folders
 from concurrency_eval.results.verdict import DEFAULT_BALANCED_WEIGHT, ModelVerdict, model_verdict, points
 from contracts.bundles import ARCHITECTURES
 
-RESULTS = "results.json"
 #: What two variants' results record differently by design: each variant's functions (their
 #: names, architectures, code and layers) and which variant the sweep was of.
 EXPECTED_DIFFERENCES = ("environment.functions.", "settings.options.architecture")
@@ -73,16 +73,10 @@ class ArchitectureSweeps:
         return all(results.all_correct() for results in self.runs.values())
 
 
-def folders(directory: Path) -> dict[str, Path]:
-    """The architectures' sweep folders in a run's folder that holds them, by name; empty
-    for any other folder."""
-    return {name: directory / name for name in ARCHITECTURES if (directory / name / RESULTS).is_file()}
-
-
 def read(directory: Path, order: tuple[str, ...] | None = None) -> ArchitectureSweeps:
     """The two sweeps in `directory`, the baseline first: `order`'s first, else the one
     the run named first (recorded in each sweep's options)."""
-    found = folders(directory)
+    found = architecture_folders(directory)
     if len(found) != 2:
         raise ResultsError(
             f"{directory} holds {len(found)} architectures' sweeps ({', '.join(found) or 'none'}); "

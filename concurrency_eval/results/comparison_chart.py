@@ -18,9 +18,6 @@ from concurrency_eval.results.report import title
 from concurrency_eval.results.statistics import Distribution, Ratio
 from concurrency_eval.system.files import write_atomically
 
-#: The comparison chart's name, beside B (`report A B`) or the run (`run --architectures`):
-#: a sweep's own chart.png stays as it was drawn.
-COMPARISON_CHART = "comparison.png"
 #: A's points are drawn a little to the left of B's at the same size, so that both CIs show.
 _NUDGE = 2**0.04
 #: One marker per concurrency, in the order the concurrencies come.

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from concurrency_eval.backends.aws import DeployedStack, discover, discover_every_variant, discover_variants
-from concurrency_eval.backends.local import LocalDeployment, LocalOptions
+from concurrency_eval.backends.local import LocalDeployment
 from concurrency_eval.backends.local import Progress as StartProgress
+from concurrency_eval.backends.local_options import LocalOptions
 from concurrency_eval.backends.under_test import FunctionsUnderTest, invoke_config
 from concurrency_eval.results.document import AWS, LOCAL, Results
 from concurrency_eval.results.pricing import Prices

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from concurrency_eval.commands import console, copyable
+from concurrency_eval.commands import console, copyable, rendering
 from concurrency_eval.results.document import Invocation, ModelRun, Results
 from stacks.settings import from_context
 
@@ -64,7 +64,7 @@ def test_the_deploy_command_pastes_into_the_stacks_own_settings(width: int) -> N
         [one_run("asyncio", 1769, 128, 200.0)],
     )  # fmt: skip
     # When the verdict is printed at this width
-    lines = printed(width, lambda terminal: console.print_results(results, terminal))
+    lines = printed(width, lambda terminal: rendering.print_results(results, terminal))
     # Then the command is one line, and its -c pairs are settings the app accepts as measured
     words = shlex.split(line_after(lines, "to deploy the balanced choice of asyncio"))
     assert words[:4] == ["npx", "cdk", "deploy", "--all"]
@@ -85,7 +85,7 @@ def test_the_results_paths_are_one_a_line_and_name_the_files(tmp_path: Path, wid
     arguments = argparse.Namespace(balanced_weight=0.5, json=False, trim=None)
     # When the sweep is shown
     lines = printed(
-        width, lambda terminal: console.show_sweep(results, output, arguments, terminal, terminal)
+        width, lambda terminal: rendering.show_sweep(results, output, arguments, terminal, terminal)
     )
     # Then each file is a line of its own that a shell reads as one existing path
     start = lines.index("results:")

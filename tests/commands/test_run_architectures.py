@@ -14,7 +14,8 @@ import boto3
 import pytest
 
 from bundling.build import Builder, Target, find_python
-from concurrency_eval.backends.local import LOCAL_KEY, evaluation_function
+from concurrency_eval.backends.local import evaluation_function
+from concurrency_eval.backends.local_options import LOCAL_KEY
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from concurrency_eval.emulators.lambda_service.functions import Configuration
 from concurrency_eval.emulators.lambda_service.server import LocalLambda, ServiceSpec

@@ -18,7 +18,8 @@ from typing import Any, Literal
 import pytest
 from botocore.exceptions import ClientError
 
-from concurrency_eval.backends.local import LocalDeployment, LocalOptions
+from concurrency_eval.backends.local import LocalDeployment
+from concurrency_eval.backends.local_options import LocalOptions
 from concurrency_eval.backends.under_test import FunctionsUnderTest
 from concurrency_eval.results.document import Results, cold_starts
 from concurrency_eval.results.pricing import DEFAULT_PRICES

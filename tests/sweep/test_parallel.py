@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from concurrency_eval.backends.local import LocalDeployment, LocalOptions
+from concurrency_eval.backends.local import LocalDeployment
+from concurrency_eval.backends.local_options import LocalOptions
 from concurrency_eval.results.pricing import DEFAULT_PRICES
 from concurrency_eval.sweep.budget import Budget
 from concurrency_eval.sweep.engine import Sweep, Unobserved
