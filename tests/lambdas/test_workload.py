@@ -60,8 +60,10 @@ def test_answers_match_the_original_contract(
 
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize(("find", "expected"), [(None, "3"), ("two", "dir/two"), ("dir", "dir/sub/three")])
+@pytest.mark.usefixtures("data")
 def test_an_empty_folder_reads_the_whole_bucket(model: str, find: str | None, expected: str) -> None:
-    # "dir/sub/three" sorts before "dir/two": the first match in key order wins
+    # Given the small bucket the data set fixture seeds, on whichever worker this runs
+    # ("dir/sub/three" sorts before "dir/two": the first match in key order wins)
     response = invoke(model, {"s3_bucket_name": TINY_BUCKET, "folder": "", "find": find})
     assert response["error"] is None
     assert response["result"] == expected
