@@ -30,11 +30,13 @@ def run(tmp_path: Path, *arguments: str, stdin: str | None = None) -> subprocess
 
 
 def sweep_until(output: Path, memory: str, line: str, invocations: int = 1) -> "subprocess.Popen[str]":
-    """A local sweep started as a user starts it, once its progress shows `line`."""
+    """A local sweep started as a user starts it, in the folder that holds `output` (where a
+    command it prints to go on is pasted), once its progress shows `line`."""
     process = subprocess.Popen(
         [COMMAND, "local", *SMALL, "--memory", memory, "--invocations", str(invocations),
          "--output", str(output)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENVIRONMENT, start_new_session=True,
+        cwd=output.parent,
     )  # fmt: skip
     assert process.stderr is not None
     for text in process.stderr:
