@@ -15,9 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
+import boto3
+from botocore.config import Config
+
 from bundling.build import Builder, Bundle, Target, find_python, host_architecture
 from concurrency_eval.backends.local_options import LOCAL_KEY, LocalOptions, function_name
-from concurrency_eval.backends.under_test import FunctionsUnderTest, invoke_config
+from concurrency_eval.backends.under_test import INVOKE_CONFIG, FunctionsUnderTest
 from concurrency_eval.emulators.child_process import StartsAndStops
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from concurrency_eval.emulators.lambda_service import cpu_speed
@@ -194,11 +197,6 @@ class LocalDeployment(StartsAndStops):
         return self._logs_dir
 
     def s3_client(self) -> Any:
-        # boto3 is imported where a client is made: the command line imports this module to
-        # build its parser, and boto3 would be a tenth of a second of every command's start.
-        import boto3
-        from botocore.config import Config
-
         return boto3.client(
             "s3", endpoint_url=self.s3.endpoint, region_name="us-east-1",
             aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
@@ -208,10 +206,8 @@ class LocalDeployment(StartsAndStops):
 
     def lambda_client(self) -> "LambdaClient":
         assert self.service is not None
-        import boto3
-
         return boto3.client(
-            "lambda", endpoint_url=self.service.endpoint, region_name="us-east-1", config=invoke_config(),
+            "lambda", endpoint_url=self.service.endpoint, region_name="us-east-1", config=INVOKE_CONFIG,
             aws_access_key_id=LOCAL_KEY, aws_secret_access_key=LOCAL_KEY,
         )  # fmt: skip
 

@@ -4,20 +4,15 @@ functions and the data bucket by."""
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from botocore.config import Config
+
 if TYPE_CHECKING:
-    from botocore.config import Config
     from types_boto3_lambda import LambdaClient
 
-
-def invoke_config() -> "Config":
-    """The Lambda client's settings on either backend: one attempt per invoke, so that a
-    throttle is recorded, not hidden by a retry; a read timeout beyond Lambda's longest
-    timeout; a connection for each invocation in flight."""
-    # Imported here: the command line imports this module to build its parser, and
-    # botocore's client machinery is a tenth of a second of every command's start.
-    from botocore.config import Config
-
-    return Config(read_timeout=960, retries={"total_max_attempts": 1}, max_pool_connections=64)
+#: The Lambda client's settings on either backend: one attempt per invoke, so that a
+#: throttle is recorded, not hidden by a retry; a read timeout beyond Lambda's longest
+#: timeout; a connection for each invocation in flight.
+INVOKE_CONFIG = Config(read_timeout=960, retries={"total_max_attempts": 1}, max_pool_connections=64)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from concurrency_eval.backends.aws import DeployedStack, discover, discover_ever
 from concurrency_eval.backends.local import LocalDeployment
 from concurrency_eval.backends.local import Progress as StartProgress
 from concurrency_eval.backends.local_options import LocalOptions
-from concurrency_eval.backends.under_test import FunctionsUnderTest, invoke_config
+from concurrency_eval.backends.under_test import INVOKE_CONFIG, FunctionsUnderTest
 from concurrency_eval.results.document import AWS, LOCAL, Results
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Observer, Sweep
@@ -203,7 +203,7 @@ class _Variant:
         resumed: Resumed,
     ) -> "_Variant":
         under_test = FunctionsUnderTest(
-            session.client("lambda", config=invoke_config()), deployed.functions, deployed.data_bucket
+            session.client("lambda", config=INVOKE_CONFIG), deployed.functions, deployed.data_bucket
         )
         originals = under_test.configurations()
         return cls(deployed, under_test, originals, resumed, plan(settings, originals, prices, resumed.done))
@@ -267,7 +267,7 @@ def clean_up_on_aws(
         for index, deployed in enumerate(variants)
         for model, name in deployed.functions.items()
     }
-    return clean_up(session.client("lambda", config=invoke_config()), functions, ALIAS)
+    return clean_up(session.client("lambda", config=INVOKE_CONFIG), functions, ALIAS)
 
 
 def ensure_data_set(s3: Any, bucket: str, settings: SweepSettings, progress: Interaction) -> None:
