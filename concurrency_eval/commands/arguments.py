@@ -17,7 +17,7 @@ from concurrency_eval.backends.local_options import (
     LocalOptions,
     function_name,
 )
-from concurrency_eval.results.folders import architecture_folders
+from concurrency_eval.results.folders import RESULTS, architecture_folders
 from concurrency_eval.sweep.settings import validate_memory_sizes
 from concurrency_eval.workload.dataset import MAGIC, DataSetSpec
 from contracts import cdk_json, validation
@@ -531,7 +531,7 @@ def results_file(text: str) -> Path:
     folder of a run of two architectures, which holds one in each architecture's folder."""
     path = Path(text)
     if path.is_dir():
-        inside = path / "results.json"
+        inside = path / RESULTS
         if inside.is_file():
             return inside
         if architecture_folders(path):

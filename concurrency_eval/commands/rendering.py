@@ -17,7 +17,7 @@ from concurrency_eval.results.charts import write_chart
 from concurrency_eval.results.comparison import Comparison
 from concurrency_eval.results.comparison_chart import write_comparison_chart
 from concurrency_eval.results.document import Results
-from concurrency_eval.results.folders import COMPARISON_CHART
+from concurrency_eval.results.folders import COMPARISON_CHART, RESULTS
 from concurrency_eval.results.report import (
     architecture_lines,
     architectures_document,
@@ -78,7 +78,7 @@ def show_sweep(results: Results, output: Path, args: argparse.Namespace, out: Co
         print_results(results, out, balanced_weight)
     written_to = err if as_json else out
     written_to.print("results:", soft_wrap=True)
-    for written in (output / "results.json", output / "results.csv", chart):
+    for written in (output / RESULTS, output / "results.csv", chart):
         copyable.print_line(written_to, copyable.path(written))
     return EXIT_OK if results.all_correct() else EXIT_WRONG
 
@@ -97,7 +97,7 @@ def show_architectures(
             out.rule(escape(architecture))
             print_results(results, out, args.balanced_weight, deploy=False)
         written_to.print(f"results ({escape(architecture)}):", soft_wrap=True)
-        for written in (folder / "results.json", folder / "results.csv", chart):
+        for written in (folder / RESULTS, folder / "results.csv", chart):
             copyable.print_line(written_to, copyable.path(written))
     comparison = sweeps.comparison
     for message in comparison.warnings:

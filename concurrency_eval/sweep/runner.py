@@ -20,6 +20,7 @@ from concurrency_eval.results.document import (
     data_bucket_settings,
     started_now,
 )
+from concurrency_eval.results.folders import RESULTS
 from concurrency_eval.results.pricing import Prices
 from concurrency_eval.sweep.engine import GroupKey, Sweep
 from concurrency_eval.sweep.settings import SweepSettings
@@ -56,7 +57,7 @@ def new_results(
 
 def resume(directory: Path, kind: str) -> tuple[Results, SweepSettings, frozenset[GroupKey]]:
     """A partial sweep's results, the settings it ran with, and the groups it finished."""
-    results = Results.read(directory / "results.json")
+    results = Results.read(directory / RESULTS)
     if results.kind != kind:
         raise ResultsError(f"{directory} holds a {results.kind} sweep; resume it with that command")
     if not results.partial:
