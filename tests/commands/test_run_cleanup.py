@@ -21,7 +21,13 @@ from tests.commands.stand_in_stack import (
     listed,
     stand_in_stack,
 )
-from tests.emulators.conftest import function_dirs, lambda_client, runtime_dir, spec_for  # noqa: F401 - fixtures
+from tests.emulators.conftest import (  # noqa: F401 - fixtures
+    function_dirs,
+    lambda_client,
+    runtime_dir,
+    set_configuration,
+    spec_for,
+)
 
 pytestmark = [
     pytest.mark.timeout(300),
@@ -62,8 +68,7 @@ def test_cleanup_removes_what_a_killed_sweep_left_and_keeps_the_stacks_own(
     name = "concurrency-eval-threaded"
     deployed = client.get_function_configuration(FunctionName=name)
     changed = {"Variables": {**deployed["Environment"]["Variables"], "CONCURRENCY_EVAL_SWEEP": "killed-512"}}
-    client.update_function_configuration(FunctionName=name, MemorySize=512, Environment=changed)
-    client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.1})
+    set_configuration(client, name, MemorySize=512, Environment=changed)
     version = client.publish_version(FunctionName=name, Description=f"{DESCRIPTION_PREFIX}killed: 512")[
         "Version"
     ]

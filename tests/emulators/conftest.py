@@ -147,6 +147,12 @@ def client(service: LocalLambda) -> Any:
     return lambda_client(service.endpoint)
 
 
+def set_configuration(client: Any, name: str, **changes: Any) -> None:
+    """Update a function's configuration and wait, as boto3's waiter does, until it is done."""
+    client.update_function_configuration(FunctionName=name, **changes)
+    client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.1})
+
+
 def cgroups_of(pid: int) -> list[Path]:
     """cgroup directories named after a service process, wherever the tool makes them."""
     found: list[Path] = []

@@ -11,8 +11,8 @@ import pytest
 
 from concurrency_eval.emulators.lambda_service.server import LocalLambda
 from contracts.lambda_logs import parse_report
-from tests.emulators.conftest import lambda_client, spec_for
-from tests.emulators.test_lambda_api import invoke, set_configuration
+from tests.emulators.conftest import lambda_client, set_configuration, spec_for
+from tests.emulators.test_lambda_api import invoke
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from bundling.reproducible_zip import write_zip
 from concurrency_eval.emulators.lambda_service.server import LocalLambda
 from contracts.lambda_logs import decode_tail, parse_report
-from tests.emulators.conftest import lambda_client
+from tests.emulators.conftest import lambda_client, set_configuration
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -26,11 +26,6 @@ pytestmark = pytest.mark.timeout(300)
 def invoke(client: Any, name: str, event: object) -> tuple[dict[str, Any], Any, str]:
     response = client.invoke(FunctionName=name, Payload=json.dumps(event).encode(), LogType="Tail")
     return response, json.loads(response["Payload"].read()), decode_tail(response.get("LogResult"))
-
-
-def set_configuration(client: Any, name: str, **changes: Any) -> None:
-    client.update_function_configuration(FunctionName=name, **changes)
-    client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.1})
 
 
 def test_an_invocation_answers_with_the_payload_and_lambdas_report(client: Any) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from concurrency_eval.emulators.lambda_service.server import LocalLambda
 from contracts.lambda_logs import decode_tail, parse_report
-from tests.emulators.conftest import lambda_client, spec_for
+from tests.emulators.conftest import lambda_client, set_configuration, spec_for
 from tests.emulators.test_lambda_api_http import error_of
 
 pytestmark = pytest.mark.timeout(300)
@@ -42,8 +42,7 @@ def unchecked(service: LocalLambda) -> Any:
 
 
 def configure(client: Any, name: str, **changes: Any) -> dict[str, Any]:
-    client.update_function_configuration(FunctionName=name, **changes)
-    client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.1})
+    set_configuration(client, name, **changes)
     configuration: dict[str, Any] = client.get_function_configuration(FunctionName=name)
     return configuration
 

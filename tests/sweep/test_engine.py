@@ -10,7 +10,7 @@ import json
 import math
 import os
 import signal
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +31,7 @@ from concurrency_eval.workload.dataset import DataSetSpec
 from contracts.function import DEPLOYED_LOG_FORMAT
 from contracts.lambda_logs import Report, parse_report
 from tests.commands.stand_in_stack import listed
+from tests.emulators.conftest import set_configuration
 from tests.handlers import ROOT
 
 pytestmark = pytest.mark.timeout(600)
@@ -57,19 +58,13 @@ def in_log_format(target: FunctionsUnderTest, log_format: Literal["JSON", "Text"
         for name in target.functions.values()
     }
 
-    def set_formats(formats: Mapping[str, Literal["JSON", "Text"]]) -> None:
-        for name, chosen in formats.items():
-            target.client.update_function_configuration(
-                FunctionName=name, LoggingConfig={"LogFormat": chosen}
-            )
-        for name in formats:
-            target.client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
-
-    set_formats(dict.fromkeys(before, log_format))
+    for name in before:
+        set_configuration(target.client, name, LoggingConfig={"LogFormat": log_format})
     try:
         yield
     finally:
-        set_formats(before)
+        for name, was in before.items():
+            set_configuration(target.client, name, LoggingConfig={"LogFormat": was})
 
 
 def settings(**overrides: Any) -> SweepSettings:
@@ -318,12 +313,12 @@ def test_a_failing_restore_still_restores_the_others_and_names_the_failure(
         assert after[model][0] == originals[model]["MemorySize"]
         assert SWEEP_VARIABLE not in after[model][1]
     # Put sync back for the tests that follow
-    target.client.update_function_configuration(
-        FunctionName=refused,
+    set_configuration(
+        target.client,
+        refused,
         MemorySize=originals["sync"]["MemorySize"],
         Environment=originals["sync"]["Environment"],
     )
-    target.client.get_waiter("function_updated_v2").wait(FunctionName=refused, WaiterConfig={"Delay": 1})
 
 
 def test_a_cold_start_metric_per_environment_from_powertools(deployment: LocalDeployment) -> None:
@@ -332,8 +327,7 @@ def test_a_cold_start_metric_per_environment_from_powertools(deployment: LocalDe
     name = deployment.functions["asyncio"]
     configuration = target.client.get_function_configuration(FunctionName=name)
     variables = {**configuration["Environment"]["Variables"], "COLD_START_TEST": "1"}
-    target.client.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
-    target.client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+    set_configuration(target.client, name, Environment={"Variables": variables})
     event = json.dumps(DATASET.event(target.data_bucket)).encode()
     try:
         # When it is invoked twice
@@ -350,10 +344,9 @@ def test_a_cold_start_metric_per_environment_from_powertools(deployment: LocalDe
         assert cold[0]["ColdStart"] == [1.0]
         assert sum("ObjectsRead" in d for d in documents) == 2
     finally:
-        target.client.update_function_configuration(
-            FunctionName=name, Environment={"Variables": configuration["Environment"]["Variables"]}
+        set_configuration(
+            target.client, name, Environment={"Variables": configuration["Environment"]["Variables"]}
         )
-        target.client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
 
 
 def test_the_smoke_test_reads_each_live_alias_and_says_which_answered_wrong(
