@@ -150,6 +150,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _clean_up(args: argparse.Namespace, out: Console, err: Console) -> int:
     from concurrency_eval.sweep.flow import clean_up_on_aws
+    from concurrency_eval.sweep.updates import ConfigurationError
     from concurrency_eval.sweep.versions import describe_cleaned
 
     if args.resume is not None:
@@ -161,6 +162,9 @@ def _clean_up(args: argparse.Namespace, out: Console, err: Console) -> int:
         cleaned = clean_up_on_aws(session, args.stack, args.models, args.architecture)
     except console.AWS_FAILURES as error:
         return console.aws_failure(err, error)
+    except ConfigurationError as error:
+        console.error(err, str(error))
+        return console.EXIT_ENVIRONMENT
     for line in describe_cleaned(cleaned):
         out.print(escape(line))
     return console.EXIT_OK

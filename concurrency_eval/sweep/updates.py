@@ -90,29 +90,40 @@ class Configurator:
         return noted[0] if noted else None
 
     def _update(self, model: str, memory_mb: int, variables: dict[str, str]) -> None:
-        name = self._functions[model]
-        for attempt in range(_CONFLICT_ATTEMPTS):
-            try:
-                self._client.update_function_configuration(
-                    FunctionName=name, MemorySize=memory_mb, Environment={"Variables": variables}
-                )
-                return
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "ResourceConflictException":
-                    raise
-                # Another update is still in progress: let it finish, then try again.
-                self._wait(model)
-                time.sleep(self._poll_seconds * (attempt + 1))
-        raise ConfigurationError(
-            f"{name}: an update stayed in progress through {_CONFLICT_ATTEMPTS} attempts"
-        )
+        update_configuration(self._client, self._functions[model], memory_mb, variables, self._poll_seconds)
 
     def _wait(self, model: str) -> None:
-        waiter = self._client.get_waiter("function_updated_v2")
-        waiter.wait(
-            FunctionName=self._functions[model],
-            WaiterConfig={"Delay": self._poll_seconds, "MaxAttempts": int(600 / self._poll_seconds)},  # type: ignore[typeddict-item]
-        )
+        wait_until_updated(self._client, self._functions[model], self._poll_seconds)
+
+
+def update_configuration(
+    client: "LambdaClient", name: str, memory_mb: int, variables: dict[str, str], poll_seconds: float
+) -> None:
+    """Set a function's memory size and environment, after any update still in progress."""
+    for attempt in range(_CONFLICT_ATTEMPTS):
+        try:
+            client.update_function_configuration(
+                FunctionName=name, MemorySize=memory_mb, Environment={"Variables": variables}
+            )
+            return
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceConflictException":
+                raise
+            # Another update is still in progress: let it finish, then try again.
+            wait_until_updated(client, name, poll_seconds)
+            time.sleep(poll_seconds * (attempt + 1))
+    raise ConfigurationError(f"{name}: an update stayed in progress through {_CONFLICT_ATTEMPTS} attempts")
+
+
+def wait_until_updated(client: "LambdaClient", name: str, poll_seconds: float) -> None:
+    """Until the function's last update is done (WaiterError if it failed)."""
+    client.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=waiter_config(poll_seconds))
+
+
+def waiter_config(poll_seconds: float) -> Any:
+    """A waiter polling every `poll_seconds`, for up to ten minutes. Any: botocore sleeps
+    for a fraction of a second as readily as for a whole one, where the stubs allow an int."""
+    return {"Delay": poll_seconds, "MaxAttempts": int(600 / poll_seconds)}
 
 
 def variables_of(configuration: dict[str, Any]) -> dict[str, str]:

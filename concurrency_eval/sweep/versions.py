@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from concurrency_eval.sweep.updates import SWEEP_VARIABLE, ConfigurationError, variables_of
+from concurrency_eval.sweep.updates import (
+    SWEEP_VARIABLE,
+    ConfigurationError,
+    update_configuration,
+    variables_of,
+    wait_until_updated,
+    waiter_config,
+)
 from concurrency_eval.system import signals
 
 if TYPE_CHECKING:
@@ -112,7 +119,7 @@ class Publisher:
             waiter.wait(
                 FunctionName=self.functions[made.model],
                 Qualifier=made.version,
-                WaiterConfig={"Delay": self.poll_seconds, "MaxAttempts": int(600 / self.poll_seconds)},  # type: ignore[typeddict-item]
+                WaiterConfig=waiter_config(self.poll_seconds),
             )
 
     def remove(self, model: str, aliases: tuple[str, ...]) -> None:
@@ -166,7 +173,9 @@ class CleanedUp:
         return not any(self.aliases.values()) and not any(self.versions.values()) and not self.restored
 
 
-def clean_up(client: "LambdaClient", functions: dict[str, str], stack_alias: str) -> CleanedUp:
+def clean_up(
+    client: "LambdaClient", functions: dict[str, str], stack_alias: str, poll_seconds: float = 1.0
+) -> CleanedUp:
     """Remove what killed sweeps left on `functions`: aliases with the sweep's prefix, then
     the versions a sweep described as its own that no other alias names; and put back a
     $LATEST left with the sweep's variable, as the version `stack_alias` names holds it."""
@@ -196,25 +205,20 @@ def clean_up(client: "LambdaClient", functions: dict[str, str], stack_alias: str
         for version in left:
             client.delete_function(FunctionName=name, Qualifier=version)
         versions[name] = left
-        if _restore_latest(client, name, stack_alias):
+        if _restore_latest(client, name, stack_alias, poll_seconds):
             restored.append(name)
     return CleanedUp(aliases, versions, restored)
 
 
-def _restore_latest(client: "LambdaClient", name: str, stack_alias: str) -> bool:
+def _restore_latest(client: "LambdaClient", name: str, stack_alias: str, poll_seconds: float) -> bool:
     """$LATEST back to the deployed configuration (the version the stacks' alias names)
     when a killed sweep left its variable there."""
     latest = client.get_function_configuration(FunctionName=name)
     if SWEEP_VARIABLE not in variables_of(dict(latest)):
         return False
     deployed = client.get_function_configuration(FunctionName=name, Qualifier=stack_alias)
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
-    client.update_function_configuration(
-        FunctionName=name,
-        MemorySize=deployed["MemorySize"],
-        Environment={"Variables": variables_of(dict(deployed))},
-    )
-    client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    update_configuration(client, name, deployed["MemorySize"], variables_of(dict(deployed)), poll_seconds)
+    wait_until_updated(client, name, poll_seconds)
     return True
 
 

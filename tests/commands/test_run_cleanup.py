@@ -7,10 +7,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
+from concurrency_eval.commands.cli import main
+from concurrency_eval.commands.console import EXIT_ENVIRONMENT
 from concurrency_eval.emulators.lambda_service.server import LocalLambda
+from concurrency_eval.sweep import flow
+from concurrency_eval.sweep.updates import ConfigurationError
 from concurrency_eval.sweep.versions import DESCRIPTION_PREFIX, alias_name
 from contracts.bundles import MODELS
 from contracts.stack import DATA_BUCKET_OUTPUT, function_output
@@ -100,3 +105,18 @@ def test_cleanup_resumes_nothing(tmp_path: Path) -> None:
     )  # fmt: skip
     assert completed.returncode == 2
     assert "--cleanup removes what killed sweeps left; it resumes none (drop --resume)" in completed.stderr
+
+
+def test_an_update_that_never_ends_is_a_message_and_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a function whose updates stay in progress through every attempt the clean-up makes
+    def always_in_progress(*_: object) -> NoReturn:
+        raise ConfigurationError("concurrency-eval-sync: an update stayed in progress through 10 attempts")
+
+    monkeypatch.setattr(flow, "clean_up_on_aws", always_in_progress)
+    # When the clean-up runs, Then it says which function, and exits 3 (the environment)
+    assert main(["run", "--cleanup"]) == EXIT_ENVIRONMENT
+    assert (
+        "concurrency-eval-sync: an update stayed in progress through 10 attempts" in capsys.readouterr().err
+    )

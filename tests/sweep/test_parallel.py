@@ -152,6 +152,37 @@ def test_clean_up_removes_what_a_killed_sweep_left_and_nothing_else(deployment: 
         client.delete_function(FunctionName=name, Qualifier=theirs)
 
 
+def test_clean_up_waits_out_an_update_in_progress_then_puts_latest_back(deployment: LocalDeployment) -> None:
+    # Given $LATEST as a killed sweep left it, and another update of the function made just
+    # as the clean-up puts it back (a deploy meanwhile), which Lambda refuses to overlap
+    target = deployment.functions_under_test()
+    client, name = target.client, target.functions["sync"]
+    originals = Sweep(target, settings(), DEFAULT_PRICES, Unobserved()).configurations()
+    Configurator(client, target.functions, originals, target.poll_seconds).configure(("sync",), 640, "killed")
+    deploy = deployment.lambda_client()
+    attempts: list[str] = []
+
+    def a_deploy_meanwhile(**_: Any) -> None:
+        if not attempts:
+            deploy.update_function_configuration(FunctionName=name, MemorySize=768)
+        attempts.append(name)
+
+    client.meta.events.register("before-call.lambda.UpdateFunctionConfiguration", a_deploy_meanwhile)
+    # When the clean-up runs
+    cleaned = clean_up(client, target.functions, ALIAS, poll_seconds=target.poll_seconds)
+    # Then its first update was refused, and it waited for the other to finish and tried again
+    assert attempts == [name, name]
+    # And $LATEST is as the stack's version holds it
+    assert cleaned.restored == [name]
+    deployed = client.get_function_configuration(FunctionName=name, Qualifier=ALIAS)
+    latest = client.get_function_configuration(FunctionName=name)
+    assert (latest["MemorySize"], latest["Environment"], latest["LastUpdateStatus"]) == (
+        deployed["MemorySize"],
+        deployed["Environment"],
+        "Successful",
+    )
+
+
 @pytest.mark.parametrize(
     ("limit", "spent", "committed", "asks", "granted"),
     [
