@@ -242,7 +242,8 @@ from concurrency_eval.system.files import WriteFailed
 from tests.results.test_document import sample
 # The kernel's stand-in for a full disk: no file may grow past this many bytes
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+unlimited = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), unlimited[1]))
 bigger = sample()
 for run in bigger.models:
     run.invocations = run.invocations * 200
@@ -251,6 +252,10 @@ try:
 except WriteFailed as error:
     print(error)
     sys.exit(7)
+finally:
+    # Room again for what the interpreter writes as it exits (the tests' coverage data,
+    # which a 24 KB limit would leave a torn database)
+    resource.setrlimit(resource.RLIMIT_FSIZE, unlimited)
 """
 
 
