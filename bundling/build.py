@@ -50,6 +50,8 @@ LAYER_ROOT = "/opt/python"
 #: Where bundles are cached when the builder is not told; default build/bundles.
 CACHE_VARIABLE = "CONCURRENCY_EVAL_BUNDLE_CACHE"
 FUNCTION_ROOT = "/var/task"
+#: Above this many source files, bytecode is compiled by a pool of processes.
+_FILES_FOR_A_POOL = 200
 
 # Files no Lambda function reads: other packages' tests, type stubs, C sources,
 # console scripts, uv's lock file, and installer records (direct_url.json names the
@@ -246,6 +248,10 @@ class Builder:
         # Isolated, without site: nothing installed or set around the build (a .pth
         # file, a tracer such as coverage's) may run in the compiler, where the extra
         # references it holds would change marshal's output and so the bytecode.
+        # A process a core for the dependencies' thousands of files; in one process for
+        # a function's or the framework's few, where starting the pool (a fork server,
+        # a resource tracker, a worker a core) costs more than compiling them.
+        workers = 0 if sum(1 for _ in directory.rglob("*.py")) > _FILES_FOR_A_POOL else 1
         _run(
             [
                 str(self.python()),
@@ -255,7 +261,7 @@ class Builder:
                 "compileall",
                 "-q",
                 "-j",
-                "0",
+                str(workers),
                 "--invalidation-mode",
                 "unchecked-hash",
                 "-s",
