@@ -248,7 +248,7 @@ class Builder:
         # Isolated, without site: nothing installed or set around the build (a .pth
         # file, a tracer such as coverage's) may run in the compiler, where the extra
         # references it holds would change marshal's output and so the bytecode.
-        # A process a core for the dependencies' thousands of files; in one process for
+        # A process a core for the dependencies' hundreds of files; in one process for
         # a function's or the framework's few, where starting the pool (a fork server,
         # a resource tracker, a worker a core) costs more than compiling them.
         workers = 0 if sum(1 for _ in directory.rglob("*.py")) > _FILES_FOR_A_POOL else 1
