@@ -2,25 +2,37 @@
 
 Each run is one or more make targets, run in order in a clone of its own (a committed
 revision, nothing from the working tree), one run after the other. For each target it
-prints the wall time, then the size of the `.venv` the run built and how many
-distributions that holds, and pytest's slowest tests. Shared caches stay as a user's
-machine keeps them (uv's package cache, the tool's cache under ~/.cache/concurrency-eval),
-so a second run shows what a later clone costs. To compare two revisions, run it for
-each, back to back on the same machine; to see where `make test`'s time goes, give its
-steps as one run ("sync-dev npm lint typecheck pytest synth workflows").
+prints the wall time and the CPU time of everything it started, then the size of the
+`.venv` the run built and how many distributions that holds, and pytest's slowest
+tests. Shared caches stay as a user's machine keeps them (uv's package cache, the tool's
+cache under ~/.cache/concurrency-eval), so a second run shows what a later clone costs.
+To see where `make test`'s time goes, give its steps as one run ("sync-dev npm lint
+typecheck pytest synth workflows").
 
-Usage: python3 benchmarks/fresh_clone.py [--revision REV] [--slowest N] [--keep] [RUN ...]
+To compare two revisions, give the earlier one as --against: each run is made for both,
+alternating (one then the other, then the other way round, --repeat times), and the
+ratios of their medians are printed: on a shared machine a single run of the same
+revision varies by a fifth, and runs minutes apart meet different loads.
+
+Usage: python3 benchmarks/fresh_clone.py [--revision REV] [--against REV [--repeat N]]
+                                         [--slowest N] [--keep] [RUN ...]
        (default runs: "local" "test")
 """
 
 import argparse
 import os
 import re
+import resource
 import shutil
+import signal
+import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,35 +51,105 @@ def slowest_tests(output: str) -> list[str]:
     return section.group(1).splitlines() if section else []
 
 
-def run_in_fresh_clone(revision: str, targets: list[str], slowest: int, keep: bool) -> None:
+@dataclass(frozen=True)
+class Timed:
+    wall_s: float
+    cpu_s: float
+
+
+def children_cpu_s() -> float:
+    """CPU time of every process this one started and waited for, and theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def make(target: str, clone: Path, output: TextIO, env: dict[str, str]) -> int:
+    """`make target`'s exit status. make and everything it starts form a group of their
+    own, so that when the benchmark is stopped (Ctrl-C, SIGTERM, SIGHUP) the whole group
+    is told to stop too, and waited for: no test run goes on after it."""
+    process = subprocess.Popen(
+        ["make", target], cwd=clone, stdout=output, stderr=subprocess.STDOUT, env=env, start_new_session=True
+    )
+    try:
+        return process.wait()
+    except BaseException:
+        stop_group(process)
+        raise
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process's group, then SIGKILL to what is left of it after 30 s."""
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait()
+    give_up = time.monotonic() + 30
+    try:
+        while True:
+            os.killpg(process.pid, signal.SIGKILL if time.monotonic() > give_up else 0)
+            time.sleep(0.1)
+    except ProcessLookupError:
+        return
+
+
+def run_in_fresh_clone(revision: str, targets: list[str], slowest: int, keep: bool) -> Timed | None:
+    """The run's wall and CPU time, or None if a target failed."""
     clone = Path(tempfile.mkdtemp(prefix=f"fresh-{targets[0]}-"))
     subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)], check=True)
     subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", revision], check=True)
     # The whole run's output goes to a log beside the clone: a failure says where to look.
     log = clone.with_suffix(".log")
     env = os.environ | {"PYTEST_ADDOPTS": f"--durations={slowest}"}
-    total, failed = 0.0, False
-    with log.open("w") as output:
-        for target in targets:
-            started = time.monotonic()
-            finished = subprocess.run(
-                ["make", target], cwd=clone, stdout=output, stderr=subprocess.STDOUT, env=env
-            )
-            seconds = time.monotonic() - started
-            total += seconds
-            status = "ok" if finished.returncode == 0 else f"FAILED (exit {finished.returncode}), see {log}"
-            print(f"  make {target:<10} {seconds:7.1f} s   {status}", flush=True)
-            failed = failed or finished.returncode != 0
-    venv = clone / ".venv"
-    size_mb = directory_bytes(venv) / 1e6 if venv.is_dir() else 0.0
-    installed = f".venv {size_mb:.0f} MB, {distributions(venv)} distributions"
-    print(f"{' '.join(targets)}: {total:.1f} s in all; {installed}")
-    for line in slowest_tests(log.read_text()):
-        print(f"    {line}")
-    if not keep:
-        shutil.rmtree(clone, ignore_errors=True)
-        if not failed:
-            log.unlink()
+    total, total_cpu, failed = 0.0, 0.0, True
+    try:
+        with log.open("w") as output:
+            for target in targets:
+                started, started_cpu = time.monotonic(), children_cpu_s()
+                returncode = make(target, clone, output, env)
+                seconds, cpu = time.monotonic() - started, children_cpu_s() - started_cpu
+                total, total_cpu = total + seconds, total_cpu + cpu
+                ok = returncode == 0
+                status = "ok" if ok else f"FAILED (exit {returncode}), see {log}"
+                print(
+                    f"  {revision} make {target:<10} {seconds:7.1f} s  {cpu:7.1f} CPU-s   {status}",
+                    flush=True,
+                )
+                if not ok:
+                    return None
+        failed = False
+        venv = clone / ".venv"
+        size_mb = directory_bytes(venv) / 1e6 if venv.is_dir() else 0.0
+        installed = f".venv {size_mb:.0f} MB, {distributions(venv)} distributions"
+        print(f"{revision} {' '.join(targets)}: {total:.1f} s, {total_cpu:.1f} CPU-s in all; {installed}")
+        for line in slowest_tests(log.read_text()):
+            print(f"    {line}")
+        return Timed(total, total_cpu)
+    finally:
+        # Interrupted or not, no clone is left behind; the log of a run that did not finish is kept.
+        if not keep:
+            shutil.rmtree(clone, ignore_errors=True)
+            if not failed:
+                log.unlink()
+
+
+def compare(baseline: str, candidate: str, targets: list[str], repeat: int, slowest: int, keep: bool) -> None:
+    """Both revisions' runs alternating, then the candidate's medians over the baseline's."""
+    timed: dict[str, list[Timed]] = {baseline: [], candidate: []}
+    for round_ in range(repeat):
+        for revision in (baseline, candidate) if round_ % 2 == 0 else (candidate, baseline):
+            result = run_in_fresh_clone(revision, targets, slowest, keep)
+            if result is None:
+                print(f"{' '.join(targets)}: no ratio, a run of {revision} failed")
+                return
+            timed[revision].append(result)
+    for what, unit in (("wall_s", "s"), ("cpu_s", "CPU-s")):
+        before = statistics.median(getattr(t, what) for t in timed[baseline])
+        after = statistics.median(getattr(t, what) for t in timed[candidate])
+        if before <= 0:
+            print(f"{' '.join(targets)}: too short to compare ({before:.2f} {unit})")
+            continue
+        print(
+            f"{' '.join(targets)}: {candidate} / {baseline} = {after / before:.2f} "
+            f"({after:.0f} against {before:.0f} {unit}, medians of {repeat} runs each, alternating)"
+        )
 
 
 def main() -> None:
@@ -77,22 +159,47 @@ def main() -> None:
     parser.add_argument(
         "--revision", default="HEAD", help="the commit, branch or tag to clone (default HEAD)"
     )
+    parser.add_argument("--against", help="an earlier revision to compare --revision with, run for run")
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="with --against: how many runs of each revision (default 2)"
+    )
     parser.add_argument(
         "runs", nargs="*", default=["local", "test"], help="make targets, a fresh clone each run"
     )
     parser.add_argument("--slowest", type=int, default=20, help="how many of pytest's slowest tests to print")
     parser.add_argument("--keep", action="store_true", help="keep the clones and logs")
     args = parser.parse_args()
-    revision = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", args.revision],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    # A stop asked of the benchmark ends it as Ctrl-C does, its clones removed; Ctrl-C
+    # too when started from a script that ignores it in the background.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, _: sys.exit(128 + number))
+    if args.repeat < 1:
+        parser.error("--repeat takes a whole number of runs, 1 or more")
+    revision = short(args.revision)
     print(f"revision {revision}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start")
     for run in args.runs:
-        run_in_fresh_clone(args.revision, run.split(), args.slowest, args.keep)
+        if args.against is None:
+            run_in_fresh_clone(revision, run.split(), args.slowest, args.keep)
+        else:
+            compare(short(args.against), revision, run.split(), args.repeat, args.slowest, args.keep)
+
+
+def short(revision: str) -> str:
+    """The revision's abbreviated commit (the script stops, saying why, if there is none)."""
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "--verify", f"{revision}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        raise SystemExit(f"no commit {revision!r} in {ROOT}: {found.stderr.strip()}")
+    return found.stdout.strip()
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("interrupted: the clones are removed, the unfinished run's log kept", file=sys.stderr)
+        sys.exit(130)
