@@ -19,7 +19,13 @@ ZONE_IDS = (
     "usw2-lax1-az1",
 )
 
-bases = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
+#: What no bucket name may begin with (Amazon S3 User Guide, "General purpose bucket
+#: naming rules"; a directory bucket's base name follows them).
+RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+
+bases = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True).filter(
+    lambda base: not base.startswith(RESERVED_PREFIXES)
+)
 zones = st.sampled_from(ZONE_IDS)
 
 
@@ -30,6 +36,17 @@ def test_every_directory_bucket_name_is_valid_and_names_its_zone(base: str, zone
     # Then the name is valid, is a directory bucket's, and gives its zone back
     assert bucket_name_problem(name) is None
     assert is_directory_bucket(name)
+    assert zone_of(name) == zone
+
+
+@given(prefix=st.sampled_from(RESERVED_PREFIXES), base=bases, zone=zones)
+def test_a_directory_bucket_name_that_begins_as_s3_reserves_is_refused(
+    prefix: str, base: str, zone: str
+) -> None:
+    # Given a directory bucket name whose base begins with a prefix S3 keeps for itself
+    name = f"{prefix}{base}--{zone}--x-s3"
+    # Then it is refused for that reason, though it is otherwise well formed
+    assert bucket_name_problem(name) == "it uses a prefix that S3 reserves"
     assert zone_of(name) == zone
 
 
