@@ -17,7 +17,7 @@ from concurrency_eval.results.charts import write_chart
 from concurrency_eval.results.comparison import Comparison
 from concurrency_eval.results.comparison_chart import write_comparison_chart
 from concurrency_eval.results.document import Results
-from concurrency_eval.results.folders import COMPARISON_CHART, RESULTS
+from concurrency_eval.results.folders import CHART, COMPARISON_CHART, RESULTS, TABLE
 from concurrency_eval.results.report import (
     architecture_lines,
     architectures_document,
@@ -71,15 +71,12 @@ def show_sweep(results: Results, output: Path, args: argparse.Namespace, out: Co
     were written (on standard error under --json, so the JSON stays alone); the exit code."""
     balanced_weight, as_json = args.balanced_weight, args.json
     results = results.trimmed(args.trim)
-    chart = write_chart(results, output / "chart.png", balanced_weight)
+    chart = write_chart(results, output / CHART, balanced_weight)
     if as_json:
         out.print_json(json.dumps(summary_document(results, balanced_weight)))
     else:
         print_results(results, out, balanced_weight)
-    written_to = err if as_json else out
-    written_to.print("results:", soft_wrap=True)
-    for written in (output / RESULTS, output / "results.csv", chart):
-        copyable.print_line(written_to, copyable.path(written))
+    _print_files(err if as_json else out, "results:", output, chart)
     return EXIT_OK if results.all_correct() else EXIT_WRONG
 
 
@@ -92,13 +89,11 @@ def show_architectures(
     written_to = err if args.json else out
     for architecture, results in sweeps.runs.items():
         folder = output / architecture
-        chart = write_chart(results, folder / "chart.png", args.balanced_weight)
+        chart = write_chart(results, folder / CHART, args.balanced_weight)
         if not args.json:
             out.rule(escape(architecture))
             print_results(results, out, args.balanced_weight, deploy=False)
-        written_to.print(f"results ({escape(architecture)}):", soft_wrap=True)
-        for written in (folder / RESULTS, folder / "results.csv", chart):
-            copyable.print_line(written_to, copyable.path(written))
+        _print_files(written_to, f"results ({escape(architecture)}):", folder, chart)
     comparison = sweeps.comparison
     for message in comparison.warnings:
         warning(err, message)
@@ -116,6 +111,13 @@ def show_architectures(
     written_to.print("comparison:", soft_wrap=True)
     copyable.print_line(written_to, copyable.path(chart))
     return EXIT_OK if sweeps.all_correct() else EXIT_WRONG
+
+
+def _print_files(console: Console, heading: str, folder: Path, chart: Path) -> None:
+    """Where a sweep's files are, a line each, to be copied."""
+    console.print(heading, soft_wrap=True)
+    for written in (folder / RESULTS, folder / TABLE, chart):
+        copyable.print_line(console, copyable.path(written))
 
 
 def print_comparison(comparison: Comparison, console: Console) -> None:

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from concurrency_eval.commands import arguments, console, copyable, help_text
-from concurrency_eval.results.folders import COMPARISON_CHART
+from concurrency_eval.results.folders import CHART, COMPARISON_CHART
 
 if TYPE_CHECKING:
     from concurrency_eval.results.document import Results
 
 #: Pre-wrapped, as the example under it must stay on one line to be copied.
 DESCRIPTION = f"""\
-Render results file A as a table and verdict, and its chart as chart.png beside it.
+Render results file A as a table and verdict, and its chart as {CHART} beside it.
 Given the folder of a run of two architectures (run --architectures), show it as the
 run did: each sweep, B against A, and the choice among every size on either.
 
@@ -26,7 +26,7 @@ of B's warm durations to A's with its 95% CI (below 1: B is faster; a CI holding
 the same within noise). Points measured in one run only are marked "only in A" or
 "only in B". Every difference between what the two files record of their data set,
 settings and environment is a warning on standard error. The comparison's chart is
-{COMPARISON_CHART} beside B; neither run's chart.png is touched. With --json, one
+{COMPARISON_CHART} beside B; neither run's {CHART} is touched. With --json, one
 JSON document: both runs' summaries, every point compared, and the differences."""
 
 
@@ -57,7 +57,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     parser.add_argument(
         "--chart",
         type=Path,
-        help=f"where to write the chart (default: chart.png beside A, or with B {COMPARISON_CHART} beside B)",
+        help=f"where to write the chart (default: {CHART} beside A, or with B {COMPARISON_CHART} beside B)",
     )
     parser.add_argument("--no-chart", action="store_true", help="print the table only")
     arguments.add_verdict_arguments(
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.results.is_dir():
         return _architectures(args, out, err)
     chart = args.chart or (
-        args.results.with_name("chart.png") if args.other is None else args.other.with_name(COMPARISON_CHART)
+        args.results.with_name(CHART) if args.other is None else args.other.with_name(COMPARISON_CHART)
     )
     if not args.no_chart and chart.suffix.lower() != ".png":
         arguments.refuse(args, f"--chart: the chart is a PNG picture; name it with .png, not {chart.name!r}")

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from concurrency_eval.results.folders import RESULTS
+from concurrency_eval.results.folders import RESULTS, TABLE
 from concurrency_eval.results.statistics import DEFAULT_TRIM, Distribution, describe, quantile
 from concurrency_eval.system.files import write_atomically
 from contracts.buckets import BUCKET_TYPES, GENERAL_PURPOSE, bucket_type
@@ -223,7 +223,7 @@ class Results:
     def write(self, directory: Path) -> tuple[Path, Path]:
         """results.json (the run, and each point's statistics after it) and results.csv (a
         row per invocation, with its point's statistics repeated, for spreadsheets)."""
-        json_path, csv_path = directory / RESULTS, directory / "results.csv"
+        json_path, csv_path = directory / RESULTS, directory / TABLE
         summaries = self.summaries()
         document = asdict(self) | {"points": [asdict(summary) for summary in summaries]}
         table = io.StringIO(newline="")

@@ -9,6 +9,10 @@ from pathlib import Path
 from contracts.bundles import ARCHITECTURES
 
 RESULTS = "results.json"
+#: The same invocations as a table, a row each, for spreadsheets.
+TABLE = "results.csv"
+#: A sweep's chart, beside its results.
+CHART = "chart.png"
 #: The comparison chart's name, beside B (`report A B`) or the run (`run --architectures`):
 #: a sweep's own chart.png stays as it was drawn.
 COMPARISON_CHART = "comparison.png"
