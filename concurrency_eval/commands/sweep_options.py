@@ -202,7 +202,7 @@ def resumed_architectures(args: argparse.Namespace) -> "dict[str, Resumed]":
     a partial one with the groups it finished, a finished one whole (not swept again)."""
     from concurrency_eval.results.document import Results
     from concurrency_eval.sweep.flow import Resumed
-    from concurrency_eval.sweep.runner import resume
+    from concurrency_eval.sweep.runner import resumed_from
 
     if args.resume is None:
         return {}
@@ -210,7 +210,7 @@ def resumed_architectures(args: argparse.Namespace) -> "dict[str, Resumed]":
     for name, folder in architecture_folders(Path(args.resume)).items():
         results = Results.read(folder / RESULTS)
         if results.partial:
-            results, _, done = resume(folder, results.kind)
+            results, _, done = resumed_from(results, folder, results.kind)
             found[name] = Resumed(results, done)
         else:
             found[name] = Resumed(results)

@@ -57,7 +57,13 @@ def new_results(
 
 def resume(directory: Path, kind: str) -> tuple[Results, SweepSettings, frozenset[GroupKey]]:
     """A partial sweep's results, the settings it ran with, and the groups it finished."""
-    results = Results.read(directory / RESULTS)
+    return resumed_from(Results.read(directory / RESULTS), directory, kind)
+
+
+def resumed_from(
+    results: Results, directory: Path, kind: str
+) -> tuple[Results, SweepSettings, frozenset[GroupKey]]:
+    """`resume` of results already read from `directory`."""
     if results.kind != kind:
         raise ResultsError(f"{directory} holds a {results.kind} sweep; resume it with that command")
     if not results.partial:
