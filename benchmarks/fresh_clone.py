@@ -98,7 +98,7 @@ def run_in_fresh_clone(revision: str, targets: list[str], slowest: int, keep: bo
     # The whole run's output goes to a log beside the clone: a failure says where to look.
     log = clone.with_suffix(".log")
     env = os.environ | {"PYTEST_ADDOPTS": f"--durations={slowest}"}
-    total, total_cpu, failed = 0.0, 0.0, True
+    total, total_cpu, finished = 0.0, 0.0, False
     try:
         with log.open("w") as output:
             for target in targets:
@@ -114,7 +114,7 @@ def run_in_fresh_clone(revision: str, targets: list[str], slowest: int, keep: bo
                 )
                 if not ok:
                     return None
-        failed = False
+        finished = True
         venv = clone / ".venv"
         size_mb = directory_bytes(venv) / 1e6 if venv.is_dir() else 0.0
         installed = f".venv {size_mb:.0f} MB, {distributions(venv)} distributions"
@@ -126,7 +126,7 @@ def run_in_fresh_clone(revision: str, targets: list[str], slowest: int, keep: bo
         # Interrupted or not, no clone is left behind; the log of a run that did not finish is kept.
         if not keep:
             shutil.rmtree(clone, ignore_errors=True)
-            if not failed:
+            if finished:
                 log.unlink()
 
 
