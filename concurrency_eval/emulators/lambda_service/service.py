@@ -16,7 +16,8 @@ import datetime
 import json
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -272,8 +273,7 @@ class LambdaService:
             for environment in retired:
                 pool.environments.remove(environment)
             self._retiring.update(retired)
-        for environment in retired:
-            self._close_retired(environment)
+        side_by_side(self._close_retired, retired)
 
     def _close_retired(self, environment: ExecutionEnvironment) -> None:
         """Close an environment no pool holds any more; `close` waits for it to finish."""
@@ -306,8 +306,26 @@ class LambdaService:
                 pool.environments.clear()
         for function in self._functions.values():
             function.cancel_pending()
+        side_by_side(ExecutionEnvironment.close, environments)
+
+
+#: Environments closed at once, at most: each close is mostly waiting.
+MAX_CLOSING = 64
+
+
+def side_by_side[T](close: Callable[[T], None], environments: Sequence[T]) -> None:
+    """Close environments side by side, and return once every close has ended: each waits up to
+    half a second for its Runtime API server's loop to notice the stop, so closed one after
+    another, the eight environments of a concurrent burst took 2.4 s to end."""
+    if len(environments) <= 1:
         for environment in environments:
-            environment.close()
+            close(environment)
+        return
+    with ThreadPoolExecutor(min(len(environments), MAX_CLOSING), thread_name_prefix="close") as pool:
+        closing = [pool.submit(close, environment) for environment in environments]
+    # Every close has ended (a failing one cancels none of the others); then the first error.
+    for each in closing:
+        each.result()
 
 
 def _init_failure(
