@@ -226,7 +226,10 @@ def add_function_arguments(parser: argparse.ArgumentParser, *, memory: bool = Tr
 
 
 def add_verdict_arguments(
-    group: Any, json_help: str = "print the summary and verdict as one JSON document instead of a table"
+    group: Any,
+    json_help: str = "print the summary and verdict as one JSON document instead of a table",
+    no_chart_help: str = "draw no chart (a second or two sooner): the results and the table are written as "
+    "ever, and `report` draws the chart from them later",
 ) -> None:
     group.add_argument(
         "--balanced-weight",
@@ -244,6 +247,7 @@ def add_verdict_arguments(
         "discardTopBottom (default: the sweep's, 0.2)",
     )
     group.add_argument("--json", action="store_true", help=json_help)
+    group.add_argument("--no-chart", action="store_true", help=no_chart_help)
 
 
 def add_local_arguments(parser: argparse.ArgumentParser) -> None:

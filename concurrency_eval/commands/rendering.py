@@ -67,11 +67,12 @@ def print_deploy_commands(models: Sequence[ModelVerdict], console: Console) -> N
 
 
 def show_sweep(results: Results, output: Path, args: argparse.Namespace, out: Console, err: Console) -> int:
-    """A finished sweep's table and verdict (or JSON summary), and its chart; where they
-    were written (on standard error under --json, so the JSON stays alone); the exit code."""
+    """A finished sweep's table and verdict (or JSON summary), and its chart (none under
+    --no-chart); where they were written (on standard error under --json, so the JSON stays
+    alone); the exit code."""
     balanced_weight, as_json = args.balanced_weight, args.json
     results = results.trimmed(args.trim)
-    chart = write_chart(results, output / CHART, balanced_weight)
+    chart = None if args.no_chart else write_chart(results, output / CHART, balanced_weight)
     if as_json:
         out.print_json(json.dumps(summary_document(results, balanced_weight)))
     else:
@@ -89,7 +90,7 @@ def show_architectures(
     written_to = err if args.json else out
     for architecture, results in sweeps.runs.items():
         folder = output / architecture
-        chart = write_chart(results, folder / CHART, args.balanced_weight)
+        chart = None if args.no_chart else write_chart(results, folder / CHART, args.balanced_weight)
         if not args.json:
             out.rule(escape(architecture))
             print_results(results, out, args.balanced_weight, deploy=False)
@@ -97,7 +98,7 @@ def show_architectures(
     comparison = sweeps.comparison
     for message in comparison.warnings:
         warning(err, message)
-    chart = write_comparison_chart(comparison, output / COMPARISON_CHART)
+    compared = None if args.no_chart else write_comparison_chart(comparison, output / COMPARISON_CHART)
     if args.json:
         out.print_json(json.dumps(architectures_document(sweeps, args.balanced_weight)))
     else:
@@ -108,15 +109,16 @@ def show_architectures(
         for line in architecture_lines(sweeps, verdict):
             out.print(line, soft_wrap=True)
         print_deploy_commands(verdict, out)
-    written_to.print("comparison:", soft_wrap=True)
-    copyable.print_line(written_to, copyable.path(chart))
+    if compared is not None:
+        written_to.print("comparison:", soft_wrap=True)
+        copyable.print_line(written_to, copyable.path(compared))
     return EXIT_OK if sweeps.all_correct() else EXIT_WRONG
 
 
-def _print_files(console: Console, heading: str, folder: Path, chart: Path) -> None:
-    """Where a sweep's files are, a line each, to be copied."""
+def _print_files(console: Console, heading: str, folder: Path, chart: Path | None) -> None:
+    """Where a sweep's files are (its chart, unless none was drawn), a line each, to be copied."""
     console.print(heading, soft_wrap=True)
-    for written in (folder / RESULTS, folder / TABLE, chart):
+    for written in (folder / RESULTS, folder / TABLE, *([] if chart is None else [chart])):
         copyable.print_line(console, copyable.path(written))
 
 

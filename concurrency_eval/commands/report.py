@@ -59,11 +59,11 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
         type=Path,
         help=f"where to write the chart (default: {CHART} beside A, or with B {COMPARISON_CHART} beside B)",
     )
-    parser.add_argument("--no-chart", action="store_true", help="print the table only")
     arguments.add_verdict_arguments(
         parser,
         json_help="print the summary and verdict as one JSON document instead of a table; with B, the "
         "comparison: both runs' summaries, every point compared, and the differences",
+        no_chart_help="print the table only (or with --json the document only): draw no chart",
     )
     parser.set_defaults(command=run, parser=parser)
 
@@ -90,9 +90,11 @@ def _architectures(args: argparse.Namespace, out: Console, err: Console) -> int:
     """A run of two architectures (`run --architectures`), shown as the run showed it."""
     if args.other is not None:
         arguments.refuse(args, f"{args.results} holds a run of two architectures, compared already; drop B")
-    if args.chart is not None or args.no_chart:
+    if args.chart is not None:
         arguments.refuse(
-            args, "a run of two architectures keeps its charts beside its sweeps; drop --chart/--no-chart"
+            args,
+            "a run of two architectures keeps its charts beside its sweeps; drop --chart (or draw none: "
+            "--no-chart)",
         )
     from concurrency_eval.commands import rendering
     from concurrency_eval.results import architectures

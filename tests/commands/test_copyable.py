@@ -82,7 +82,7 @@ def test_the_results_paths_are_one_a_line_and_name_the_files(tmp_path: Path, wid
         "local", "2026-11-29T00:00:00+00:00", {}, {}, "k", [one_run("sync", 1024, None, 300.0)], partial=False
     )
     results.write(output)
-    arguments = argparse.Namespace(balanced_weight=0.5, json=False, trim=None)
+    arguments = argparse.Namespace(balanced_weight=0.5, json=False, trim=None, no_chart=False)
     # When the sweep is shown
     lines = printed(
         width, lambda terminal: rendering.show_sweep(results, output, arguments, terminal, terminal)

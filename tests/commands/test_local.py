@@ -97,18 +97,26 @@ def test_a_local_sweep_of_a_directory_bucket_records_it_and_reports_it(tmp_path:
     # Given `local --bucket-type express`, with S3 Express One Zone's latency profile
     completed, results = run_local(
         tmp_path, "--bucket-type", "express", "--objects", "30", "--max-size", "3000",
-        "--memory", "1769", "--invocations", "1",
+        "--memory", "1769", "--invocations", "1", "--no-chart",
     )  # fmt: skip
     # Then the functions read a directory bucket through botocore's sessions, and answer right
     assert completed.returncode == 0, completed.stderr
+    # (and under --no-chart, the results and the table are written, and no chart is drawn or listed)
+    assert sorted(path.name for path in (tmp_path / "results").glob("results.*")) == [
+        "results.csv",
+        "results.json",
+    ]
+    assert not (tmp_path / "results" / "chart.png").exists()
+    assert "chart.png" not in completed.stdout
     bucket = "concurrency-eval-local--local1-az1--x-s3"
     assert results["settings"]["data_bucket"] == {"name": bucket, "type": "express"}
     assert results["settings"]["event"]["s3_bucket_name"] == bucket
     assert results["settings"]["s3"]["profile"] == "express"
     assert all(i["correct"] for run in results["models"] for i in run["invocations"])
     # And the report says which kind of bucket it read
-    report = run(tmp_path, "report", str(tmp_path / "results" / "results.json"), "--json")
+    report = run(tmp_path, "report", str(tmp_path / "results" / "results.json"), "--json", "--no-chart")
     assert report.returncode == 0, report.stderr
+    assert not (tmp_path / "results" / "chart.png").exists()
     document = json.loads(report.stdout)
     assert document["bucket_type"] == "express"
     assert "S3 Express One Zone" in document["title"]
@@ -117,7 +125,7 @@ def test_a_local_sweep_of_a_directory_bucket_records_it_and_reports_it(tmp_path:
 def test_five_percent_503s_are_retried_to_the_right_answer(tmp_path: Path) -> None:
     completed, results = run_local(
         tmp_path, *SMALL, "--memory", "1769", "--invocations", "1", "--error-rate", "0.05",
-        "--objects", "100", "--plain-http",
+        "--objects", "100", "--plain-http", "--no-chart",
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     assert results["settings"]["s3"]["protocol"] == "http"
@@ -128,7 +136,7 @@ def test_five_percent_503s_are_retried_to_the_right_answer(tmp_path: Path) -> No
 def test_a_persistent_fault_is_a_structured_error_and_exit_1(tmp_path: Path) -> None:
     completed, results = run_local(
         tmp_path, *SMALL, "--memory", "1769", "--invocations", "1",
-        "--fault-key", "30/000003.txt", "--max-attempts", "2",
+        "--fault-key", "30/000003.txt", "--max-attempts", "2", "--no-chart",
     )  # fmt: skip
     assert completed.returncode == 1
     for run in results["models"]:

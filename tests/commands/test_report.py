@@ -122,3 +122,62 @@ def test_help_says_a_is_the_baseline_with_an_example(tmp_path: Path) -> None:
     # The example is one line, to be copied whole
     example = next(line for line in completed.stdout.splitlines() if "report before" in line)
     assert example.strip().endswith("report before after")
+
+
+def run_of_two_architectures(folder: Path) -> None:
+    """A run of two architectures, arm64 the baseline, each sweep beside the chart its run drew."""
+    from tests.results.test_architectures import both
+
+    for name, results in both({1024: TEN}, {1024: scaled(TEN, 0.5)}).runs.items():
+        results.write(folder / name)
+        (folder / name / "chart.png").write_bytes(f"{name}'s own chart".encode())
+
+
+def test_a_run_of_two_architectures_is_reported_with_its_charts_drawn_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from concurrency_eval.commands.cli import main
+
+    # Given a run of two architectures, When its folder is reported
+    run_of_two_architectures(tmp_path)
+    assert main(["report", str(tmp_path)]) == EXIT_OK
+    # Then each sweep's chart is drawn again from its results, and the comparison's beside them
+    charts = [
+        tmp_path / "arm64" / "chart.png",
+        tmp_path / "x86_64" / "chart.png",
+        tmp_path / "comparison.png",
+    ]
+    assert [chart.read_bytes()[: len(PNG)] for chart in charts] == [PNG] * 3
+    listed = " ".join(capsys.readouterr().out.split())
+    assert all(str(chart) in listed for chart in charts)
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
+def test_a_run_of_two_architectures_is_reported_with_no_chart_drawn_again_if_asked(
+    tmp_path: Path, as_json: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from concurrency_eval.commands.cli import main
+
+    # Given a run of two architectures, each sweep beside the chart its run drew
+    run_of_two_architectures(tmp_path)
+    json_flag = ["--json"] if as_json else []
+    # When it is reported with --no-chart
+    assert main(["report", str(tmp_path), "--no-chart", *json_flag]) == EXIT_OK
+    # Then it is compared as ever, and no chart is drawn, touched or listed
+    captured = capsys.readouterr()
+    if as_json:
+        assert json.loads(captured.out)["architectures"] == ["arm64", "x86_64"]
+    else:
+        assert "x86_64 against arm64" in " ".join(captured.out.split())
+    assert sorted(p.read_bytes() for p in tmp_path.rglob("*.png")) == [
+        b"arm64's own chart",
+        b"x86_64's own chart",
+    ]
+    assert ".png" not in captured.out + captured.err
+    # And a chart's path is refused, as the run keeps a chart per sweep and one comparison
+    with pytest.raises(SystemExit) as refused:
+        main(["report", str(tmp_path), "--chart", str(tmp_path / "one.png")])
+    assert refused.value.code == 2
+    assert "keeps its charts beside its sweeps; drop --chart (or draw none: --no-chart)" in " ".join(
+        capsys.readouterr().err.split()
+    )

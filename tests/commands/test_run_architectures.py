@@ -141,10 +141,14 @@ def test_both_architectures_are_swept_each_at_its_own_rate_and_compared(
         assert client.get_function_configuration(FunctionName=name)["MemorySize"] == before[name]
         assert listed(client, name) == UNTOUCHED
 
-    # When the run's folder is reported as JSON
-    reported = command(tmp_path, deployment, "report", str(output), "--json")
+    # When the run's folder is reported as JSON, with no chart drawn again
+    charts = {chart: chart.stat().st_mtime_ns for chart in output.rglob("*.png")}
+    reported = command(tmp_path, deployment, "report", str(output), "--json", "--no-chart")
     # Then it is the same comparison: the baseline first, each point's cost ratio, a choice per model
     assert reported.returncode == 0, reported.stderr
+    assert len(charts) == 3
+    assert {chart: chart.stat().st_mtime_ns for chart in output.rglob("*.png")} == charts
+    assert ".png" not in reported.stderr
     document = json.loads(reported.stdout)
     assert document["architectures"] == ["x86_64", "arm64"]
     assert document["all_correct"] is True
