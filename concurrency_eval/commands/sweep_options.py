@@ -125,7 +125,7 @@ def add_sweep_arguments(
 
 #: What a resumed sweep takes from its results file, never from the command line: the
 #: sweep and its data set, the prices, and (`LOCAL_CONDITIONS`) how the local stand-ins
-#: behave. The verdict's display (--balanced-weight, --trim, --json) may change.
+#: behave. The verdict's display (--balanced-weight, --trim, --json, --no-chart) may change.
 SWEEP_OPTIONS = (
     "memory", "concurrency", "invocations", "min_invocations", "max_invocations", "ci_target",
     "cold_starts", "parallelism", "parallel", "models", "prices", "objects", "min_size", "max_size", "seed",
