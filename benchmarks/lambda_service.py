@@ -7,6 +7,9 @@
    runtime client.
 3. Init Duration of each real function from its bundle, with the shipped bytecode and
    with it removed (the ratio shows what shipping bytecode saves at every cold start).
+4. Ending: the service's stop with 1, 8 and 32 idle environments (their closes run side
+   by side, so the time barely grows with their number; one after another, each added
+   up to half a second).
 
 Rounds are interleaved and medians taken: the machine is shared and noisy.
 Usage: scripts/uv run python benchmarks/lambda_service.py [--rounds N]
@@ -18,6 +21,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +155,35 @@ def init_durations(runtime: Path, work: Path, rounds: int) -> None:
         print(f"   {model:<9} {compiled:>7.0f}ms {source:>6.0f}ms {compiled / source:>6.2f}")
 
 
+def burst(lambda_client: Any, name: str, count: int) -> None:
+    """`count` invocations at once: each in an environment of its own."""
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(lambda _: invoke(lambda_client, name, {}), range(count)))
+
+
+def stopping(runtime: Path, work: Path, rounds: int) -> None:
+    code = work / "idle"
+    code.mkdir()
+    (code / "handler.py").write_text("import time\ndef handler(event, context):\n    time.sleep(0.3)\n")
+    function = FunctionSpec("idle", Code(code, ()), Configuration(memory_mb=128, timeout_s=10))
+    counts = (1, 8, 32)
+    seconds: dict[int, list[float]] = {count: [] for count in counts}
+    for _ in range(rounds):
+        for count in counts:
+            service = LocalLambda(spec([function], runtime)).start()
+            try:
+                burst(client(service.endpoint), "idle", count)
+            finally:
+                started = time.perf_counter()
+                service.stop()
+                seconds[count].append(time.perf_counter() - started)
+    print(f"4. the service's stop with idle environments, {rounds} rounds, median")
+    one = statistics.median(seconds[1])
+    for count in counts:
+        median = statistics.median(seconds[count])
+        print(f"   {count:>3} environments {median:>6.2f} s {median / one:>6.2f}x one's")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -165,6 +198,7 @@ def main() -> None:
         cpu_share(runtime, work, args.rounds, args.loops)
         overhead(runtime, work, args.invocations)
         init_durations(runtime, work, args.rounds)
+        stopping(runtime, work, args.rounds)
 
 
 if __name__ == "__main__":
