@@ -9,6 +9,7 @@ import pytest
 from botocore.config import Config
 
 from bundling.build import Builder, Target, find_python
+from concurrency_eval.emulators.lambda_service import limits
 from concurrency_eval.emulators.lambda_service.functions import Code, Configuration
 from concurrency_eval.emulators.lambda_service.server import FunctionSpec, LocalLambda, ServiceSpec
 from contracts.bundles import RUNTIME
@@ -154,11 +155,13 @@ def set_configuration(client: Any, name: str, **changes: Any) -> None:
 
 
 def cgroups_of(pid: int) -> list[Path]:
-    """cgroup directories named after a service process, wherever the tool makes them."""
+    """cgroup directories named after a service process, wherever the tool makes them:
+    by their whole name, as another service's (`concurrency-eval-17021` for 702) or a
+    function's (`concurrency-eval-sync-a702f...`) may hold the same digits."""
     found: list[Path] = []
     for root in (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/unified")):
         if root.is_dir():
-            found.extend(p for p in root.rglob(f"*{pid}*") if p.is_dir())
+            found.extend(p for p in root.rglob(limits.service_cgroup_name(pid)) if p.is_dir())
     return found
 
 

@@ -40,6 +40,11 @@ _PREFIX = "concurrency-eval-"
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
+def service_cgroup_name(pid: int) -> str:
+    """The name of the cgroup that holds the environments' cgroups of the service `pid`."""
+    return f"{_PREFIX}{pid}"
+
+
 class LimitsUnavailable(RuntimeError):
     """No way to enforce a CPU share here; the message names the flag that runs without one."""
 
@@ -113,7 +118,7 @@ class _CpuController:
         base = mount / path.lstrip("/")
         if version == 2 and "cpu" not in _read(base / "cgroup.controllers").split():
             return None
-        return cls(version, base / f"{_PREFIX}{os.getpid()}")
+        return cls(version, base / service_cgroup_name(os.getpid()))
 
     def make(self, name: str, vcpus: float) -> Path:
         self.base.mkdir(exist_ok=True)
@@ -144,7 +149,7 @@ def _memory_cgroup(name: str, memory_mb: int) -> Path | None:
     path, mount = _own_cgroup("memory"), _mount_point("memory")
     if path is None or mount is None:
         return None
-    base = mount / path.lstrip("/") / f"{_PREFIX}{os.getpid()}"
+    base = mount / path.lstrip("/") / service_cgroup_name(os.getpid())
     try:
         base.mkdir(exist_ok=True)
         directory = base / name
