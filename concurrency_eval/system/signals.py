@@ -71,6 +71,13 @@ def shielded(on_interrupt: Callable[[], None]) -> Iterator[list[int]]:
             signal.signal(signum, handler)
 
 
+def deferred() -> contextlib.AbstractContextManager[list[int]]:
+    """Within: Ctrl-C, SIGTERM and SIGHUP are noted (yielded, in order), not raised, for
+    code whose waits take locks that other threads need too (concurrent.futures.wait);
+    it looks at the list where it may stop, and raises `interrupt` once out of them."""
+    return shielded(lambda: None)
+
+
 def ignore_further() -> None:
     """Once the command has ended (after an interrupt, everything is cleaned up): further
     signals, such as the second Ctrl-C `uv run` forwards, are ignored while the outcome is

@@ -23,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from concurrency_eval.system import signals
 from s3fanout.buckets import is_directory_bucket, zone_of
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 MAGIC = "MyMagicString"
 _ALPHABET = (string.ascii_letters + string.digits).encode()
+#: How soon a noted interrupt stops the uploads when none of them finishes meanwhile.
+_INTERRUPT_POLL_S = 0.1
 # Random bytes mapped onto letters and digits: fast, and near enough to uniform.
 _TO_ASCII = bytes(_ALPHABET[value % len(_ALPHABET)] for value in range(256))
 
@@ -178,20 +181,37 @@ def _bounded_map(
 ) -> list[int]:
     """`work` over `items` on `workers` threads, with at most two per worker queued: a
     million objects are never all submitted (and held) at once, and an interrupt cancels
-    what is queued and waits only for the uploads under way."""
+    what is queued and waits only for the uploads under way.
+
+    Ctrl-C, SIGTERM and SIGHUP are noted while the uploads run and raised once they have
+    stopped, never inside `wait`: it takes each future's lock in turn, and an interrupt
+    raised while it holds some left them held, so that the workers could not hand over
+    their results and the pool's exit waited for them for ever (1 run in 15 hung)."""
     results: list[int] = []
-    with ThreadPoolExecutor(workers) as pool:
+    with signals.deferred() as noted, ThreadPoolExecutor(workers) as pool:
         pending: set[Future[int]] = set()
+
+        def wait_for_one() -> None:
+            nonlocal pending
+            done, pending = wait(pending, timeout=_INTERRUPT_POLL_S, return_when=FIRST_COMPLETED)
+            results.extend(future.result() for future in done)
+
         try:
             for item in items:
-                if len(pending) >= 2 * workers:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    results.extend(future.result() for future in done)
+                while len(pending) >= 2 * workers and not noted:
+                    wait_for_one()
+                if noted:
+                    break
                 pending.add(pool.submit(work, item))
-            results.extend(future.result() for future in wait(pending).done)
+            while pending and not noted:
+                wait_for_one()
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+        if noted:
+            pool.shutdown(wait=False, cancel_futures=True)
+    if noted:
+        raise signals.interrupt(noted[0])
     return results
 
 

@@ -1,5 +1,9 @@
 """The data set: reproducible from its seed, one magic file, uploads that skip what is there."""
 
+import concurrent.futures
+import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +13,8 @@ import pytest
 from moto import mock_aws
 
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
+from concurrency_eval.system import signals
+from concurrency_eval.workload import dataset
 from concurrency_eval.workload.dataset import MAGIC, DataSetSpec, _bounded_map, missing_objects, seed
 
 
@@ -132,6 +138,41 @@ def test_seeding_submits_a_few_uploads_at_a_time_and_an_interrupt_waits_only_for
     assert queued == 100
     assert len(done) < 100
     assert len(done) >= 100 - 2 * 4 - 4  # all but those still waiting at the interrupt
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_while_waiting_for_uploads_is_raised_once_they_stopped_never_inside_the_wait(
+    signum: signal.Signals, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given uploads under way, and a signal that comes while the main thread waits for
+    # them: inside concurrent.futures.wait, which holds the futures' locks one by one
+    # (raised there, it left them held, and the pool's exit hung)
+    raised_inside: list[BaseException] = []
+
+    def wait_and_be_signalled(*args: Any, **kwargs: Any) -> Any:
+        try:
+            if not raised_inside and threading.active_count() > threads_before:
+                os.kill(os.getpid(), signum)
+            return concurrent.futures.wait(*args, **kwargs)
+        except BaseException as raised:
+            raised_inside.append(raised)
+            raise
+
+    monkeypatch.setattr(dataset, "wait", wait_and_be_signalled)
+
+    def upload(item: tuple[str, int]) -> int:
+        time.sleep(0.005)
+        return 1
+
+    threads_before = threading.active_count()
+    # When the tool, ending on any of these signals, maps a million uploads
+    with signals.ending_as_interrupts(), pytest.raises(KeyboardInterrupt) as ended:
+        _bounded_map(upload, ((f"k{index}", index) for index in range(1_000_000)), workers=4)
+    # Then the signal was raised as itself once the uploads had stopped, not inside a
+    # wait, and no upload thread is left
+    assert raised_inside == []
+    assert signals.exit_code(ended.value) == 128 + signum
+    assert threading.active_count() == threads_before
 
 
 def test_seeding_describes_the_size_before_it_starts() -> None:
