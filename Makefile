@@ -17,18 +17,21 @@ CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/concurrency-eval
 # minute for 9,000 files, most of which nothing imports.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help sync sync-cdk sync-dev npm local test test-fast lint format typecheck pytest synth \
-	workflows deploy smoke destroy bench clean clean-results pytest-parallel pytest-timing
+.PHONY: help sync sync-cdk sync-dev npm local test test-fast checks lint format typecheck pytest synth \
+	workflows deploy smoke destroy bench clean clean-results pytest-parallel pytest-timing pytest-quiet \
+	coverage
 
 help:
 	@echo "make local          the memory sweep on this machine: local Lambda service, embedded S3 (about 3 minutes)"
 	@echo "make test           everything CI checks: lint, typecheck, pytest, synth, workflows"
+	@echo "make checks         lint, typecheck, workflows and synth, at the lowest CPU priority (side by side: make -j4 checks)"
 	@echo "make test-fast      the unit tests alone, in parallel, no coverage (under 30 s): the inner loop"
 	@echo "make lint           ruff format --check and ruff check"
 	@echo "make format         rewrite the code as make lint wants it (ruff format, ruff --fix)"
 	@echo "make typecheck      mypy, strict"
 	@echo "make pytest         every test, in parallel, with coverage; fails below $(COVERAGE_FLOOR)% (framework $(FRAMEWORK_COVERAGE_FLOOR)%)"
-	@echo "make pytest-parallel, make pytest-timing   make pytest's two phases, one at a time"
+	@echo "make pytest-timing, make pytest-quiet, make pytest-parallel   make pytest's parts, one at a time"
+	@echo "make coverage       the coverage floors, over what the parts of make pytest measured"
 	@echo "make synth          cdk synth (cdk-nag runs in it) and cfn-lint, no AWS credentials needed"
 	@echo "make workflows      the workflows and dependabot.yml against their schemas, actionlint where installed, zizmor"
 	@echo "make bench          the benchmarks the project ships"
@@ -64,11 +67,12 @@ $(STAMPS)-dev: $(LOCKED)
 	$(UV) sync --locked --group dev
 	@touch $@ $(STAMPS)-cdk $(STAMPS)-tool
 
-# `npm ci` starts from an empty node_modules, so the stamp inside goes with it.
+# `npm ci` starts from an empty node_modules, so the stamp inside goes with it. At the
+# lowest priority: in `make test` it runs beside the timing tests.
 npm: node_modules/.installed
 
 node_modules/.installed: package-lock.json package.json
-	npm ci --no-audit --no-fund
+	nice -n 19 npm ci --no-audit --no-fund
 	@touch $@
 
 local: sync
@@ -101,28 +105,48 @@ typecheck: sync-dev
 # for the lines only a slow or failing server reaches.
 COVERAGE_FLOOR := 92
 FRAMEWORK_COVERAGE_FLOOR := 97
+CORES := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 # Most tests wait on servers and child processes, not on a core: two workers a core
 # (pytest-xdist), up to eight, keep the cores busy (on two cores, four workers take
 # about 0.7 of two's time). Work stealing: the longest tests, end-to-end sweeps, do not
 # hold back the end of the run. PYTEST_WORKERS=0 runs the tests in one process.
-PYTEST_WORKERS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); echo $$((2 * n < 8 ? 2 * n : 8)))
+PYTEST_WORKERS ?= $(shell echo $$((2 * $(CORES) < 8 ? 2 * $(CORES) : 8)))
 
-# Then the few tests that compare CPU times (`timing`: throttling ratios, deadlines) run
-# alone, one after another, on cores nothing else competes for, and add to the coverage.
-# Only the files that hold timing tests are collected for them (tests/conftest.py refuses
-# a timing test marked any other way), not the whole suite again.
+# First the few tests that compare CPU or wall times (`timing`: throttling ratios,
+# deadlines), one after another, at the normal priority. Only the files that hold timing
+# tests are collected for them (tests/conftest.py refuses a timing test marked any other
+# way), not the whole suite again.
 TIMING_TESTS = $(shell grep -rlF --include='test_*.py' 'pytest.mark.timing' tests)
+# Beside them, at the lowest priority, the tests that start no Lambda service take what
+# the timing tests leave of the cores: most of the time those wait on throttled or
+# sleeping processes. A test that starts a Lambda service must not be among them: its
+# environments' cgroups take the CPU at full weight, whatever the niceness.
+QUIET_TESTS := tests/ci tests/results tests/stacks
+# Then the rest, in parallel. Each run writes coverage data of its own (two run at
+# once); `make coverage` combines them and checks the floors.
+COVERAGE_OF = COVERAGE_FILE=.coverage.$(1)
 
 pytest: sync-dev npm
+	@$(RUN) coverage erase
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target pytest-timing pytest-quiet
 	@$(MAKE) --no-print-directory pytest-parallel
-	@$(MAKE) --no-print-directory pytest-timing
-
-# The two phases as targets of their own, for `make test` to run other checks beside the first.
-pytest-parallel: sync-dev npm
-	$(RUN) pytest --numprocesses=$(PYTEST_WORKERS) --dist=worksteal -m 'not timing' --cov --cov-report=
+	@$(MAKE) --no-print-directory coverage
 
 pytest-timing: sync-dev
-	$(RUN) pytest -m timing $(TIMING_TESTS) --cov --cov-append --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(call COVERAGE_OF,timing) $(RUN) pytest -m timing $(TIMING_TESTS) --cov --cov-report=
+
+pytest-quiet: sync-dev npm
+	$(call COVERAGE_OF,quiet) nice -n 19 $(RUN) pytest --numprocesses=$(CORES) -m 'not timing' $(QUIET_TESTS) \
+		--cov --cov-report=
+
+pytest-parallel: sync-dev npm
+	$(call COVERAGE_OF,parallel) $(RUN) pytest --numprocesses=$(PYTEST_WORKERS) --dist=worksteal -m 'not timing' \
+		$(QUIET_TESTS:%=--ignore=%) --cov --cov-report=
+
+# --keep: the parts' data stay, so that the report can be made again.
+coverage: sync-dev
+	$(RUN) coverage combine --keep --quiet
+	$(RUN) coverage report --skip-covered --fail-under=$(COVERAGE_FLOOR)
 	$(RUN) coverage report --include='layers/framework/*' --fail-under=$(FRAMEWORK_COVERAGE_FLOOR)
 
 # The inner loop: what needs no server, command, build or synthesis (tests/conftest.py
@@ -173,17 +197,20 @@ bench: sync-cdk
 	$(RUN) python benchmarks/calibration.py
 	$(RUN) python benchmarks/parallel_sweep.py
 
-# Everything CI checks, each check a job of the pull-request workflow. The short ones run
-# side by side while `npm ci` downloads, each one's output kept together; synthesis needs
-# npm's CLI, so it runs beside the tests' parallel phase, which keeps the cores busy
-# anyway (their output is interleaved a whole line at a time); the timing phase runs
-# last, alone, as it needs the cores to itself.
-CHECKS_BEFORE := lint typecheck workflows
-CHECKS_BESIDE := synth
-test:
-	@$(MAKE) --no-print-directory --jobs=4 --output-sync=target $(CHECKS_BEFORE) npm
-	@$(MAKE) --no-print-directory --jobs=2 --output-sync=line pytest-parallel $(CHECKS_BESIDE)
-	@$(MAKE) --no-print-directory pytest-timing
+# Everything CI checks, each check a job of the pull-request workflow. The timing tests
+# start at once; beside them, at the lowest priority, `npm ci`, then the quiet tests and
+# the other checks (each one's output kept together), on what the timing tests leave of
+# the cores; then the rest of the tests, in parallel; then the coverage floors.
+test: sync-dev
+	@$(RUN) coverage erase
+	@$(MAKE) --no-print-directory --jobs=6 --output-sync=target pytest-timing pytest-quiet checks
+	@$(MAKE) --no-print-directory pytest-parallel
+	@$(MAKE) --no-print-directory coverage
+
+# Side by side as far as the make that runs it allows (`make -j4 checks`; `make test`
+# gives them three jobs). npm ci here, once, before the make below starts synth.
+checks: sync-dev npm
+	@nice -n 19 $(MAKE) --no-print-directory lint typecheck workflows synth
 
 # results/ holds what the sweeps measured, paid AWS runs among them: only
 # `make clean-results` deletes it, after asking (or with CONFIRM=yes, for scripts).

@@ -81,14 +81,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if unfound:
         raise pytest.UsageError(
             f"{', '.join(unfound)}: marked `timing` otherwise than by `@{TIMING_MARK}` in its file, so "
-            "`make pytest` would run it in neither phase; mark it so"
+            "`make pytest` would run it in none of its parts; mark it so"
         )
 
 
 def timing_tests_make_would_miss(items: list[pytest.Item]) -> list[str]:
-    """Tests marked `timing` in files that do not say `pytest.mark.timing`: the serial
-    phase of `make pytest` collects only the files that do (collecting the whole suite
-    again costs seconds), and the parallel phase leaves every timing test out."""
+    """Tests marked `timing` in files that do not say `pytest.mark.timing`: the timing
+    part of `make pytest` collects only the files that do (collecting the whole suite
+    again costs seconds), and its other parts leave every timing test out."""
     return [
         item.nodeid
         for item in items

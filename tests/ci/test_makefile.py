@@ -2,6 +2,7 @@
 the coverage floors it enforces, `make clean` keeps the results, `make clean-results`
 deletes them only when told, and installs run again only when the lock changed."""
 
+import ast
 import os
 import re
 import shutil
@@ -138,6 +139,71 @@ def test_the_serial_phase_collects_every_file_that_marks_timing_tests_and_no_oth
     # Then it collects those files, and only those
     assert marked
     assert {word for word in command.split() if word.startswith("tests/")} == marked
+
+
+def test_the_quiet_tests_and_the_parallel_phase_share_out_every_other_test() -> None:
+    # When make shows the commands of the quiet tests and of the parallel phase
+    shown = make(ROOT, "-n", "pytest").stdout.replace("\\\n", " ").splitlines()
+    quiet = next(line for line in shown if "nice -n 19" in line and "pytest" in line).split()
+    parallel = next(line for line in shown if "--dist=worksteal" in line).split()
+    # Then the quiet tests run at the lowest priority, and the parallel phase leaves out
+    # exactly their folders: each test runs in one of them (and neither runs a timing test)
+    folders = [word for word in quiet if word.startswith("tests/")]
+    assert folders
+    assert sorted(
+        word.removeprefix("--ignore=") for word in parallel if word.startswith("--ignore=")
+    ) == sorted(folders)
+    assert not [word for word in parallel if word.startswith("tests/")]
+    assert "'not timing'" in " ".join(quiet)
+    assert "'not timing'" in " ".join(parallel)
+
+
+def starts_a_lambda_service(source: str) -> bool:
+    """Whether a test module starts a Lambda service: it asks for a fixture that does, or
+    imports the service or the local deployment."""
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.FunctionDef)
+            and {arg.arg for arg in node.args.args} & LAMBDA_SERVICE_FIXTURES
+        ):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(LAMBDA_SERVICE_MODULES):
+            return True
+        if isinstance(node, ast.Import) and any(
+            alias.name.startswith(LAMBDA_SERVICE_MODULES) for alias in node.names
+        ):
+            return True
+    return False
+
+
+#: The fixtures and modules that start a Lambda service.
+LAMBDA_SERVICE_FIXTURES = {"runtime_dir", "deployment", "service"}
+LAMBDA_SERVICE_MODULES = ("concurrency_eval.emulators.lambda_service", "concurrency_eval.backends.local")
+
+
+def test_the_tests_beside_the_timing_tests_start_no_lambda_service() -> None:
+    # Given the folders whose tests run beside the timing tests, at the lowest priority
+    declared = re.search(r"^QUIET_TESTS := (.*)$", MAKEFILE, re.MULTILINE)
+    assert declared is not None
+    files = [path for folder in declared.group(1).split() for path in (ROOT / folder).rglob("*.py")]
+    # Then none starts a Lambda service, whose environments' cgroups no niceness holds back
+    assert files
+    assert [str(path.relative_to(ROOT)) for path in files if starts_a_lambda_service(path.read_text())] == []
+
+
+@pytest.mark.parametrize(
+    ("source", "starts"),
+    [
+        ("def test_x(runtime_dir): ...\n", True),
+        ("def test_x(tmp_path, deployment): ...\n", True),
+        ("from concurrency_eval.emulators.lambda_service.server import LocalLambda\n", True),
+        ("import concurrency_eval.backends.local\n", True),
+        ("from concurrency_eval.results.charts import draw\ndef test_x(tmp_path): ...\n", False),
+    ],
+    ids=["runtime-dir", "deployment", "service", "local-backend", "neither"],
+)
+def test_a_module_that_starts_a_lambda_service_is_told_apart(source: str, starts: bool) -> None:
+    assert starts_a_lambda_service(source) is starts
 
 
 @pytest.mark.parametrize(
