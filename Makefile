@@ -126,6 +126,17 @@ QUIET_TESTS := tests/ci tests/results tests/stacks
 # once); `make coverage` combines them and checks the floors.
 COVERAGE_OF = COVERAGE_FILE=.coverage.$(1)
 
+# In a fresh clone no bytecode is written yet, and each of the many processes the tests
+# start at once compiles what it imports for itself. Collecting every test once, first,
+# in one process, compiles what the tests import (aws_cdk, matplotlib, moto, ...) once;
+# stamped in .venv, so it goes with it. Its errors are the test runs' to report. After
+# npm ci: importing aws_cdk starts jsii's Node.js, which npm ci may be writing.
+BYTECODE := .venv/.bytecode-written
+
+$(BYTECODE): $(STAMPS)-dev node_modules/.installed
+	-@nice -n 19 $(RUN) pytest --collect-only -q -p no:cacheprovider >/dev/null 2>&1
+	@touch $@
+
 pytest: sync-dev npm
 	@$(RUN) coverage erase
 	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target pytest-timing pytest-quiet
@@ -135,11 +146,11 @@ pytest: sync-dev npm
 pytest-timing: sync-dev
 	$(call COVERAGE_OF,timing) $(RUN) pytest -m timing $(TIMING_TESTS) --cov --cov-report=
 
-pytest-quiet: sync-dev npm
+pytest-quiet: sync-dev npm $(BYTECODE)
 	$(call COVERAGE_OF,quiet) nice -n 19 $(RUN) pytest --numprocesses=$(CORES) -m 'not timing' $(QUIET_TESTS) \
 		--cov --cov-report=
 
-pytest-parallel: sync-dev npm
+pytest-parallel: sync-dev npm $(BYTECODE)
 	$(call COVERAGE_OF,parallel) $(RUN) pytest --numprocesses=$(PYTEST_WORKERS) --dist=worksteal -m 'not timing' \
 		$(QUIET_TESTS:%=--ignore=%) --cov --cov-report=
 
