@@ -144,7 +144,9 @@ def test_the_serial_phase_collects_every_file_that_marks_timing_tests_and_no_oth
 def test_the_quiet_tests_and_the_parallel_phase_share_out_every_other_test() -> None:
     # When make shows the commands of the quiet tests and of the parallel phase
     shown = make(ROOT, "-n", "pytest").stdout.replace("\\\n", " ").splitlines()
-    quiet = next(line for line in shown if "nice -n 19" in line and "pytest" in line).split()
+    quiet = next(
+        line for line in shown if "nice -n 19" in line and "pytest" in line and "--cov" in line
+    ).split()
     parallel = next(line for line in shown if "--dist=worksteal" in line).split()
     # Then the quiet tests run at the lowest priority, and the parallel phase leaves out
     # exactly their folders: each test runs in one of them (and neither runs a timing test)
