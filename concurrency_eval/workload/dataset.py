@@ -205,13 +205,11 @@ def _bounded_map(
                 pending.add(pool.submit(work, item))
             while pending and not noted:
                 wait_for_one()
+            if noted:
+                raise signals.interrupt(noted[0])
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-        if noted:
-            pool.shutdown(wait=False, cancel_futures=True)
-    if noted:
-        raise signals.interrupt(noted[0])
     return results
 
 

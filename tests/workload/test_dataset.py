@@ -148,10 +148,13 @@ def test_a_signal_while_waiting_for_uploads_is_raised_once_they_stopped_never_in
     # them: inside concurrent.futures.wait, which holds the futures' locks one by one
     # (raised there, it left them held, and the pool's exit hung)
     raised_inside: list[BaseException] = []
+    signalled = False
 
     def wait_and_be_signalled(*args: Any, **kwargs: Any) -> Any:
+        nonlocal signalled
         try:
-            if not raised_inside and threading.active_count() > threads_before:
+            if not signalled and threading.active_count() > threads_before:
+                signalled = True
                 os.kill(os.getpid(), signum)
             return concurrent.futures.wait(*args, **kwargs)
         except BaseException as raised:
