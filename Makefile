@@ -67,12 +67,15 @@ $(STAMPS)-dev: $(LOCKED)
 	$(UV) sync --locked --group dev
 	@touch $@ $(STAMPS)-cdk $(STAMPS)-tool
 
+# What runs beside the timing tests, on what they leave of the cores.
+LOWEST_PRIORITY := nice -n 19
+
 # `npm ci` starts from an empty node_modules, so the stamp inside goes with it. At the
 # lowest priority: in `make test` it runs beside the timing tests.
 npm: node_modules/.installed
 
 node_modules/.installed: package-lock.json package.json
-	nice -n 19 npm ci --no-audit --no-fund
+	$(LOWEST_PRIORITY) npm ci --no-audit --no-fund
 	@touch $@
 
 local: sync
@@ -134,12 +137,16 @@ COVERAGE_OF = COVERAGE_FILE=.coverage.$(1)
 BYTECODE := .venv/.bytecode-written
 
 $(BYTECODE): $(STAMPS)-dev node_modules/.installed
-	-@nice -n 19 $(RUN) pytest --collect-only -q -p no:cacheprovider >/dev/null 2>&1
+	-@$(LOWEST_PRIORITY) $(RUN) pytest --collect-only -q -p no:cacheprovider >/dev/null 2>&1
 	@touch $@
 
-pytest: sync-dev npm
+# `make test` adds the checks beside the timing tests (ALSO_BESIDE=checks). npm ci is
+# the parts' own prerequisite, so that it too runs beside the timing tests.
+ALSO_BESIDE :=
+
+pytest: sync-dev
 	@$(RUN) coverage erase
-	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target pytest-timing pytest-quiet
+	@$(MAKE) --no-print-directory --jobs=6 --output-sync=target pytest-timing pytest-quiet $(ALSO_BESIDE)
 	@$(MAKE) --no-print-directory pytest-parallel
 	@$(MAKE) --no-print-directory coverage
 
@@ -147,7 +154,7 @@ pytest-timing: sync-dev
 	$(call COVERAGE_OF,timing) $(RUN) pytest -m timing $(TIMING_TESTS) --cov --cov-report=
 
 pytest-quiet: sync-dev npm $(BYTECODE)
-	$(call COVERAGE_OF,quiet) nice -n 19 $(RUN) pytest --numprocesses=$(CORES) -m 'not timing' $(QUIET_TESTS) \
+	$(call COVERAGE_OF,quiet) $(LOWEST_PRIORITY) $(RUN) pytest --numprocesses=$(CORES) -m 'not timing' $(QUIET_TESTS) \
 		--cov --cov-report=
 
 pytest-parallel: sync-dev npm $(BYTECODE)
@@ -208,20 +215,16 @@ bench: sync-cdk
 	$(RUN) python benchmarks/calibration.py
 	$(RUN) python benchmarks/parallel_sweep.py
 
-# Everything CI checks, each check a job of the pull-request workflow. The timing tests
-# start at once; beside them, at the lowest priority, `npm ci`, then the quiet tests and
-# the other checks (each one's output kept together), on what the timing tests leave of
-# the cores; then the rest of the tests, in parallel; then the coverage floors.
-test: sync-dev
-	@$(RUN) coverage erase
-	@$(MAKE) --no-print-directory --jobs=6 --output-sync=target pytest-timing pytest-quiet checks
-	@$(MAKE) --no-print-directory pytest-parallel
-	@$(MAKE) --no-print-directory coverage
+# Everything CI checks, each check a job of the pull-request workflow: make pytest, with
+# the other checks (each one's output kept together) beside the timing tests, at the
+# lowest priority, after `npm ci`.
+test:
+	@$(MAKE) --no-print-directory pytest ALSO_BESIDE=checks
 
 # Side by side as far as the make that runs it allows (`make -j4 checks`; `make test`
 # gives them three jobs). npm ci here, once, before the make below starts synth.
 checks: sync-dev npm
-	@nice -n 19 $(MAKE) --no-print-directory lint typecheck workflows synth
+	@$(LOWEST_PRIORITY) $(MAKE) --no-print-directory lint typecheck workflows synth
 
 # results/ holds what the sweeps measured, paid AWS runs among them: only
 # `make clean-results` deletes it, after asking (or with CONFIRM=yes, for scripts).
