@@ -1,6 +1,7 @@
 """The INIT phase as Lambda runs it: unthrottled for an on-demand environment, the memory's
 share from its end on, and an INIT over its limit retried in the first invocation."""
 
+import base64
 import dataclasses
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from concurrency_eval.emulators.lambda_service.server import LocalLambda
+from concurrency_eval.emulators.lambda_service.environment import ExecutionEnvironment, InitOutcome
+from concurrency_eval.emulators.lambda_service.server import LocalLambda, build_service
 from contracts.lambda_logs import parse_report
 from tests.emulators.conftest import lambda_client, set_configuration, spec_for
 from tests.emulators.test_lambda_api import invoke
@@ -148,3 +150,36 @@ def test_inits_that_share_the_host_are_not_failed_for_the_time_they_wait(client:
     reports = [parse_report(tail) for tail in tails]
     assert all(report.init_ms is not None for report in reports), tails
     assert "INIT_REPORT" not in "".join(tails)
+
+
+@pytest.mark.parametrize("pure_python_client", [False, True], ids=["awslambdaric", "pure-python"])
+def test_an_init_over_before_its_start_was_seen_is_counted_from_the_process_start(
+    tmp_path: Path, runtime_dir: Path, monkeypatch: pytest.MonkeyPatch, pure_python_client: bool
+) -> None:
+    # Given a service whose watch for the runtime's start runs late, only once INIT has
+    # ended, as a thread of a busy host may (a quick INIT takes a few milliseconds)
+    watch = ExecutionEnvironment._watch_runtime_start
+    wait_init = ExecutionEnvironment.wait_init
+
+    def watch_after_init(environment: ExecutionEnvironment, timeout_s: float) -> InitOutcome:
+        assert environment._ready.wait(timeout_s)
+        watch(environment, environment._process)  # type: ignore[arg-type]
+        return wait_init(environment, timeout_s)
+
+    monkeypatch.setattr(ExecutionEnvironment, "_watch_runtime_start", lambda *_: None)
+    monkeypatch.setattr(ExecutionEnvironment, "wait_init", watch_after_init)
+    (tmp_path / "handler.py").write_text("def handler(event, context):\n    return event\n")
+    spec = spec_for({"quick": tmp_path}, runtime_dir, pure_python_client=pure_python_client, cpu_limit="none")
+    service = build_service(spec)
+    try:
+        # When it is invoked cold
+        result = service.invoke("quick", None, b"{}", tail=True)
+    finally:
+        service.close()
+    # Then its report counts the INIT from the process's start: never a negative
+    # Init Duration or Billed Duration
+    assert result.log_result is not None
+    report = parse_report(base64.b64decode(result.log_result).decode())
+    assert report.init_ms is not None
+    assert report.init_ms > 0, report
+    assert report.billed_ms >= 1, report

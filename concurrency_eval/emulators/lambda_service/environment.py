@@ -311,10 +311,19 @@ class ExecutionEnvironment:
         while process.poll() is None and time.perf_counter() < give_up:
             with contextlib.suppress(OSError):
                 if Path(os.readlink(executable)).name.startswith("python"):
-                    self._spawned = time.perf_counter()
-                    self._waited_before_s = self._run_queue_wait_s() or 0.0
+                    self._runtime_started(process)
                     return
             time.sleep(0.001)
+
+    def _runtime_started(self, process: "subprocess.Popen[bytes]") -> None:
+        """The INIT's start, unless the INIT has ended already: on a busy host this watch
+        may run only after a quick INIT's end, and counting from then would make its
+        duration negative. It then stays counted from the process's start, a few
+        milliseconds early at worst."""
+        with self._lock:
+            if process is self._process and not self._ready.is_set():
+                self._spawned = time.perf_counter()
+                self._waited_before_s = self._run_queue_wait_s() or 0.0
 
     def wait_init(self, timeout_s: float) -> InitOutcome:
         """Wait for the INIT phase: the first `next`, an init error, a crash, or the limit,
