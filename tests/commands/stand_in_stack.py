@@ -21,7 +21,9 @@ IGNORE_WAIT_CONDITION = "ignore:Tried to parse AWS.+WaitConditionHandle"
 def stand_in_stack(outputs: dict[str, str], stack: str = STACK) -> Iterator[str]:
     """moto's CloudFormation on loopback, holding `stack` with `outputs`: its endpoint.
     moto's servers in one process share their state: stacks of one name, one test apart,
-    would be one."""
+    would be one. The stack is deleted on the way out, so that a module's fixture made
+    again in the same process (pytest-xdist's work stealing splits a module's tests
+    between workers, and a worker may come back to it) can create it again."""
     server = ThreadedMotoServer(port=0, verbose=False)
     server.start()
     try:
@@ -36,7 +38,10 @@ def stand_in_stack(outputs: dict[str, str], stack: str = STACK) -> Iterator[str]
             aws_access_key_id="local", aws_secret_access_key="local",
         )  # fmt: skip
         client.create_stack(StackName=stack, TemplateBody=json.dumps(template))
-        yield endpoint
+        try:
+            yield endpoint
+        finally:
+            client.delete_stack(StackName=stack)
     finally:
         server.stop()
 
