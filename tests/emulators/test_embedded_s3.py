@@ -134,6 +134,46 @@ def test_https_is_verified_against_the_runs_certificate_authority(https_s3: Embe
         client_for(https_s3, verify=True).list_buckets()
 
 
+@pytest.mark.parametrize("operation", ["list_objects_v2", "list_objects"])
+def test_listing_pages_hold_at_most_page_keys_and_every_key_once(
+    https_s3: EmbeddedS3, operation: str
+) -> None:
+    # Given five keys under a prefix of unusual characters, and pages cut to two keys
+    s3 = client_for(https_s3)
+    bucket = f"pages-{operation.replace('_', '-')}"
+    s3.create_bucket(Bucket=bucket)
+    keys = [f"ünï cödé+&/{index}" for index in range(5)]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    try:
+        https_s3.set_faults(Faults(page_keys=2))
+        # When a client pages through them asking for S3's 1,000 keys a page
+        pages = list(
+            s3.get_paginator(operation).paginate(
+                Bucket=bucket, Prefix="ünï cödé+&/", PaginationConfig={"PageSize": 1000}
+            )
+        )
+        # Then each page holds two keys at most, each truncated page says so, and every
+        # key comes once, in order (the continuation and the prefix reached moto intact)
+        assert [len(page["Contents"]) for page in pages] == [2, 2, 1]
+        assert [page["IsTruncated"] for page in pages] == [True, True, False]
+        assert [entry["Key"] for page in pages for entry in page["Contents"]] == keys
+        # And a client asking for fewer keys than the cap gets what it asked for
+        assert [e["Key"] for e in getattr(s3, operation)(Bucket=bucket, MaxKeys=1)["Contents"]] == keys[:1]
+        # When the cap is lifted, Then the listing is one page again
+        https_s3.set_faults(Faults())
+        assert len(getattr(s3, operation)(Bucket=bucket)["Contents"]) == 5
+    finally:
+        https_s3.set_faults(Faults())
+
+
+@pytest.mark.parametrize("page_keys", [-1, 1001])
+def test_a_page_size_s3_would_not_give_is_refused(page_keys: int) -> None:
+    with pytest.raises(ValueError, match="page_keys must be between 0"):
+        Faults(page_keys=page_keys)
+    assert Faults.from_dict(Faults(page_keys=100).to_dict()).page_keys == 100
+
+
 def raw_exchange(server: EmbeddedS3, data: bytes) -> bytes:
     host, port = server.endpoint.removeprefix("https://").split(":")
     context = ssl.create_default_context(cafile=str(server.ca_bundle))

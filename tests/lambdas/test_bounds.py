@@ -11,7 +11,7 @@ from aiobotocore.session import AioSession
 from concurrency_eval.emulators.embedded_s3.faults import Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from s3fanout import aio, blocking
-from tests.fixtures.embedded_s3 import BUCKET, Data
+from tests.fixtures.embedded_s3 import BUCKET, PAGE_KEYS, Data
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke, load_handler_module
 
 pytestmark = pytest.mark.timeout(180)
@@ -23,11 +23,11 @@ pytestmark = pytest.mark.timeout(180)
 def test_requests_in_flight_never_exceed_the_bound(
     model: str, concurrency: int, s3_endpoint: EmbeddedS3, data: Data
 ) -> None:
-    # Given an S3 that answers in 3 ms per request the bound allows (25 ms for 8), and a
+    # Given an S3 that answers in 6 ms per request the bound allows (48 ms for 8), and a
     # prefix of two listing pages: long enough that a model sharing a loaded machine's
     # cores starts all its requests before the first answer comes (at 10 ms, asyncio on a
-    # busy machine peaked at 7 of 8), and no longer, as 1,005 GETs take 1,005 / bound of it
-    s3_endpoint.set_faults(Faults(latency_ms=1 + 3 * concurrency))
+    # busy machine peaked at 7 of 8), and no longer, as 105 GETs take 105 / bound of it
+    s3_endpoint.set_faults(Faults(latency_ms=6 * concurrency, page_keys=PAGE_KEYS))
     s3_endpoint.reset_stats()
     prefix = data.small if model == "sync" else data.paged  # sync is slow and trivially 1
     # When a model reads it with a bound on requests in flight

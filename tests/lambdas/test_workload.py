@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.embedded_s3 import BUCKET, TINY_BUCKET, Data
+from tests.fixtures.embedded_s3 import BUCKET, PAGE_KEYS, TINY_BUCKET, Data
 from tests.handlers import MAGIC, MODELS, invoke
 
 pytestmark = pytest.mark.timeout(120)
@@ -20,13 +20,13 @@ def comparable(response: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("model", MODELS)
 def test_finds_the_magic_key_past_the_first_listing_page(model: str, data: Data) -> None:
-    # Given 1005 objects, the magic string in one on the second listing page
+    # Given 105 objects in listing pages of 100, the magic string in one on the second page
     # When a model searches them
     response = invoke(model, event(data.paged.prefix))
     # Then it names that key, having read every object and byte
     assert response["error"] is None
     assert response["result"] == data.paged.magic_key
-    assert response["objects"] == len(data.paged.keys) == 1005
+    assert response["objects"] == len(data.paged.keys) == PAGE_KEYS + 5
     assert response["bytes"] == data.paged.total_bytes
     assert response["matches"] == 1
     assert response["truncated"] is False

@@ -10,6 +10,8 @@ from typing import Any, Literal, get_args
 Operation = Literal["list", "get", "head", "put", "delete", "other"]
 OPERATIONS: tuple[str, ...] = (*get_args(Operation), "any")
 _NORMAL = NormalDist()
+#: The most keys a listing page holds on S3.
+MAX_PAGE_KEYS = 1000
 
 
 @dataclass(frozen=True)
@@ -159,12 +161,19 @@ class Faults:
     rules: tuple[FaultRule, ...] = ()
     #: Keys deleted as soon as a listing that includes them has been answered.
     delete_after_list: tuple[str, ...] = ()
+    #: At most this many keys in a listing page, where the client asks for more; 0 for as
+    #: many as it asks (up to S3's 1,000). S3 may answer with fewer keys than MaxKeys ("The
+    #: response might contain fewer keys but will never contain more", ListObjectsV2), and
+    #: a short page lets a test reach a listing's second page without 1,000 objects.
+    page_keys: int = 0
     seed: int = 0
     latency: Latency = field(default_factory=Latency)
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0 or self.jitter_ms < 0:
             raise ValueError("latency_ms and jitter_ms must not be negative")
+        if not 0 <= self.page_keys <= MAX_PAGE_KEYS:
+            raise ValueError(f"page_keys must be between 0 (as asked) and {MAX_PAGE_KEYS}")
 
     @property
     def waits(self) -> bool:
@@ -184,6 +193,7 @@ class Faults:
             jitter_ms=float(data.get("jitter_ms", 0.0)),
             rules=rules,
             delete_after_list=tuple(data.get("delete_after_list", ())),
+            page_keys=int(data.get("page_keys", 0)),
             seed=int(data.get("seed", 0)),
             latency=Latency.from_dict(data.get("latency", {})),
         )

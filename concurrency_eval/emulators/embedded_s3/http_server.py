@@ -3,7 +3,8 @@
 A request is parsed by httptools (the C parser uvicorn uses), waits its drawn time to
 first byte on the loop (a timer, not a sleeping thread), and is answered by the fast
 path, by an injected fault, by what a directory bucket does that moto does not
-(`directory_buckets`), or by moto's WSGI app on a worker thread; the body then
+(`directory_buckets`), or by moto's WSGI app on a worker thread (a listing asked for at
+most the fault's `page_keys` keys a page); the body then
 takes its transfer time at the connection's throughput. Requests on one connection
 are answered in order, one at a time, as HTTP/1.1 requires.
 
@@ -15,6 +16,7 @@ threaded server and moto's dispatcher.
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import datetime
 import email.utils
 import json
@@ -113,8 +115,11 @@ class S3Server:
         future.add_done_callback(lambda done: self._moto_done(done, reply, changes))
 
     def _moto(self, request: Request) -> Answer:
-        answer = call_wsgi(self.app, request)
         operation, bucket, _ = request.classified
+        page_keys = self.instrument.faults.page_keys
+        if operation == "list" and page_keys:
+            request = _with_page_keys(request, page_keys)
+        answer = call_wsgi(self.app, request)
         doomed = self.instrument.faults.delete_after_list
         if operation == "list" and doomed and answer.status == 200:
             for key in doomed:
@@ -267,6 +272,19 @@ class _Connection(asyncio.Protocol):
             head, body = _encode(_json_answer(status.value, {"error": message}), False, self._server.date())
             self._transport.writelines([head, body])
             self._transport.close()
+
+
+def _with_page_keys(request: Request, page_keys: int) -> Request:
+    """The listing request asking for at most `page_keys` keys: its own max-keys where that
+    is fewer, every other parameter as sent (a value moto refuses is left for it to refuse)."""
+    path, _, query = request.target.partition("?")
+    parameters = [parameter for parameter in query.split("&") if parameter]
+    asked = [p.partition("=")[2] for p in parameters if p.partition("=")[0] == "max-keys"]
+    if asked and (not asked[0].isdigit() or int(asked[0]) <= page_keys):
+        return request
+    kept = [p for p in parameters if p.partition("=")[0] != "max-keys"]
+    target = f"{path}?{'&'.join([*kept, f'max-keys={page_keys}'])}"
+    return dataclasses.replace(request, target=target)
 
 
 def _encode(answer: Answer, keep_alive: bool, date: str) -> tuple[bytes, bytes]:
