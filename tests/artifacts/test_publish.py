@@ -94,11 +94,10 @@ def test_the_workflow_step_publishes_then_skips_unchanged(bucket: str, tmp_path:
 
 def test_a_changed_handler_republishes_only_its_function(bucket: str, tmp_path: Path) -> None:
     client = boto3.client("s3", region_name="us-east-1")
-    first = {
-        a.name: a
-        for a in publish(client, bucket, "artifacts/", Builder(ROOT, Target("arm64"), progress=print))
-    }
-    # Given a copy of the sources where the threaded handler changed
+    builder = Builder(ROOT, Target("arm64"), progress=print)
+    first = {a.name: a for a in publish(client, bucket, "artifacts/", builder)}
+    # Given a copy of the sources where the threaded handler changed, built into the same
+    # cache (a bundle's key is its content: only the changed one is built again)
     root = tmp_path / "src"
     root.mkdir()
     for name in ("pyproject.toml", "uv.lock", ".python-version", "README.md"):
@@ -110,7 +109,12 @@ def test_a_changed_handler_republishes_only_its_function(bucket: str, tmp_path: 
     # When it is published
     second = {
         a.name: a
-        for a in publish(client, bucket, "artifacts/", Builder(root, Target("arm64"), progress=print))
+        for a in publish(
+            client,
+            bucket,
+            "artifacts/",
+            Builder(root, Target("arm64"), cache_dir=builder.cache_dir, progress=print),
+        )
     }
     # Then only the threaded function was uploaded, as a new version of the same key
     assert [name for name, artifact in second.items() if artifact.uploaded] == ["threaded"]
