@@ -173,8 +173,8 @@ def test_both_architectures_are_swept_each_at_its_own_rate_and_compared(
     kept = [run for run in stopped.models if run.memory_mb == 512]
     stopped.models, stopped.partial = list(kept), True
     stopped.write(output / "arm64")
-    # When the user resumes the run
-    resumed = command(tmp_path, deployment, "run", "--resume", str(output), "--yes")
+    # When the user resumes the run (its charts were checked above: none is drawn again)
+    resumed = command(tmp_path, deployment, "run", "--resume", str(output), "--yes", "--no-chart")
     # Then the second sweep goes on where it stopped, the first is kept as it was, and both
     # are compared again
     assert resumed.returncode == 0, resumed.stderr[-3000:]
@@ -186,6 +186,7 @@ def test_both_architectures_are_swept_each_at_its_own_rate_and_compared(
     assert [run.invocations for run in again.models[: len(kept)]] == [run.invocations for run in kept]
     assert (output / "x86_64" / "results.json").read_text() == finished
     assert "arm64 against x86_64" in " ".join(resumed.stdout.split())
+    assert {chart: chart.stat().st_mtime_ns for chart in output.rglob("*.png")} == charts
     # And resumed once more, the finished run says there is nothing left, and exits 2
     again_resumed = command(tmp_path, deployment, "run", "--resume", str(output), "--yes")
     assert again_resumed.returncode == 2
