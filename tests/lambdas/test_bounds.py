@@ -11,7 +11,7 @@ from aiobotocore.session import AioSession
 from concurrency_eval.emulators.embedded_s3.faults import Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from s3fanout import aio, blocking
-from tests.fixtures.embedded_s3 import BUCKET, PAGE_KEYS, Data
+from tests.fixtures.embedded_s3 import BUCKET, PAGE_KEYS, Data, DataSet
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke, load_handler_module
 
 pytestmark = pytest.mark.timeout(180)
@@ -47,10 +47,10 @@ def test_requests_in_flight_never_exceed_the_bound(
         assert response["concurrency"] == concurrency
 
 
-def _traced_peak(model: str, max_keys: int) -> tuple[int, dict[str, Any]]:
+def _traced_peak(model: str, bodies: DataSet, max_keys: int) -> tuple[int, dict[str, Any]]:
     event = {
         "s3_bucket_name": BUCKET,
-        "folder": "large/",
+        "folder": bodies.prefix,
         "find": MAGIC,
         "concurrency": 4,
         "max_keys": max_keys,
@@ -66,14 +66,14 @@ def _traced_peak(model: str, max_keys: int) -> tuple[int, dict[str, Any]]:
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_memory_grows_with_concurrency_not_with_objects(model: str, data: Data) -> None:
+def test_memory_grows_with_concurrency_not_with_objects(model: str, large_bodies: DataSet) -> None:
     # Given 50 KB bodies, read four at a time
     # When a model reads 25 of them, then 200 of them (8x the bytes)
-    few_peak, few = _traced_peak(model, 25)
-    many_peak, many = _traced_peak(model, 200)
+    few_peak, few = _traced_peak(model, large_bodies, 25)
+    many_peak, many = _traced_peak(model, large_bodies, 200)
     assert few["objects"] == 25
     assert many["objects"] == 200
-    assert many["bytes"] == 200 * 50_000
+    assert many["bytes"] == large_bodies.total_bytes == 200 * 50_000
     # Then the peak of memory allocated barely moves, and stays far below the bytes read
     assert many_peak < few_peak * 1.5 + 256 * 1024, (few_peak, many_peak)
     assert many_peak < many["bytes"] / 10, many_peak
