@@ -170,6 +170,7 @@ def test_going_over_the_memory_size_is_an_out_of_memory_kill(client: Any) -> Non
     report = parse_report(tail)
     assert report.status == "error"
     assert report.error_type == "Runtime.OutOfMemory"
+    assert report.max_memory_used_mb == 128
 
 
 def test_an_update_is_in_progress_then_successful_and_retires_environments(client: Any) -> None:

@@ -146,6 +146,40 @@ def test_going_over_the_memory_size_kills_and_says_so(memory_controller: bool) -
         over.close()
 
 
+@pytest.mark.timing
+@pytest.mark.parametrize(("memory_controller", "at_least", "at_most"), [(True, 1, 20), (False, 25, 1000)],
+                         ids=["cgroup", "polled"])  # fmt: skip
+def test_memory_is_read_often_only_where_the_service_itself_enforces_the_limit(
+    memory_controller: bool, at_least: int, at_most: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an idle process in an environment whose memory a cgroup limits, or nothing does
+    readings: list[float] = []
+    sample = limits.Confinement._sample_memory
+
+    def counted(confinement: limits.Confinement) -> int:
+        readings.append(time.monotonic())
+        return sample(confinement)
+
+    monkeypatch.setattr(limits.Confinement, "_sample_memory", counted)
+    confinement = limits.confine(f"readings-{memory_controller}", 256, AVAILABLE[0], memory_controller)
+    try:
+        process = run_confined(confinement, ALLOCATE, "1")
+        assert process.stdout is not None
+        assert process.stdout.readline() == "done\n"
+        # When a second goes by
+        readings.clear()
+        time.sleep(1.0)
+        # Then a cgroup's limit leaves the service a reading every 100 ms, for the peak of a
+        # process that ends between reports; without one, it looks every 10 ms, to kill in time
+        # (the bounds leave room for a loaded machine's late wake-ups)
+        assert at_least <= len(readings) <= at_most, len(readings)
+        assert confinement.peak_rss_mb() >= 1
+        process.kill()
+        process.wait()
+    finally:
+        confinement.close()
+
+
 def test_a_throttled_process_is_never_left_stopped() -> None:
     confinement = limits.confine("stopped", 128, "duty-cycle", burst_init=False)
     process = run_confined(confinement, SPIN, "100000000")

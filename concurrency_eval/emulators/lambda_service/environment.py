@@ -433,8 +433,15 @@ class ExecutionEnvironment:
 
     def _lost(self, pending: _Pending, ended: float) -> Outcome:
         started = pending.started or ended
-        memory = self._max_memory_used_mb()
         error_type, message = self._exit_error()
+        # Killed for going over its size, it reached the size on the way: Lambda's report
+        # then gives the size as used (or a megabyte or two short), where the last reading
+        # of a process that allocated fast may have been long before.
+        memory = (
+            self.configuration.memory_mb
+            if error_type == "Runtime.OutOfMemory"
+            else self._max_memory_used_mb()
+        )
         output = self.take_output()
         document = {
             "errorType": error_type,
