@@ -214,7 +214,8 @@ def test_close_removes_the_cgroups_and_stale_ones_of_dead_owners_go_too() -> Non
     )
     base = Path("/sys/fs/cgroup/cpu") / f"concurrency-eval-{dead.stdout.strip()}"
     (base / "left-behind").mkdir(parents=True)
-    # When a new service starts, Then it is removed
-    assert limits.remove_stale() >= 1
+    # When a new service starts, Then it is removed (by this one's clean-up, or by that of
+    # another starting at the same moment, in another test worker: any removes what dead
+    # owners left, so which one did is not for this test to say)
+    limits.remove_stale()
     assert not base.exists()
-    assert os.getpid() > 0
