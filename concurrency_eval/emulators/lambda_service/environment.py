@@ -38,6 +38,8 @@ from concurrency_eval.emulators.lambda_service.runtime_api import RuntimeApiServ
 
 #: How often a waiting invocation checks that the process is still alive.
 _POLL_S = 0.02
+#: Lambda's error type for a runtime killed for going over its memory size.
+_OUT_OF_MEMORY = "Runtime.OutOfMemory"
 _READ_CHUNK = 1 << 16
 _ids = itertools.count(1)
 
@@ -437,11 +439,7 @@ class ExecutionEnvironment:
         # Killed for going over its size, it reached the size on the way: Lambda's report
         # then gives the size as used (or a megabyte or two short), where the last reading
         # of a process that allocated fast may have been long before.
-        memory = (
-            self.configuration.memory_mb
-            if error_type == "Runtime.OutOfMemory"
-            else self._max_memory_used_mb()
-        )
+        memory = self.configuration.memory_mb if error_type == _OUT_OF_MEMORY else self._max_memory_used_mb()
         output = self.take_output()
         document = {
             "errorType": error_type,
@@ -459,7 +457,7 @@ class ExecutionEnvironment:
         code = self._process.wait()
         how = f"signal: {_signal_name(-code)}" if code < 0 else f"exit status {code}"
         if self.confinement.out_of_memory():
-            return "Runtime.OutOfMemory", f"Runtime exited with error: {how}"
+            return _OUT_OF_MEMORY, f"Runtime exited with error: {how}"
         return "Runtime.ExitError", f"Runtime exited with error: {how}"
 
     def _init_elapsed_s(self) -> float:
