@@ -1,5 +1,6 @@
 """Bounds the models must keep: requests in flight, memory, and one client per environment."""
 
+import dataclasses
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -8,10 +9,9 @@ import boto3.session
 import pytest
 from aiobotocore.session import AioSession
 
-from concurrency_eval.emulators.embedded_s3.faults import Faults
 from concurrency_eval.emulators.embedded_s3.process import EmbeddedS3
 from s3fanout import aio, blocking
-from tests.fixtures.embedded_s3 import BUCKET, PAGE_KEYS, Data, DataSet
+from tests.fixtures.embedded_s3 import BUCKET, SHORT_PAGES, Data, DataSet
 from tests.handlers import MAGIC, MODELS, FakeContext, invoke, load_handler_module
 
 pytestmark = pytest.mark.timeout(180)
@@ -27,7 +27,7 @@ def test_requests_in_flight_never_exceed_the_bound(
     # prefix of two listing pages: long enough that a model sharing a loaded machine's
     # cores starts all its requests before the first answer comes (at 10 ms, asyncio on a
     # busy machine peaked at 7 of 8), and no longer, as 105 GETs take 105 / bound of it
-    s3_endpoint.set_faults(Faults(latency_ms=6 * concurrency, page_keys=PAGE_KEYS))
+    s3_endpoint.set_faults(dataclasses.replace(SHORT_PAGES, latency_ms=6 * concurrency))
     s3_endpoint.reset_stats()
     prefix = data.small if model == "sync" else data.paged  # sync is slow and trivially 1
     # When a model reads it with a bound on requests in flight
