@@ -49,7 +49,7 @@ SLOWEST_TO_COMPILE = ("aws_cdk", "matplotlib", "moto", "hypothesis")
 def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
     """In a fresh clone no module's bytecode is written yet, and pytest-xdist's workers,
     each importing every test module at once, would each compile the same modules. With
-    more workers than cores (`make pytest`'s two a core), that work crowds out the rest:
+    more workers than cores (`make pytest`'s three a core), that work crowds out the rest:
     four workers on two cores spent 64 CPU-seconds collecting, 35 s, against 34 and 26 s
     when one collects first and the others then read what it wrote (24 CPU-seconds when it
     is written already). With a worker a core (`make test-fast`) each compiles on a core
