@@ -91,10 +91,9 @@ format: sync-dev
 
 # mypy's cache outlives the clone, one per lock and settings (pyproject.toml holds
 # them): a fresh clone checks again only what changed, about 3 s against 18 s and 0.9 GB
-# from cold (pyproject.toml keeps mypy to the aws_cdk modules the code reaches, and off
-# moto's). mypy
-# itself notices every file that changed (a new path is checked by its content); the key
-# keeps caches of other locks and settings apart.
+# from cold (pyproject.toml keeps mypy to the aws_cdk modules the code reaches, and out
+# of moto's). mypy itself notices every file that changed (a new path is checked by its
+# content); the key keeps caches of other locks and settings apart.
 MYPY_CACHE = $(CACHE)/mypy-$(shell cat uv.lock pyproject.toml .python-version | cksum | tr ' ' -)
 
 # Caches of locks no run used for a fortnight go, so weekly lock updates do not pile up.
