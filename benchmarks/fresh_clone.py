@@ -14,8 +14,12 @@ alternating (one then the other, then the other way round, --repeat times), and 
 ratios of their medians are printed: on a shared machine a single run of the same
 revision varies by a fifth, and runs minutes apart meet different loads.
 
+With --cold each run starts from empty caches, as on a fresh machine and in CI: mypy's
+and matplotlib's are made again. Only uv's package cache and the pinned uv are kept, so
+that nothing is downloaded.
+
 Usage: python3 benchmarks/fresh_clone.py [--revision REV] [--against REV [--repeat N]]
-                                         [--slowest N] [--keep] [RUN ...]
+                                         [--cold] [--slowest N] [--keep] [RUN ...]
        (default runs: "local" "test")
 """
 
@@ -90,7 +94,9 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
         return
 
 
-def run_in_fresh_clone(revision: str, targets: list[str], slowest: int, keep: bool) -> Timed | None:
+def run_in_fresh_clone(
+    revision: str, targets: list[str], slowest: int, keep: bool, cold: bool = False
+) -> Timed | None:
     """The run's wall and CPU time, or None if a target failed."""
     clone = Path(tempfile.mkdtemp(prefix=f"fresh-{targets[0]}-"))
     subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)], check=True)
@@ -98,6 +104,8 @@ def run_in_fresh_clone(revision: str, targets: list[str], slowest: int, keep: bo
     # The whole run's output goes to a log beside the clone: a failure says where to look.
     log = clone.with_suffix(".log")
     env = os.environ | {"PYTEST_ADDOPTS": f"--durations={slowest}"}
+    if cold:
+        env |= cold_caches(clone.with_suffix(".cache"))
     total, total_cpu, finished = 0.0, 0.0, False
     try:
         with log.open("w") as output:
@@ -126,16 +134,38 @@ def run_in_fresh_clone(revision: str, targets: list[str], slowest: int, keep: bo
         # Interrupted or not, no clone is left behind; the log of a run that did not finish is kept.
         if not keep:
             shutil.rmtree(clone, ignore_errors=True)
+            shutil.rmtree(clone.with_suffix(".cache"), ignore_errors=True)
             if finished:
                 log.unlink()
 
 
-def compare(baseline: str, candidate: str, targets: list[str], repeat: int, slowest: int, keep: bool) -> None:
+def cold_caches(empty: Path) -> dict[str, str]:
+    """The environment of a run whose caches start empty (XDG_CACHE_HOME: mypy's,
+    matplotlib's), but for uv's packages and the pinned uv itself, as this machine has them."""
+    home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    uv_cache = subprocess.run(
+        [str(ROOT / "scripts" / "uv"), "cache", "dir"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    uv_version = re.search(r"^UV_VERSION=(\S+)$", (ROOT / "scripts" / "uv").read_text(), re.MULTILINE)
+    if uv_version is None:
+        raise SystemExit("scripts/uv pins no UV_VERSION")
+    empty.mkdir()
+    return {
+        "XDG_CACHE_HOME": str(empty),
+        "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR") or uv_cache,
+        "CONCURRENCY_EVAL_TOOLS": os.environ.get("CONCURRENCY_EVAL_TOOLS")
+        or str(home_cache / "concurrency-eval" / f"uv-{uv_version.group(1)}"),
+    }
+
+
+def compare(
+    baseline: str, candidate: str, targets: list[str], repeat: int, slowest: int, keep: bool, cold: bool
+) -> None:
     """Both revisions' runs alternating, then the candidate's medians over the baseline's."""
     timed: dict[str, list[Timed]] = {baseline: [], candidate: []}
     for round_ in range(repeat):
         for revision in (baseline, candidate) if round_ % 2 == 0 else (candidate, baseline):
-            result = run_in_fresh_clone(revision, targets, slowest, keep)
+            result = run_in_fresh_clone(revision, targets, slowest, keep, cold)
             if result is None:
                 print(f"{' '.join(targets)}: no ratio, a run of {revision} failed")
                 return
@@ -168,6 +198,11 @@ def main() -> None:
     )
     parser.add_argument("--slowest", type=int, default=20, help="how many of pytest's slowest tests to print")
     parser.add_argument("--keep", action="store_true", help="keep the clones and logs")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="empty caches each run, as on a fresh machine (uv's packages kept)",
+    )
     args = parser.parse_args()
     # A stop asked of the benchmark ends it as Ctrl-C does, its clones removed; Ctrl-C
     # too when started from a script that ignores it in the background.
@@ -180,9 +215,11 @@ def main() -> None:
     print(f"revision {revision}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start")
     for run in args.runs:
         if args.against is None:
-            run_in_fresh_clone(revision, run.split(), args.slowest, args.keep)
+            run_in_fresh_clone(revision, run.split(), args.slowest, args.keep, args.cold)
         else:
-            compare(short(args.against), revision, run.split(), args.repeat, args.slowest, args.keep)
+            compare(
+                short(args.against), revision, run.split(), args.repeat, args.slowest, args.keep, args.cold
+            )
 
 
 def short(revision: str) -> str:
