@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
@@ -231,6 +231,10 @@ def test_the_chart_reads_without_a_text_over_another(name: str) -> None:
     base_ms=st.floats(2.0, 300_000.0),
     failed=st.integers(0, 1),
 )
+# Found by the search: the top tick label of the durations panel (1,000,000 ms) reached
+# into the panel's title when matplotlib's 6 pt lay between them.
+@example(models={"sync", "threaded", "asyncio"}, memories={256, 1020}, concurrencies=(2, 4, 8, 16, 32),
+         base_ms=172038.0, failed=0)  # fmt: skip
 @settings(max_examples=10, deadline=None)
 def test_any_sweep_reads_without_a_text_over_another(
     models: set[str], memories: set[int], concurrencies: tuple[int | None, ...], base_ms: float, failed: int
