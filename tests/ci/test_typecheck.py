@@ -4,6 +4,7 @@ checkers; followed, they cost mypy three times the time and memory from a cold c
 a module missing from the list would be typed as Any without a word."""
 
 import ast
+import functools
 import re
 import sysconfig
 import tomllib
@@ -57,17 +58,24 @@ def imported_jsii_modules(files: Iterable[Path]) -> set[str]:
     return {module for module in modules if module.split(".")[0] in JSII_PACKAGES and source(module)}
 
 
+@functools.cache
+def signature_imports(module: str) -> list[str]:
+    """The modules a jsii module's signatures use (none if it is not installed). Cached:
+    aws_cdk's modules are long (aws_ec2 alone is 147,000 lines), and the tests ask again."""
+    path = source(module)
+    return [] if path is None else TYPE_CHECKING_IMPORT.findall(path.read_text())
+
+
 def reached(modules: Iterable[str]) -> set[str]:
     """These modules and every module their signatures use, and theirs."""
     seen: set[str] = set()
     pending = list(modules)
     while pending:
         module = pending.pop()
-        path = source(module)
-        if module in seen or path is None:
+        if module in seen or source(module) is None:
             continue
         seen.add(module)
-        pending.extend(TYPE_CHECKING_IMPORT.findall(path.read_text()))
+        pending.extend(signature_imports(module))
     return seen
 
 
