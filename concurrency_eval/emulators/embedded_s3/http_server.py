@@ -277,13 +277,12 @@ class _Connection(asyncio.Protocol):
 def _with_page_keys(request: Request, page_keys: int) -> Request:
     """The listing request asking for at most `page_keys` keys: its own max-keys where that
     is fewer, every other parameter as sent (a value moto refuses is left for it to refuse)."""
-    path, _, query = request.target.partition("?")
-    parameters = [parameter for parameter in query.split("&") if parameter]
+    parameters = [parameter for parameter in request.query.split("&") if parameter]
     asked = [p.partition("=")[2] for p in parameters if p.partition("=")[0] == "max-keys"]
     if asked and (not asked[0].isdigit() or int(asked[0]) <= page_keys):
         return request
     kept = [p for p in parameters if p.partition("=")[0] != "max-keys"]
-    target = f"{path}?{'&'.join([*kept, f'max-keys={page_keys}'])}"
+    target = f"{request.raw_path}?{'&'.join([*kept, f'max-keys={page_keys}'])}"
     return dataclasses.replace(request, target=target)
 
 
