@@ -1,7 +1,6 @@
 """The embedded S3: its fast path answers as moto does, its latency follows the published
 percentiles, it speaks HTTPS verified as S3 is, and HTTP/1.1 as clients expect."""
 
-import contextlib
 import random
 import socket
 import ssl
@@ -108,7 +107,10 @@ def test_what_the_fast_path_does_not_fully_understand_goes_to_moto(
 
 @pytest.fixture(scope="module")
 def https_s3() -> Iterator[EmbeddedS3]:
+    """A server over HTTPS with BUCKET made: under pytest-xdist each worker that runs a test
+    of this module starts one, and no test may count on another having run before it."""
     with EmbeddedS3(tls=True) as server:
+        client_for(server).create_bucket(Bucket=BUCKET)
         yield server
 
 
@@ -119,7 +121,6 @@ def test_https_is_verified_against_the_runs_certificate_authority(https_s3: Embe
     assert https_s3.ca_bundle.is_file()
     # When a client verifies it against the run's CA, as AWS_CA_BUNDLE makes botocore do
     s3 = client_for(https_s3)
-    s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="k", Body=b"first")
     # Then it reads what it wrote, and an overwrite at once
     assert s3.get_object(Bucket=BUCKET, Key="k")["Body"].read() == b"first"
@@ -205,9 +206,6 @@ def test_pipelined_requests_are_answered_in_order_and_malformed_ones_refused(htt
 def test_a_latency_is_waited_before_the_answer(https_s3: EmbeddedS3) -> None:
     # Given every request waits 200 ms (a mechanism check: a lower bound, no upper one)
     s3 = client_for(https_s3)
-    # (a bucket of its own: under pytest-xdist, no test may count on another's)
-    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-        s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="slow", Body=b"x")
     https_s3.set_faults(Faults(latency_ms=200))
     try:
