@@ -59,23 +59,23 @@ def imported_jsii_modules(files: Iterable[Path]) -> set[str]:
 
 
 @functools.cache
-def signature_imports(module: str) -> list[str]:
-    """The modules a jsii module's signatures use (none if it is not installed). Cached:
+def signature_imports(module: str) -> list[str] | None:
+    """The modules a jsii module's signatures use; None where it is not installed. Cached:
     aws_cdk's modules are long (aws_ec2 alone is 147,000 lines), and the tests ask again."""
     path = source(module)
-    return [] if path is None else TYPE_CHECKING_IMPORT.findall(path.read_text())
+    return None if path is None else TYPE_CHECKING_IMPORT.findall(path.read_text())
 
 
 def reached(modules: Iterable[str]) -> set[str]:
-    """These modules and every module their signatures use, and theirs."""
+    """These modules, where installed, and every module their signatures use, and theirs."""
     seen: set[str] = set()
     pending = list(modules)
     while pending:
         module = pending.pop()
-        if module in seen or source(module) is None:
-            continue
-        seen.add(module)
-        pending.extend(signature_imports(module))
+        uses = None if module in seen else signature_imports(module)
+        if uses is not None:
+            seen.add(module)
+            pending.extend(uses)
     return seen
 
 
