@@ -141,20 +141,19 @@ def run_in_fresh_clone(
 
 def cold_caches(empty: Path) -> dict[str, str]:
     """The environment of a run whose caches start empty (XDG_CACHE_HOME: mypy's,
-    matplotlib's), but for uv's packages and the pinned uv itself, as this machine has them."""
-    home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    uv_cache = subprocess.run(
-        [str(ROOT / "scripts" / "uv"), "cache", "dir"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    uv_version = re.search(r"^UV_VERSION=(\S+)$", (ROOT / "scripts" / "uv").read_text(), re.MULTILINE)
-    if uv_version is None:
-        raise SystemExit("scripts/uv pins no UV_VERSION")
+    matplotlib's), but for uv's packages and the pinned uv itself, as this machine has them:
+    that uv first on PATH, where scripts/uv takes it rather than installing it again."""
+
+    def output(*command: str) -> str:
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+    # `uv run` tells what it runs which uv it is.
+    uv = output(str(ROOT / "scripts" / "uv"), "run", "--no-project", "printenv", "UV")
     empty.mkdir()
     return {
         "XDG_CACHE_HOME": str(empty),
-        "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR") or uv_cache,
-        "CONCURRENCY_EVAL_TOOLS": os.environ.get("CONCURRENCY_EVAL_TOOLS")
-        or str(home_cache / "concurrency-eval" / f"uv-{uv_version.group(1)}"),
+        "UV_CACHE_DIR": output(uv, "cache", "dir"),
+        "PATH": f"{Path(uv).parent}{os.pathsep}{os.environ['PATH']}",
     }
 
 
